@@ -1,0 +1,2 @@
+/** Causal language models: the {@link dev.allo.model.CausalLm} contract. */
+package dev.allo.model;

@@ -1,0 +1,38 @@
+package dev.allo.spi;
+
+import ai.djl.Device;
+import dev.allo.model.CausalLm;
+import java.nio.file.Path;
+
+/**
+ * The service an implementation module registers with {@link java.util.ServiceLoader} (as DJL registers its engines),
+ * through which the engine-agnostic API reaches the engine-specific code. Users do not call it directly; they use
+ * {@link dev.allo.Allo}.
+ */
+public interface AlloProvider {
+
+    /**
+     * A short name for messages, for example {@code "allo-impl (DJL PyTorch)"}.
+     *
+     * @return the provider's name
+     */
+    String name();
+
+    /**
+     * Loads a causal language model from a Hugging Face checkpoint directory ({@code config.json} plus
+     * {@code model.safetensors} or a sharded {@code model.safetensors.index.json}).
+     *
+     * @param directory the checkpoint directory
+     * @param device where the parameters go
+     * @return the model; the caller closes it
+     */
+    CausalLm loadModel(Path directory, Device device);
+
+    /**
+     * Saves a model as a Hugging Face checkpoint directory that {@code transformers} can load.
+     *
+     * @param model the model, which must come from this provider
+     * @param directory the target directory; written atomically
+     */
+    void saveModel(CausalLm model, Path directory);
+}
