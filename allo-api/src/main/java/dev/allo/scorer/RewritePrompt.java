@@ -78,8 +78,8 @@ public final class RewritePrompt {
     }
 
     /**
-     * The teacher-forced sequence for a pair. The prompt gets the tokenizer's BOS exactly once (a BOS already at the
-     * start of the encoded text is not repeated); the rejected ids are the pair's own, so {@code r_j} lines up with
+     * The teacher-forced sequence for a pair. The prompt gets the tokenizer's BOS exactly once (leading BOS and trailing
+     * EOS ids of the encoded prompt are removed first, as the pair encoder does); the rejected ids are the pair's own, so {@code r_j} lines up with
      * the policy's tokens.
      *
      * @param pair the pair
@@ -90,21 +90,24 @@ public final class RewritePrompt {
     public static Sequence sequence(TokenizedPair pair, Tokenizer tokenizer, PromptTemplate template) {
         Objects.requireNonNull(tokenizer, "tokenizer");
         int[] prompt = tokenizer.encode(text(template, pair.source()));
-        int skip = 0;
-        if (tokenizer.bosId().isPresent()) {
-            int bos = tokenizer.bosId().getAsInt();
-            while (skip < prompt.length && prompt[skip] == bos) {
-                skip++;
-            }
+        int from = 0;
+        int to = prompt.length;
+        int bos = tokenizer.bosId().orElse(-1);
+        int eos = tokenizer.eosId().orElse(-1);
+        while (bos >= 0 && from < to && prompt[from] == bos) {
+            from++;
         }
-        int head = tokenizer.bosId().isPresent() ? 1 : 0;
+        while (eos >= 0 && to > from && prompt[to - 1] == eos) {
+            to--;
+        }
+        int head = bos >= 0 ? 1 : 0;
         int[] rejected = pair.rejectedIds();
-        int promptLength = head + prompt.length - skip;
+        int promptLength = head + to - from;
         int[] ids = new int[promptLength + rejected.length];
         if (head == 1) {
-            ids[0] = tokenizer.bosId().getAsInt();
+            ids[0] = bos;
         }
-        System.arraycopy(prompt, skip, ids, head, prompt.length - skip);
+        System.arraycopy(prompt, from, ids, head, to - from);
         System.arraycopy(rejected, 0, ids, promptLength, rejected.length);
         return new Sequence(ids, promptLength);
     }

@@ -22,9 +22,10 @@ import java.util.stream.StreamSupport;
  * Tokenises preference examples into {@link TokenizedPair}s under a {@link TruncationPolicy}.
  *
  * <p>Special tokens, exactly once: the prompt gets BOS at its start and each response gets EOS at its end (when the
- * tokenizer defines them). Leading BOS ids already produced by the prompt text (a template that writes
- * {@code <s>}) and trailing EOS ids already produced by a response text are removed first, so neither is ever
- * doubled. The reference solution is encoded like a response and never truncated.
+ * tokenizer defines them). Leading BOS ids and trailing EOS ids already present in an encoding (a template whose text
+ * writes {@code <s>}, a response ending in {@code </s>}, a tokenizer that adds them against the contract) are removed
+ * from every piece first, so neither is ever doubled; BOS or EOS ids inside the text are kept. The reference solution
+ * is encoded like a response and never truncated.
  *
  * <p>Prompt text: the example's prompt as it is, or, with a {@link PromptTemplate}, the template with
  * {@code {instruction}} filled by the example's prompt (the example keeps the raw problem, which the rewriting model's
@@ -79,9 +80,9 @@ public final class PairEncoder {
     public Optional<TokenizedPair> encode(long index, PreferenceExample example, DropLog drops) {
         String promptText = template == null ? example.prompt()
                 : template.fill(Map.of(PromptTemplate.INSTRUCTION, example.prompt()));
-        int[] prompt = stripLeading(tokenizer.encode(promptText), bos);
-        int[] chosen = stripTrailing(tokenizer.encode(example.chosen()), eos);
-        int[] rejected = stripTrailing(tokenizer.encode(example.rejected()), eos);
+        int[] prompt = content(tokenizer.encode(promptText));
+        int[] chosen = content(tokenizer.encode(example.chosen()));
+        int[] rejected = content(tokenizer.encode(example.rejected()));
         if (chosen.length == 0 || rejected.length == 0) {
             drops.add(new DroppedPair(index, example.id(), (chosen.length == 0 ? "chosen" : "rejected")
                     + " response encodes to no tokens"));
@@ -105,7 +106,7 @@ public final class PairEncoder {
                     + " room for a response under maxLength=" + policy.maxLength()));
             return Optional.empty();
         }
-        Optional<int[]> reference = example.reference().map(r -> withEos(stripTrailing(tokenizer.encode(r), eos),
+        Optional<int[]> reference = example.reference().map(r -> withEos(content(tokenizer.encode(r)),
                 Long.MAX_VALUE));
         return Optional.of(TokenizedPair.unweighted(index, example, promptIds, withEos(chosen, room),
                 withEos(rejected, room), reference));
@@ -156,19 +157,16 @@ public final class PairEncoder {
         return out;
     }
 
-    private static int[] stripLeading(int[] ids, int special) {
+    // The ids without leading BOS and trailing EOS ids, which the encoder adds itself.
+    private int[] content(int[] ids) {
         int from = 0;
-        while (special >= 0 && from < ids.length && ids[from] == special) {
+        while (bos >= 0 && from < ids.length && ids[from] == bos) {
             from++;
         }
-        return from == 0 ? ids : Arrays.copyOfRange(ids, from, ids.length);
-    }
-
-    private static int[] stripTrailing(int[] ids, int special) {
         int to = ids.length;
-        while (special >= 0 && to > 0 && ids[to - 1] == special) {
+        while (eos >= 0 && to > from && ids[to - 1] == eos) {
             to--;
         }
-        return to == ids.length ? ids : Arrays.copyOf(ids, to);
+        return from == 0 && to == ids.length ? ids : Arrays.copyOfRange(ids, from, to);
     }
 }
