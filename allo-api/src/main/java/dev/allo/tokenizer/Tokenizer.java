@@ -7,6 +7,9 @@ import java.util.OptionalInt;
  *
  * <p>{@link #encode(String)} never adds special tokens: callers that build training sequences add BOS and EOS
  * themselves, exactly once. {@link #decode(int[])} drops the special tokens it knows.
+ *
+ * <p>Implementations: {@link ByteTokenizer} (built in, no files) and, in allo-impl, an adapter for Hugging Face
+ * {@code tokenizer.json} files.
  */
 public interface Tokenizer {
 
@@ -32,6 +35,15 @@ public interface Tokenizer {
      * @return the vocabulary size
      */
     int vocabSize();
+
+    /**
+     * A stable description of the mapping from text to ids: two tokenizers with the same identity encode every text
+     * to the same ids. Used in cache fingerprints, so it must change whenever the vocabulary, merges, normalisation
+     * or special tokens change (a file-based tokenizer uses a hash of its file).
+     *
+     * @return the identity string
+     */
+    String identity();
 
     /**
      * The beginning-of-sequence token, if the tokenizer has one.
