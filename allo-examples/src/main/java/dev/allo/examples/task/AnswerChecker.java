@@ -48,9 +48,9 @@ public final class AnswerChecker {
                 .orElse(Verdict.NO_ANSWER);
     }
 
-    /** Whether the response says "The answer is" at all (any case). */
-    static boolean hasMarker(String response) {
-        return MARKER.matcher(response).find();
+    /** How many times the response says "The answer is" (any case). */
+    static long markerCount(String response) {
+        return MARKER.matcher(response).results().count();
     }
 
     /**

@@ -25,10 +25,10 @@ import java.util.Objects;
  * </ol>
  *
  * <p>Every number of the result is then the reference's and every other character the prediction's (apart from
- * inserted or deleted lines). When the prediction cannot be mapped this way (no "The answer is" or no number after
- * it, a number that is neither start count, equation nor answer, an equation after the answer, a superfluous equation
- * sharing its sentence with other numbers, or a missing step with no place to go) the teacher falls back to the
- * reference solution and says why in {@link Rewrite#reason()}.
+ * inserted or deleted lines). When the prediction cannot be mapped this way (no "The answer is", more than one, or no
+ * plain integer after it; a number that is neither start count, equation nor answer; an equation after the answer; a
+ * superfluous equation sharing its sentence with other numbers; or a missing step with no sentence boundary to go
+ * at) the teacher falls back to the reference solution and says why in {@link Rewrite#reason()}.
  *
  * <p>A prediction whose final answer is right but whose working is not (e.g. {@code 2 + 2 = 4} written for {@code 2
  * * 2 = 4}) is corrected too: the teacher checks the whole computation, not only the answer.

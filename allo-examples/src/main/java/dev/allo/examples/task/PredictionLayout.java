@@ -39,12 +39,14 @@ record PredictionLayout(
     /**
      * Locates the computation in a prediction.
      *
-     * @throws UnrecoverablePredictionException if there is no final answer, a number that is none of start count,
+     * @throws UnrecoverablePredictionException if there is no final answer or more than one, a number that is none of start count,
      *     equation or answer, or an equation after the answer
      */
     static PredictionLayout parse(String text) throws UnrecoverablePredictionException {
-        if (!AnswerChecker.hasMarker(text)) {
-            throw new UnrecoverablePredictionException("no \"The answer is\" in the prediction");
+        long markers = AnswerChecker.markerCount(text);
+        if (markers != 1) {
+            throw new UnrecoverablePredictionException(markers == 0 ? "no \"The answer is\" in the prediction"
+                    : "\"The answer is\" occurs " + markers + " times in the prediction");
         }
         AnswerChecker.AnswerLocation location = AnswerChecker.locate(text).orElseThrow(
                 () -> new UnrecoverablePredictionException("no number after the last \"The answer is\""));
