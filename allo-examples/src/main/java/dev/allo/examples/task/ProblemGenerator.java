@@ -11,8 +11,8 @@ import java.util.Set;
 /**
  * Draws arithmetic word problems from a {@link ProblemConfig}, deterministically from a seed.
  *
- * <p>The vocabulary is deliberately small (six names, six objects, three verbs per operation) so that a tiny
- * byte-level model can learn the task. A problem reads
+ * <p>The vocabulary is deliberately small (six names, six objects, three phrases for adding, three for
+ * subtracting, one for multiplying) so that a tiny byte-level model can learn the task. A problem reads
  *
  * <pre>
  * Tom has 3 apples. He buys 4 more. Then he gives away 2. How many apples does Tom have now?
@@ -175,9 +175,9 @@ public final class ProblemGenerator {
         };
     }
 
+    /** Uniform in {@code [min, max]}; spans fit an int because values are bounded by {@link ProblemConfig#MAX_VALUE}. */
     private long uniform(long min, long max) {
-        long span = max - min + 1;
-        return min + (span <= Integer.MAX_VALUE ? random.nextInt((int) span) : Math.floorMod(random.nextLong(), span));
+        return min + random.nextInt(Math.toIntExact(max - min + 1));
     }
 
     private String text(String[] person, String[] object, long start, List<ArithmeticStep> steps) {
