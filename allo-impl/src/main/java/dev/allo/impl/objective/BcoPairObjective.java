@@ -1,0 +1,58 @@
+package dev.allo.impl.objective;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.allo.objective.ObjectiveConfig;
+import java.util.Map;
+
+/**
+ * Pairwise BCO (Jung et al., 2024, "Binary Classifier Optimization"), TRL {@code loss_type="bco_pair"} with its
+ * running reward mean (TRL up to its 2025 DPO refactor, which dropped {@code delta}):
+ * {@code L = mean_b [-logsig(beta S+_b - delta) - logsig(-(beta S-_b - delta))]}.
+ *
+ * <p>{@code delta} is the running mean over calls of each micro-batch's mean reward, the mean of the {@code 2B}
+ * values {@code beta S+_b} and {@code beta S-_b}; it is updated with the current micro-batch before the loss is
+ * computed (as TRL does) and is never differentiated. Every call to {@code compute} updates it, once per
+ * micro-batch. The state ({@code running_mean}, {@code running_count}) is saved with
+ * {@link #saveState()}. Extra metric: {@code bco/delta}. Default {@code beta = 0.1}.
+ */
+final class BcoPairObjective extends PairwiseObjective {
+
+    private final double beta;
+    private final RunningMean rewardMean = new RunningMean();
+
+    /**
+     * Creates the objective with a fresh running mean.
+     *
+     * @param config its config
+     */
+    BcoPairObjective(ObjectiveConfig.BcoPair config) {
+        super(config);
+        this.beta = config.beta();
+    }
+
+    @Override
+    NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
+        NDArray chosen = weightedLogRatioSum(in.chosen()).mul(beta); // (B)
+        NDArray rejected = weightedLogRatioSum(in.rejected()).mul(beta); // (B)
+        NDArray pairMean = chosen.stopGradient().add(rejected.stopGradient()).mean().div(2f); // mean of 2B rewards
+        double delta = rewardMean.update(pairMean.toType(DataType.FLOAT32, false).getFloat()); // one transfer
+        extras.put("bco/delta", chosen.getManager().create((float) delta));
+        return LogSigmoid.of(chosen.sub(delta)).add(LogSigmoid.of(rejected.sub(delta).neg())).neg();
+    }
+
+    @Override
+    double beta() {
+        return beta;
+    }
+
+    @Override
+    public Map<String, double[]> saveState() {
+        return rewardMean.save();
+    }
+
+    @Override
+    public void restoreState(Map<String, double[]> state) {
+        rewardMean.restore(state);
+    }
+}
