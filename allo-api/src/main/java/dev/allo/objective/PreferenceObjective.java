@@ -1,6 +1,5 @@
 package dev.allo.objective;
 
-import dev.allo.AlloException;
 import java.util.Map;
 import java.util.ServiceLoader;
 
@@ -29,14 +28,18 @@ public interface PreferenceObjective {
      *
      * @param config the objective and its hyper-parameters
      * @return a new objective, with fresh state
-     * @throws AlloException if no {@link ObjectiveProvider} is on the class path
+     * @throws IllegalStateException if not exactly one {@link ObjectiveProvider} is on the class path
      */
     static PreferenceObjective of(ObjectiveConfig config) {
-        for (ObjectiveProvider provider : ServiceLoader.load(ObjectiveProvider.class)) {
-            return provider.create(config);
+        java.util.Objects.requireNonNull(config, "config");
+        java.util.List<ObjectiveProvider> found = new java.util.ArrayList<>();
+        ServiceLoader.load(ObjectiveProvider.class).forEach(found::add);
+        if (found.size() != 1) {
+            throw new IllegalStateException((found.isEmpty() ? "No" : "More than one") + " "
+                    + ObjectiveProvider.class.getName() + " on the class path (found " + found.size() + "): keep"
+                    + " exactly one dependency dev.allo:allo-impl to build the objective " + config.name());
         }
-        throw new AlloException("no dev.allo.objective.ObjectiveProvider found on the class path: add the "
-                + "dev.allo:allo-impl artifact to build " + config.name());
+        return found.get(0).create(config);
     }
 
     /**
