@@ -1,6 +1,7 @@
 package dev.allo.objective;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -73,7 +74,9 @@ public record ObjectiveOutput(NDArray loss, Map<String, Float> metrics, List<Los
                         + " least this micro-batch's count " + term.count() + ", got " + total);
             }
             double scale = total > 0 ? term.weight() / total : 0.0;
-            NDArray part = term.sum().mul(scale);
+            // An engine-allocated constant: DJL's mul(Number) frees its temporary scalar before backward reads it.
+            NDArray factor = term.sum().getManager().full(new Shape(), (float) scale, term.sum().getDataType());
+            NDArray part = term.sum().mul(factor);
             result = result == null ? part : result.add(part);
         }
         if (result == null) {

@@ -99,7 +99,7 @@ abstract class AbstractObjective implements PreferenceObjective {
         if (side.reference() == null) {
             return null;
         }
-        return ResponseTensors.rowSum(side.logRatio()).stopGradient().mul(beta()); // (B)
+        return Scalars.times(ResponseTensors.rowSum(side.logRatio()).stopGradient(), beta()); // (B)
     }
 
     /**
@@ -127,6 +127,6 @@ abstract class AbstractObjective implements PreferenceObjective {
      */
     static NDArray pairCount(ObjectiveBatch in) {
         ResponseTensors any = in.chosen() != null ? in.chosen() : in.rejected();
-        return any.length().getManager().create((float) in.batchSize()).toType(any.length().getDataType(), false);
+        return Scalars.of(any.length(), in.batchSize());
     }
 }

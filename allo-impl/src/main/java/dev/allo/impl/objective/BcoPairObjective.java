@@ -18,7 +18,7 @@ import java.util.Map;
  */
 final class BcoPairObjective extends PairwiseObjective {
 
-    private final double beta;
+    private final float beta;
     private final RunningMean rewardMean = new RunningMean();
 
     /**
@@ -28,17 +28,19 @@ final class BcoPairObjective extends PairwiseObjective {
      */
     BcoPairObjective(ObjectiveConfig.BcoPair config) {
         super(config);
-        this.beta = config.beta();
+        this.beta = (float) config.beta();
     }
 
     @Override
     NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
-        NDArray chosen = weightedLogRatioSum(in.chosen()).mul(beta); // (B)
-        NDArray rejected = weightedLogRatioSum(in.rejected()).mul(beta); // (B)
-        NDArray pairMean = chosen.stopGradient().add(rejected.stopGradient()).mean().div(2f); // mean of 2B rewards
+        NDArray chosen = Scalars.times(weightedLogRatioSum(in.chosen()), beta); // (B)
+        NDArray rejected = Scalars.times(weightedLogRatioSum(in.rejected()), beta); // (B)
+        NDArray pairMean = chosen.stopGradient().add(rejected.stopGradient()).mean().div(2f); // mean of 2B, no grad
         double delta = rewardMean.update(pairMean.toType(DataType.FLOAT32, false).getFloat()); // one transfer
-        extras.put("bco/delta", chosen.getManager().create((float) delta));
-        return LogSigmoid.of(chosen.sub(delta)).add(LogSigmoid.of(rejected.sub(delta).neg())).neg();
+        extras.put("bco/delta", Scalars.of(chosen, delta));
+        NDArray chosenShifted = Scalars.plus(chosen, -delta); // beta S+ - delta
+        NDArray rejectedShifted = Scalars.plus(rejected, -delta); // beta S- - delta
+        return LogSigmoid.of(chosenShifted).add(LogSigmoid.of(rejectedShifted.neg())).neg();
     }
 
     @Override

@@ -10,8 +10,8 @@ import dev.allo.objective.ObjectiveConfig;
  */
 final class ConservativeDpoObjective extends PairwiseObjective {
 
-    private final double beta;
-    private final double epsilon;
+    private final float beta;
+    private final float epsilon;
 
     /**
      * Creates the objective.
@@ -20,14 +20,14 @@ final class ConservativeDpoObjective extends PairwiseObjective {
      */
     ConservativeDpoObjective(ObjectiveConfig.ConservativeDpo config) {
         super(config);
-        this.beta = config.beta();
-        this.epsilon = config.labelSmoothing();
+        this.beta = (float) config.beta();
+        this.epsilon = (float) config.labelSmoothing();
     }
 
     @Override
     NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
-        NDArray z = margin(in).mul(beta); // (B)
-        return LogSigmoid.of(z).mul(-(1 - epsilon)).sub(LogSigmoid.of(z.neg()).mul(epsilon));
+        NDArray z = Scalars.times(margin(in), beta); // (B)
+        return Scalars.times(LogSigmoid.of(z), -(1 - epsilon)).sub(Scalars.times(LogSigmoid.of(z.neg()), epsilon));
     }
 
     @Override

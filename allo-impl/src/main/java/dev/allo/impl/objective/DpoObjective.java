@@ -10,7 +10,7 @@ import dev.allo.objective.ObjectiveConfig;
  */
 final class DpoObjective extends PairwiseObjective {
 
-    private final double beta;
+    private final float beta;
 
     /**
      * Creates the objective.
@@ -19,12 +19,12 @@ final class DpoObjective extends PairwiseObjective {
      */
     DpoObjective(ObjectiveConfig.Dpo config) {
         super(config);
-        this.beta = config.beta();
+        this.beta = (float) config.beta();
     }
 
     @Override
     NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
-        return LogSigmoid.of(margin(in).mul(beta)).neg(); // Eq. (2)
+        return LogSigmoid.of(Scalars.times(margin(in), beta)).neg(); // Eq. (2)
     }
 
     @Override

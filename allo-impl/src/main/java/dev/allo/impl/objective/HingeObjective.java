@@ -11,7 +11,7 @@ import dev.allo.objective.ObjectiveConfig;
  */
 final class HingeObjective extends PairwiseObjective {
 
-    private final double beta;
+    private final float beta;
 
     /**
      * Creates the objective.
@@ -20,12 +20,12 @@ final class HingeObjective extends PairwiseObjective {
      */
     HingeObjective(ObjectiveConfig.Hinge config) {
         super(config);
-        this.beta = config.beta();
+        this.beta = (float) config.beta();
     }
 
     @Override
     NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
-        return Activation.relu(margin(in).mul(-beta).add(1.0)); // (B)
+        return Activation.relu(Scalars.plus(Scalars.times(margin(in), -beta), 1)); // (B)
     }
 
     @Override

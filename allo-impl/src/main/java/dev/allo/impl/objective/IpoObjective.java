@@ -10,7 +10,7 @@ import dev.allo.objective.ObjectiveConfig;
  */
 final class IpoObjective extends PairwiseObjective {
 
-    private final double beta;
+    private final float beta;
 
     /**
      * Creates the objective.
@@ -19,14 +19,14 @@ final class IpoObjective extends PairwiseObjective {
      */
     IpoObjective(ObjectiveConfig.Ipo config) {
         super(config);
-        this.beta = config.beta();
+        this.beta = (float) config.beta();
     }
 
     @Override
     NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
         NDArray chosen = weightedLogRatioSum(in.chosen()).div(in.chosen().length()); // (B)
         NDArray rejected = weightedLogRatioSum(in.rejected()).div(in.rejected().length()); // (B)
-        return chosen.sub(rejected).sub(1.0 / (2.0 * beta)).square(); // IPO Eq. (17)
+        return Scalars.plus(chosen.sub(rejected), -1.0 / (2.0 * beta)).square(); // IPO Eq. (17)
     }
 
     @Override

@@ -11,7 +11,7 @@ import dev.allo.objective.ObjectiveConfig;
  */
 final class NpoObjective extends PairwiseObjective {
 
-    private final double beta;
+    private final float beta;
 
     /**
      * Creates the objective.
@@ -20,13 +20,13 @@ final class NpoObjective extends PairwiseObjective {
      */
     NpoObjective(ObjectiveConfig.Npo config) {
         super(config);
-        this.beta = config.beta();
+        this.beta = (float) config.beta();
     }
 
     @Override
     NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
         NDArray rejected = weightedLogRatioSum(in.rejected()); // (B)
-        return LogSigmoid.softPlus(rejected.mul(beta)).mul(2.0 / beta); // Eq. (6), NPO's 2/beta scale
+        return Scalars.times(LogSigmoid.softPlus(Scalars.times(rejected, beta)), 2.0 / beta); // Eq. (6), with 2/beta
     }
 
     @Override

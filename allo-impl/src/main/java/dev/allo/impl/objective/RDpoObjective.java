@@ -10,8 +10,8 @@ import dev.allo.objective.ObjectiveConfig;
  */
 final class RDpoObjective extends PairwiseObjective {
 
-    private final double beta;
-    private final double alpha;
+    private final float beta;
+    private final float alpha;
 
     /**
      * Creates the objective.
@@ -20,14 +20,14 @@ final class RDpoObjective extends PairwiseObjective {
      */
     RDpoObjective(ObjectiveConfig.RDpo config) {
         super(config);
-        this.beta = config.beta();
-        this.alpha = config.alpha();
+        this.beta = (float) config.beta();
+        this.alpha = (float) config.alpha();
     }
 
     @Override
     NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
         NDArray lengthGap = in.chosen().length().sub(in.rejected().length()); // (B)
-        return LogSigmoid.of(margin(in).mul(beta).sub(lengthGap.mul(alpha))).neg();
+        return LogSigmoid.of(Scalars.times(margin(in), beta).sub(Scalars.times(lengthGap, alpha))).neg();
     }
 
     @Override

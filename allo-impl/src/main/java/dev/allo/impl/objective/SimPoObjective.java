@@ -11,8 +11,8 @@ import dev.allo.objective.ObjectiveConfig;
  */
 final class SimPoObjective extends PairwiseObjective {
 
-    private final double beta;
-    private final double gamma;
+    private final float beta;
+    private final float gamma;
 
     /**
      * Creates the objective.
@@ -21,15 +21,15 @@ final class SimPoObjective extends PairwiseObjective {
      */
     SimPoObjective(ObjectiveConfig.SimPo config) {
         super(config);
-        this.beta = config.beta();
-        this.gamma = config.gamma();
+        this.beta = (float) config.beta();
+        this.gamma = (float) config.gamma();
     }
 
     @Override
     NDArray perPairLoss(ObjectiveBatch in, MetricsCollector extras) {
         NDArray chosen = averageLogProb(in.chosen()); // (B)
         NDArray rejected = averageLogProb(in.rejected()); // (B)
-        return LogSigmoid.of(chosen.sub(rejected).mul(beta).sub(gamma)).neg(); // SimPO Eq. (6)
+        return LogSigmoid.of(Scalars.plus(Scalars.times(chosen.sub(rejected), beta), -gamma)).neg(); // SimPO Eq. (6)
     }
 
     private static NDArray averageLogProb(ResponseTensors side) {
@@ -38,7 +38,7 @@ final class SimPoObjective extends PairwiseObjective {
 
     @Override
     NDArray rewards(ResponseTensors side) {
-        return ResponseTensors.rowSum(side.policy()).div(side.length()).stopGradient().mul(beta); // (B)
+        return Scalars.times(ResponseTensors.rowSum(side.policy()).div(side.length()).stopGradient(), beta); // (B)
     }
 
     @Override

@@ -21,6 +21,6 @@ record TermTensor(String name, NDArray sum, Normalization normalization, NDArray
      */
     NDArray normalised() {
         NDArray safeCount = count.add(count.eq(0f).toType(count.getDataType(), false)); // 0 -> 1
-        return sum.div(safeCount).mul(weight);
+        return Scalars.times(sum.div(safeCount), weight);
     }
 }

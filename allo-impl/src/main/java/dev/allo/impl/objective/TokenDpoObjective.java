@@ -16,7 +16,7 @@ import dev.allo.objective.ObjectiveConfig;
  */
 final class TokenDpoObjective extends PairwiseObjective {
 
-    private final double beta;
+    private final float beta;
     private final NoisyTokenFilter filter;
 
     /**
@@ -26,7 +26,7 @@ final class TokenDpoObjective extends PairwiseObjective {
      */
     TokenDpoObjective(ObjectiveConfig.TokenDpo config) {
         super(config);
-        this.beta = config.beta();
+        this.beta = (float) config.beta();
         this.filter = new NoisyTokenFilter(config.noisyTokenRatio());
     }
 
@@ -39,7 +39,7 @@ final class TokenDpoObjective extends PairwiseObjective {
         NDArray chosenSum = weightedLogRatioSum(in.chosen()); // (B)
         extras.put("tokens/rejected_kept_fraction", keep.mul(rejected.maskFloat()).sum()
                 .div(rejected.maskFloat().sum()));
-        return LogSigmoid.of(chosenSum.sub(rejectedSum).mul(beta)).neg(); // Eq. (9)
+        return LogSigmoid.of(Scalars.times(chosenSum.sub(rejectedSum), beta)).neg(); // Eq. (9)
     }
 
     @Override

@@ -19,7 +19,7 @@ import java.util.List;
  */
 final class TokenNpoObjective extends AbstractObjective {
 
-    private final double beta;
+    private final float beta;
 
     /**
      * Creates the objective.
@@ -28,13 +28,13 @@ final class TokenNpoObjective extends AbstractObjective {
      */
     TokenNpoObjective(ObjectiveConfig.TokenNpo config) {
         super(config);
-        this.beta = config.beta();
+        this.beta = (float) config.beta();
     }
 
     @Override
     List<TermTensor> terms(ObjectiveBatch in, MetricsCollector extras) {
         ResponseTensors rejected = in.rejected();
-        NDArray perToken = LogSigmoid.softPlus(rejected.logRatio().mul(beta)); // (B, T), -logsig(-beta rho)
+        NDArray perToken = LogSigmoid.softPlus(Scalars.times(rejected.logRatio(), beta)); // (B, T), -logsig(-beta rho)
         NDArray tokenWeights = rejected.tokenWeights(); // (B, T), 0 outside the response
         NDArray weightedSum = perToken.mul(tokenWeights).sum(); // Eq. (7), weights outside the sigmoid
         NDArray count = tokenWeights.sum(); // R
