@@ -9,9 +9,9 @@ import java.util.ServiceLoader;
  * <p>Implementations are device-agnostic (every array of a batch must be on one device, and the loss lives there)
  * and, except where the method itself keeps state (BCO-pair's running reward mean), stateless: the same batch gives
  * the same output. State is saved with checkpoints through {@link #saveState()} and {@link #restoreState(Map)}.
- * Arrays created by {@link #compute} are registered with the caller's {@link ai.djl.ndarray.NDScope}, if any, and
- * otherwise belong to the manager of the chosen (or, when absent, rejected) policy log-probs; the intermediates are
- * freed before {@code compute} returns.
+ * {@link #compute} frees its intermediates before it returns; the loss and the term sums it returns are registered
+ * with the caller's {@link ai.djl.ndarray.NDScope}, if one is open, and otherwise belong to the managers of the
+ * input arrays.
  *
  * <p>Bad values raise {@link IllegalArgumentException} naming the side, tensor, row and column: non-finite policy
  * or reference log-probs (or mean logits) at a response position, a mask value other than 0 or 1, a weight outside

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Pairwise BCO (Jung et al., 2024, "Binary Classifier Optimization"), TRL {@code loss_type="bco_pair"} with its
- * running reward mean (TRL up to its 2025 DPO refactor, which dropped {@code delta}):
+ * running reward mean (TRL from PR #1524 until its DPO refactor, PR #3906, dropped {@code delta}):
  * {@code L = mean_b [-logsig(beta S+_b - delta) - logsig(-(beta S-_b - delta))]}.
  *
  * <p>{@code delta} is the running mean over calls of each micro-batch's mean reward, the mean of the {@code 2B}
