@@ -222,9 +222,10 @@ public final class SafetensorsFile implements AutoCloseable {
                     + SafetensorsDtype.readableNames());
         }
         DataType type = info.dtype().loadedType(conversion);
+        boolean onCpu = Device.Type.CPU.equals(device.getDeviceType());
         NDArray result;
-        if (Device.Type.CPU.equals(device.getDeviceType())) {
-            result = manager.create(info.shape(), type, device);
+        if (onCpu && device.equals(manager.getDevice())) {
+            result = manager.create(info.shape(), type);
             try {
                 fill(info, result);
             } catch (RuntimeException | Error e) {
@@ -232,11 +233,12 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw e;
             }
         } else {
-            // Fill on the CPU, then copy to the device; the staging array dies with the sub-manager.
+            // Fill on the CPU, copy to the device if it is another one, and hand the result to the caller's
+            // manager; a staging copy dies with the sub-manager.
             try (NDManager staging = manager.newSubManager(Device.cpu())) {
                 NDArray cpu = staging.create(info.shape(), type);
                 fill(info, cpu);
-                result = cpu.toDevice(device, false);
+                result = onCpu ? cpu : cpu.toDevice(device, false);
                 result.attach(manager);
             }
         }

@@ -90,6 +90,17 @@ public final class SafetensorsWriter {
     }
 
     /**
+     * Removes every {@code __metadata__} entry, the default {@code "format": "pt"} included; with none left the
+     * header has no {@code __metadata__} key.
+     *
+     * @return this writer
+     */
+    public SafetensorsWriter clearMetadata() {
+        metadata.clear();
+        return this;
+    }
+
+    /**
      * Adds an array; a floating array is stored as the {@linkplain #floatDtype(SafetensorsDtype) float dtype}, any
      * other as its own type.
      *

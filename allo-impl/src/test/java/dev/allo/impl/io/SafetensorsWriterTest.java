@@ -100,6 +100,25 @@ class SafetensorsWriterTest {
         assertThat(t.get("mask").data()).containsExactly(1, 0, 1);
     }
 
+    @Test
+    void matchesTheSafetensorsLibrarySerializationByteForByte() throws Exception {
+        // The format library's own serialization tests: F32 0..5 of shape [1, 2, 3] named "attn.0" gives a 64-byte
+        // header with no padding; named "attn0" with shape [1, 1, 2, 3], a 65-byte JSON padded with 7 spaces to 72.
+        NDArray values = manager.arange(6f);
+        Path a = dir.resolve("a.safetensors");
+        new SafetensorsWriter().clearMetadata().add("attn.0", values.reshape(1, 2, 3)).write(a);
+        assertThat(Files.readAllBytes(a)).isEqualTo(SpecSafetensors.withRawHeader(64,
+                "{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}"
+                        .getBytes(StandardCharsets.UTF_8),
+                SpecSafetensors.leInts(floatBits(new float[] {0, 1, 2, 3, 4, 5}))));
+        Path b = dir.resolve("b.safetensors");
+        new SafetensorsWriter().clearMetadata().add("attn0", values.reshape(1, 1, 2, 3)).write(b);
+        assertThat(Files.readAllBytes(b)).isEqualTo(SpecSafetensors.withRawHeader(72,
+                "{\"attn0\":{\"dtype\":\"F32\",\"shape\":[1,1,2,3],\"data_offsets\":[0,24]}}       "
+                        .getBytes(StandardCharsets.UTF_8),
+                SpecSafetensors.leInts(floatBits(new float[] {0, 1, 2, 3, 4, 5}))));
+    }
+
     private static int[] expectedCodes(boolean bf16) {
         int[] codes = new int[VALUES.length];
         for (int i = 0; i < VALUES.length; i++) {
