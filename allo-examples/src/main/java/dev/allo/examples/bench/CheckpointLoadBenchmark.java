@@ -27,8 +27,9 @@ import java.util.Map;
  * <p>The checkpoint is LLaMA-shaped (hidden 1024, intermediate 2816, 4 layers, vocabulary 12000, untied head: about
  * 76M parameters, 152 MB in BF16), written to a temporary directory with {@link HfCheckpointWriter} and deleted at the
  * end (weights only: loading does not need {@code config.json}). Each variant is loaded once to warm up, then
- * {@code runs} times (default 5); the median, minimum and maximum are printed. Variants, measured side by side in one run: BF16 single file (the target: under one second), BF16
- * sharded into 50 MB shards, and the same weights as an F32 single file (twice the bytes, no widening).
+ * {@code runs} times (default 5); the median, minimum and maximum are printed. Variants, measured side by side in
+ * one run: BF16 single file (the target: under one second), BF16 sharded into 50 MB shards, and the same weights as
+ * an F32 single file (twice the bytes, no widening).
  *
  * <p>The files have just been written, so they are in the page cache: this measures parsing, mapping, widening and
  * copying, not the disk. Run with:

@@ -205,8 +205,8 @@ public final class SafetensorsWriter {
             return floatDtype;
         }
         return SafetensorsDtype.of(type).orElseThrow(() -> new IllegalArgumentException(
-                "cannot store an array of type " + type.name() + "; storable: FLOAT16, FLOAT32, FLOAT64, INT64, INT32, INT8,"
-                        + " UINT8, BOOLEAN"));
+                "cannot store an array of type " + type.name()
+                        + "; storable: FLOAT16, FLOAT32, FLOAT64, INT64, INT32, INT8, UINT8, BOOLEAN"));
     }
 
     private SafetensorsWriter put(String name, NDArray array, SafetensorsDtype dtype) {
@@ -239,7 +239,8 @@ public final class SafetensorsWriter {
                 : SafetensorsDtype.of(type).map(d -> d == dtype).orElse(false);
         if (!ok) {
             throw new IllegalArgumentException("tensor '" + name + "': cannot store an array of type " + type.name()
-                    + " as " + dtype + "; floating arrays are stored as F32, F16, BF16 or F64, other arrays as their own type");
+                    + " as " + dtype
+                    + "; floating arrays are stored as F32, F16, BF16 or F64, other arrays as their own type");
         }
     }
 

@@ -31,8 +31,9 @@ public record TensorInfo(
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(shape, "shape");
         if (dataBegin < 0 || dataEnd < dataBegin || fileOffset < 0) {
-            throw new IllegalArgumentException("offsets must satisfy 0 <= dataBegin <= dataEnd and fileOffset >= 0, got "
-                    + dataBegin + ", " + dataEnd + ", " + fileOffset);
+            throw new IllegalArgumentException(
+                    "offsets must satisfy 0 <= dataBegin <= dataEnd and fileOffset >= 0, got dataBegin " + dataBegin
+                            + ", dataEnd " + dataEnd + ", fileOffset " + fileOffset);
         }
     }
 
