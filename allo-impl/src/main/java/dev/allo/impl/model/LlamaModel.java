@@ -210,8 +210,8 @@ public final class LlamaModel implements CausalLm {
         checkTokenIds(inputIds);
         NDManager owner = inputIds.getManager();
         try (NDManager scope = owner.newSubManager(device)) {
-            NDArray ids = borrow(inputIds.toDevice(device, false).toType(DataType.INT64, false), inputIds, scope);
-            NDArray mask = borrow(attentionMask.toDevice(device, false), attentionMask, scope);
+            NDArray ids = ScopedArrays.borrow(inputIds, device, DataType.INT64, scope);
+            NDArray mask = ScopedArrays.borrow(attentionMask, device, attentionMask.getDataType(), scope);
             int tokens = Math.toIntExact(idShape.get(1));
             AttentionMask attention = AttentionMask.of(mask, tokens, scope);
             NDArray[] cosSin = rotary.cosSin(attention.positions); // (B, 1, T, d) each
@@ -317,18 +317,6 @@ public final class LlamaModel implements CausalLm {
     @Override
     public void close() {
         manager.close();
-    }
-
-    /**
-     * Puts {@code array} in {@code scope}: a caller's array only until the scope closes, a derived one for good.
-     */
-    private static NDArray borrow(NDArray array, NDArray callerArray, NDManager scope) {
-        if (array == callerArray) {
-            array.tempAttach(scope);
-        } else {
-            array.attach(scope);
-        }
-        return array;
     }
 
     /** A float32 copy of {@code source} on {@code target}'s device, detached from any graph, owned by target. */

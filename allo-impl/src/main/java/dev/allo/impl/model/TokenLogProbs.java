@@ -1,5 +1,6 @@
 package dev.allo.impl.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -14,9 +15,13 @@ import dev.allo.model.CausalLm;
  * <pre>
  * out[b, t] = m[b, t] * log softmax(logits[b, t - 1])[ids[b, t]]    for t = 1 .. T-1
  * out[b, 0] = 0
+ * m[b, t]   = response[b, t] * attention[b, t] * attention[b, t - 1]
  * </pre>
  *
- * <p>where {@code m} is the response mask. The output is {@code (B, T)}, aligned with the tokens it scores: column
+ * <p>where {@code response} is the response mask and {@code attention} the padding mask: a token is scored only if
+ * it and the position predicting it are real tokens (the first real token after left padding is predicted from a
+ * padding position's meaningless logits, so it is never scored; a response that follows a non-empty prompt is
+ * unaffected). The output is {@code (B, T)}, aligned with the tokens it scores: column
  * {@code t} holds {@code l(ids[t]) = log P(ids[t] | ids[<t])}, computed from the logits at position {@code t - 1}
  * (the next-token shift); column 0 is always 0 because nothing predicts the first token. So the response mask, the
  * token weights and the output all share the token grid of {@code inputIds}. DESIGN.md writes this as
@@ -74,7 +79,7 @@ public final class TokenLogProbs {
         try (NDManager scope = owner.newSubManager()) {
             NDArray hidden = model.hiddenStates(inputIds, attentionMask); // (B, T, H)
             hidden.attach(scope);
-            NDArray out = fromHidden(model, hidden, inputIds, responseMask);
+            NDArray out = fromHidden(model, hidden, inputIds, attentionMask, responseMask);
             out.attach(owner);
             return out;
         }
@@ -87,12 +92,14 @@ public final class TokenLogProbs {
      * @param model the causal LM whose {@link CausalLm#logits(NDArray)} maps hidden states to logits
      * @param hidden {@code (B, T, H)} hidden states
      * @param inputIds {@code (B, T)} int64 token ids
+     * @param attentionMask {@code (B, T)} padding mask the hidden states were computed with
      * @param responseMask {@code (B, T)} 1 for the tokens to score
      * @return {@code (B, T)} float32 masked log-probabilities, column 0 zero; owned by the manager of
      *     {@code hidden}
      * @throws IllegalArgumentException if the shapes disagree
      */
-    public NDArray fromHidden(CausalLm model, NDArray hidden, NDArray inputIds, NDArray responseMask) {
+    public NDArray fromHidden(CausalLm model, NDArray hidden, NDArray inputIds, NDArray attentionMask,
+            NDArray responseMask) {
         Shape ids = inputIds.getShape();
         if (ids.dimension() != 2) {
             throw new IllegalArgumentException("inputIds must be (B, T), got shape " + ids);
@@ -101,6 +108,10 @@ public final class TokenLogProbs {
                 || hidden.getShape().get(1) != ids.get(1)) {
             throw new IllegalArgumentException("hidden must be (B, T, H) with (B, T) = " + ids + ", got shape "
                     + hidden.getShape());
+        }
+        if (!attentionMask.getShape().equals(ids)) {
+            throw new IllegalArgumentException("attentionMask must have the shape of inputIds " + ids + ", got "
+                    + attentionMask.getShape());
         }
         if (!responseMask.getShape().equals(ids)) {
             throw new IllegalArgumentException("responseMask must have the shape of inputIds " + ids + ", got "
@@ -113,14 +124,12 @@ public final class TokenLogProbs {
         try (NDManager scope = owner.newSubManager()) {
             NDArray first = scope.zeros(new Shape(batch, 1), DataType.FLOAT32); // nothing predicts token 0
             columns.add(first);
-            NDArray labels = inputIds.toDevice(hidden.getDevice(), true).toType(DataType.INT64, false);
-            labels.attach(scope);
+            NDArray labels = ScopedArrays.borrow(inputIds, hidden.getDevice(), DataType.INT64, scope);
             for (long start = 0; start < tokens - 1; start += chunkSize) {
                 long end = Math.min(tokens - 1, start + chunkSize);
                 columns.add(chunk(model, hidden, labels, start, end, scope));
             }
-            NDArray mask = responseMask.toDevice(hidden.getDevice(), true).toType(DataType.FLOAT32, false);
-            mask.attach(scope);
+            NDArray mask = scoredTokens(attentionMask, responseMask, hidden.getDevice(), scope); // (B, T)
             NDArray out = NDArrays.concat(columns, 1).mul(mask); // (B, T)
             out.attach(owner);
             return out;
@@ -135,6 +144,17 @@ public final class TokenLogProbs {
      */
     public static NDArray sequenceSums(NDArray tokenLogProbs) {
         return tokenLogProbs.sum(new int[] {1});
+    }
+
+    /** {@code response[t] * attention[t] * attention[t - 1]}, with {@code attention[-1] = 0}; (B, T) float32. */
+    private static NDArray scoredTokens(NDArray attentionMask, NDArray responseMask, Device device,
+            NDManager scope) {
+        NDArray attention = ScopedArrays.borrow(attentionMask, device, DataType.FLOAT32, scope);
+        NDArray response = ScopedArrays.borrow(responseMask, device, DataType.FLOAT32, scope);
+        long batch = attention.getShape().get(0);
+        NDArray previous = NDArrays.concat(new NDList(scope.zeros(new Shape(batch, 1), DataType.FLOAT32),
+                attention.get(":, :-1")), 1); // attention[t - 1]
+        return response.mul(attention).mul(previous);
     }
 
     /** Log-probabilities of labels[:, start+1 .. end] from hidden[:, start .. end-1]; returns (B, end - start). */
