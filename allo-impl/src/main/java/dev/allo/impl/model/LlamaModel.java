@@ -324,7 +324,9 @@ public final class LlamaModel implements CausalLm {
         try (NDManager scratch = target.newSubManager()) {
             NDArray detached = source.stopGradient();
             detached.attach(scratch);
-            NDArray onDevice = detached.toDevice(target.getDevice(), true);
+            // toDevice(..., true) returns the same storage when nothing changes, so copy explicitly.
+            NDArray onDevice = detached.getDevice().equals(target.getDevice())
+                    ? detached.duplicate() : detached.toDevice(target.getDevice(), true);
             onDevice.attach(scratch);
             NDArray copy = onDevice.toType(DataType.FLOAT32, false);
             copy.attach(target);
