@@ -33,7 +33,6 @@ final class LlamaDecoderLayer {
     private final int kvHeads;
     private final int headDim;
     private final float eps;
-    private final float scale;
 
     LlamaDecoderLayer(int index, LlamaConfig config, Map<String, NDArray> params) {
         this.index = index;
@@ -50,7 +49,6 @@ final class LlamaDecoderLayer {
         kvHeads = config.numKeyValueHeads();
         headDim = config.headDim();
         eps = (float) config.rmsNormEps();
-        scale = (float) (1.0 / Math.sqrt(headDim));
     }
 
     /**
@@ -58,12 +56,13 @@ final class LlamaDecoderLayer {
      *
      * @param x {@code (B, T, H)} input; the output joins its manager
      * @param mask positions and additive mask for these tokens
-     * @param cos {@code (B, 1, T, d)} rotary cosines
-     * @param sin {@code (B, 1, T, d)} rotary sines
+     * @param queryRotary rotary tables for queries with the attention scale {@code 1/sqrt(d)} folded in
+     * @param keyRotary rotary tables for keys
      * @param cache the key/value cache, or {@code null}
      * @return {@code (B, T, H)} output
      */
-    NDArray forward(NDArray x, AttentionMask mask, NDArray cos, NDArray sin, KeyValueCache cache) {
+    NDArray forward(NDArray x, AttentionMask mask, NDArray[] queryRotary, NDArray[] keyRotary,
+            KeyValueCache cache) {
         NDManager parent = x.getManager();
         try (NDManager scope = parent.newSubManager()) {
             x.tempAttach(scope);
@@ -73,8 +72,8 @@ final class LlamaDecoderLayer {
             NDArray q = heads(Linear.linear(n1, qProj).singletonOrThrow(), batch, tokens, heads); // (B, n_h, T, d)
             NDArray k = heads(Linear.linear(n1, kProj).singletonOrThrow(), batch, tokens, kvHeads); // (B, n_kv, T, d)
             NDArray v = heads(Linear.linear(n1, vProj).singletonOrThrow(), batch, tokens, kvHeads); // (B, n_kv, T, d)
-            q = RotaryEmbedding.apply(q, cos, sin);
-            k = RotaryEmbedding.apply(k, cos, sin);
+            q = RotaryEmbedding.apply(q, queryRotary); // RoPE(q) / sqrt(d)
+            k = RotaryEmbedding.apply(k, keyRotary);
             if (cache != null) {
                 NDArray[] kv = cache.append(index, k, v);
                 k = kv[0]; // (B, n_kv, S, d)
@@ -84,7 +83,7 @@ final class LlamaDecoderLayer {
                 k = k.repeat(1, heads / kvHeads); // (B, n_h, S, d)
                 v = v.repeat(1, heads / kvHeads);
             }
-            NDArray scores = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(mask.additive); // (B, n_h, T, S)
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask.additive); // (B, n_h, T, S)
             NDArray attended = scores.softmax(-1).matMul(v); // (B, n_h, T, d)
             NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, (long) heads * headDim);
             NDArray h = x.add(Linear.linear(merged, oProj).singletonOrThrow()); // (B, T, H)

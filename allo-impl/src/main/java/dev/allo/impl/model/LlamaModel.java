@@ -48,6 +48,7 @@ public final class LlamaModel implements CausalLm {
     private final Map<String, NDArray> parameters;
     private final LlamaDecoderLayer[] layers;
     private final RotaryEmbedding rotary;
+    private final float attentionScale;
     private boolean trainable;
 
     private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters) {
@@ -60,6 +61,7 @@ public final class LlamaModel implements CausalLm {
             layers[i] = new LlamaDecoderLayer(i, config, parameters);
         }
         this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta());
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
     /**
@@ -214,11 +216,12 @@ public final class LlamaModel implements CausalLm {
             NDArray mask = ScopedArrays.borrow(attentionMask, device, attentionMask.getDataType(), scope);
             int tokens = Math.toIntExact(idShape.get(1));
             AttentionMask attention = AttentionMask.of(mask, tokens, scope);
-            NDArray[] cosSin = rotary.cosSin(attention.positions); // (B, 1, T, d) each
+            NDArray[] keyRotary = rotary.tables(attention.positions, 1f); // (B, 1, T, d) each
+            NDArray[] queryRotary = rotary.tables(attention.positions, attentionScale);
             NDArray x = Embedding.embedding(ids, parameters.get(LlamaNames.EMBED_TOKENS), SparseFormat.DENSE)
                     .singletonOrThrow(); // (B, T, H)
             for (LlamaDecoderLayer layer : layers) {
-                x = layer.forward(x, attention, cosSin[0], cosSin[1], cache);
+                x = layer.forward(x, attention, queryRotary, keyRotary, cache);
             }
             if (cache != null) {
                 cache.advance(tokens);

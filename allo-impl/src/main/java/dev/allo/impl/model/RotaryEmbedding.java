@@ -13,6 +13,10 @@ import ai.djl.ndarray.types.Shape;
  * {@code i = 0 .. d/2 - 1}; for a token at position {@code p}, {@code freqs = p * inv_freq} ({@code d/2} values),
  * {@code emb = cat(freqs, freqs)} ({@code d} values), and a query or key vector {@code q} becomes
  * {@code q * cos(emb) + rotate_half(q) * sin(emb)} with {@code rotate_half(q) = cat(-q[d/2:], q[:d/2])}.
+ *
+ * <p>Computed as {@code q * cos(emb) + cat(q[d/2:], q[:d/2]) * cat(-sin(freqs), sin(freqs))}, the same value with
+ * one pass fewer; a constant factor (the attention scale {@code 1/sqrt(d)} for queries) can be folded into the
+ * tables.
  */
 final class RotaryEmbedding {
     private final float[] inverseFrequencies;
@@ -25,30 +29,34 @@ final class RotaryEmbedding {
     }
 
     /**
-     * The cosine and sine tables for the given positions.
+     * The tables for the given positions, scaled by {@code factor}.
      *
      * @param positions {@code (B, T)} float32 positions (first operand: results belong to its manager)
-     * @return {@code [cos, sin]}, each {@code (B, 1, T, d)}, ready to broadcast over heads
+     * @param factor a constant folded into both tables (1 for keys, {@code 1/sqrt(d)} for queries)
+     * @return {@code [factor * cos(emb), factor * cat(-sin(freqs), sin(freqs))]}, each {@code (B, 1, T, d)}
      */
-    NDArray[] cosSin(NDArray positions) {
+    NDArray[] tables(NDArray positions, float factor) {
         NDArray inv = positions.getManager().create(inverseFrequencies, new Shape(1, 1, inverseFrequencies.length));
         NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv); // (B, T, d/2)
-        NDArray emb = NDArrays.concat(new NDList(freqs, freqs), -1).expandDims(1); // (B, 1, T, d)
-        return new NDArray[] {emb.cos(), emb.sin()};
+        NDArray cos = freqs.cos().mul(factor);
+        NDArray sin = freqs.sin().mul(factor);
+        return new NDArray[] {
+            NDArrays.concat(new NDList(cos, cos), -1).expandDims(1), // (B, 1, T, d)
+            NDArrays.concat(new NDList(sin.neg(), sin), -1).expandDims(1) // (B, 1, T, d)
+        };
     }
 
     /**
      * Rotates query or key heads.
      *
      * @param x {@code (B, heads, T, d)}
-     * @param cos {@code (B, 1, T, d)}
-     * @param sin {@code (B, 1, T, d)}
+     * @param tables {@code [cos, signed sin]} from {@link #tables}
      * @return {@code (B, heads, T, d)} the rotated heads
      */
-    static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+    static NDArray apply(NDArray x, NDArray[] tables) {
         long half = x.getShape().get(3) / 2;
         NDList halves = x.split(new long[] {half}, 3);
-        NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3); // rotate_half(x)
-        return x.mul(cos).add(rotated.mul(sin));
+        NDArray swapped = NDArrays.concat(new NDList(halves.get(1), halves.get(0)), 3); // (B, heads, T, d)
+        return x.mul(tables[0]).add(swapped.mul(tables[1]));
     }
 }
