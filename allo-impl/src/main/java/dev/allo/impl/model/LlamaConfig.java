@@ -1,0 +1,591 @@
+package dev.allo.impl.model;
+
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The hyper-parameters of a LLaMA-architecture causal language model, as Hugging Face's {@code LlamaConfig} writes
+ * them to {@code config.json}.
+ *
+ * <p>Every field keeps the meaning of the Hugging Face field of the same (snake_case) name:
+ *
+ * <ul>
+ *   <li>{@code hiddenSize} ({@code hidden_size}, H): width of the residual stream.
+ *   <li>{@code intermediateSize} ({@code intermediate_size}, I): width of the SwiGLU MLP.
+ *   <li>{@code numHiddenLayers} ({@code num_hidden_layers}, L): number of decoder layers.
+ *   <li>{@code numAttentionHeads} ({@code num_attention_heads}, n_h): query heads.
+ *   <li>{@code numKeyValueHeads} ({@code num_key_value_heads}, n_kv): key/value heads; each serves
+ *       {@code n_h / n_kv} query heads (grouped-query attention). Hugging Face's default is {@code n_h}.
+ *   <li>{@code headDim} ({@code head_dim}, d): width of one head; Hugging Face's default is {@code H / n_h}. It must
+ *       be even (rotary embeddings rotate pairs of features).
+ *   <li>{@code rmsNormEps} ({@code rms_norm_eps}, default 1e-6): epsilon of every RMSNorm.
+ *   <li>{@code ropeTheta} ({@code rope_theta}, default 10000): base of the rotary frequencies.
+ *   <li>{@code vocabSize} ({@code vocab_size}, V), {@code maxPositionEmbeddings} ({@code max_position_embeddings},
+ *       default 2048, recorded but not enforced).
+ *   <li>{@code tieWordEmbeddings} ({@code tie_word_embeddings}, default false): the output head reuses the
+ *       embedding matrix and there is no {@code lm_head.weight}.
+ *   <li>{@code initializerRange} ({@code initializer_range}, default 0.02): standard deviation of random weights.
+ *   <li>{@code bosTokenId}, {@code eosTokenIds}, {@code padTokenId}: special tokens; {@code eos_token_id} may be a
+ *       single id or a list in {@code config.json} and is kept as a list. Absent ids are {@code null} (empty list
+ *       for EOS) rather than Hugging Face's class defaults, which need not exist in a small vocabulary.
+ *   <li>{@code hiddenAct} must be {@code "silu"}; {@code architectures} must contain {@code "LlamaForCausalLM"}
+ *       (an absent list means {@code ["LlamaForCausalLM"]}); {@code modelType} must be {@code "llama"} (the
+ *       default).
+ *   <li>{@code extraFields}: every other top-level field of {@code config.json} (for example {@code torch_dtype}),
+ *       kept verbatim so that reading and writing a file loses nothing.
+ * </ul>
+ *
+ * <p>Features the model does not implement are refused when a file is read: {@code attention_bias} or
+ * {@code mlp_bias} true, a non-null {@code rope_scaling}, or a {@code rope_parameters} whose {@code rope_type} is
+ * not {@code "default"}.
+ *
+ * <p>Values are validated in the constructor; messages use the {@code config.json} field names.
+ *
+ * @param hiddenSize {@code hidden_size}
+ * @param intermediateSize {@code intermediate_size}
+ * @param numHiddenLayers {@code num_hidden_layers}
+ * @param numAttentionHeads {@code num_attention_heads}
+ * @param numKeyValueHeads {@code num_key_value_heads}
+ * @param headDim {@code head_dim}
+ * @param rmsNormEps {@code rms_norm_eps}
+ * @param ropeTheta {@code rope_theta}
+ * @param vocabSize {@code vocab_size}
+ * @param maxPositionEmbeddings {@code max_position_embeddings}
+ * @param tieWordEmbeddings {@code tie_word_embeddings}
+ * @param initializerRange {@code initializer_range}
+ * @param bosTokenId {@code bos_token_id}, nullable
+ * @param eosTokenIds {@code eos_token_id} as a list, possibly empty
+ * @param padTokenId {@code pad_token_id}, nullable
+ * @param hiddenAct {@code hidden_act}
+ * @param architectures {@code architectures}
+ * @param modelType {@code model_type}
+ * @param extraFields the other fields of {@code config.json}, in file order
+ */
+public record LlamaConfig(
+        int hiddenSize,
+        int intermediateSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int numKeyValueHeads,
+        int headDim,
+        double rmsNormEps,
+        double ropeTheta,
+        int vocabSize,
+        int maxPositionEmbeddings,
+        boolean tieWordEmbeddings,
+        double initializerRange,
+        Integer bosTokenId,
+        List<Integer> eosTokenIds,
+        Integer padTokenId,
+        String hiddenAct,
+        List<String> architectures,
+        String modelType,
+        Map<String, JsonNode> extraFields) {
+
+    /** The only architecture name accepted in {@code architectures}. */
+    public static final String ARCHITECTURE = "LlamaForCausalLM";
+
+    /** The only accepted {@code model_type}. */
+    public static final String MODEL_TYPE = "llama";
+
+    /** Validates every field; see the type's documentation for the constraints. */
+    public LlamaConfig {
+        requirePositive(hiddenSize, "hidden_size");
+        requirePositive(intermediateSize, "intermediate_size");
+        requirePositive(numHiddenLayers, "num_hidden_layers");
+        requirePositive(numAttentionHeads, "num_attention_heads");
+        requirePositive(numKeyValueHeads, "num_key_value_heads");
+        requirePositive(headDim, "head_dim");
+        requirePositive(vocabSize, "vocab_size");
+        requirePositive(maxPositionEmbeddings, "max_position_embeddings");
+        if (numAttentionHeads % numKeyValueHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads (" + numAttentionHeads
+                    + ") must be divisible by num_key_value_heads (" + numKeyValueHeads + ")");
+        }
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException(
+                    "head_dim must be even (rotary embeddings rotate pairs of features), got " + headDim);
+        }
+        if (!(rmsNormEps > 0) || Double.isInfinite(rmsNormEps)) {
+            throw new IllegalArgumentException("rms_norm_eps must be positive and finite, got " + rmsNormEps);
+        }
+        if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) {
+            throw new IllegalArgumentException("rope_theta must be positive and finite, got " + ropeTheta);
+        }
+        if (!(initializerRange >= 0) || Double.isInfinite(initializerRange)) {
+            throw new IllegalArgumentException(
+                    "initializer_range must be non-negative and finite, got " + initializerRange);
+        }
+        requireTokenId(bosTokenId, "bos_token_id", vocabSize);
+        requireTokenId(padTokenId, "pad_token_id", vocabSize);
+        eosTokenIds = eosTokenIds == null ? List.of() : List.copyOf(eosTokenIds);
+        for (Integer eos : eosTokenIds) {
+            requireTokenId(eos, "eos_token_id", vocabSize);
+        }
+        if (!"silu".equals(hiddenAct)) {
+            throw new IllegalArgumentException("hidden_act must be \"silu\" (SwiGLU MLP), got "
+                    + (hiddenAct == null ? "null" : "\"" + hiddenAct + "\""));
+        }
+        architectures = architectures == null || architectures.isEmpty()
+                ? List.of(ARCHITECTURE) : List.copyOf(architectures);
+        if (!architectures.contains(ARCHITECTURE)) {
+            throw new IllegalArgumentException(
+                    "architectures must contain \"" + ARCHITECTURE + "\", got " + architectures
+                            + " (only the LLaMA architecture is implemented)");
+        }
+        modelType = modelType == null ? MODEL_TYPE : modelType;
+        if (!MODEL_TYPE.equals(modelType)) {
+            throw new IllegalArgumentException(
+                    "model_type must be \"" + MODEL_TYPE + "\", got \"" + modelType
+                            + "\" (only the LLaMA architecture is implemented)");
+        }
+        Map<String, JsonNode> extras = new LinkedHashMap<>();
+        if (extraFields != null) {
+            for (Map.Entry<String, JsonNode> e : extraFields.entrySet()) {
+                if (LlamaConfigJson.KNOWN_FIELDS.contains(e.getKey())) {
+                    throw new IllegalArgumentException("extraFields must not contain the modelled field \""
+                            + e.getKey() + "\"");
+                }
+                extras.put(e.getKey(), Objects.requireNonNull(e.getValue(), e.getKey()).deepCopy());
+            }
+        }
+        extraFields = Collections.unmodifiableMap(extras);
+    }
+
+    /**
+     * Reads and validates a Hugging Face {@code config.json}.
+     *
+     * @param file the {@code config.json} file (or a checkpoint directory that contains one)
+     * @return the configuration
+     * @throws dev.allo.AlloException if the file is missing, unreadable, malformed, or holds an invalid or
+     *     unsupported value; the message names the file and the field, with the expected and actual value
+     */
+    public static LlamaConfig read(Path file) {
+        return LlamaConfigJson.read(file);
+    }
+
+    /**
+     * Parses and validates the text of a {@code config.json}.
+     *
+     * @param json the JSON text
+     * @param source how to name the text in error messages (a file name, for example)
+     * @return the configuration
+     * @throws dev.allo.AlloException if the text is malformed or holds an invalid or unsupported value
+     */
+    public static LlamaConfig parse(String json, String source) {
+        return LlamaConfigJson.parse(json, source);
+    }
+
+    /**
+     * Writes this configuration as a Hugging Face {@code config.json}, atomically (a temporary file in the same
+     * directory, then a rename), so a reader never sees a half-written file.
+     *
+     * @param file the target file (or an existing directory, to write {@code config.json} inside it)
+     * @throws dev.allo.AlloException if the file cannot be written
+     */
+    public void write(Path file) {
+        LlamaConfigJson.write(this, file);
+    }
+
+    /**
+     * This configuration as {@code config.json} text (pretty-printed, modelled fields first, then
+     * {@link #extraFields()}).
+     *
+     * @return the JSON text
+     */
+    public String toJson() {
+        return LlamaConfigJson.toJson(this);
+    }
+
+    /**
+     * Width of all query heads together, {@code n_h * d}.
+     *
+     * @return the query projection's output size
+     */
+    public int queryDim() {
+        return numAttentionHeads * headDim;
+    }
+
+    /**
+     * Width of all key (or value) heads together, {@code n_kv * d}.
+     *
+     * @return the key and value projections' output size
+     */
+    public int keyValueDim() {
+        return numKeyValueHeads * headDim;
+    }
+
+    /**
+     * The parameters of a model of this configuration, by their Hugging Face {@code LlamaForCausalLM} names, with
+     * their shapes ({@code [out, in]} for projections), in the order of Hugging Face's {@code named_parameters()}:
+     * {@code model.embed_tokens.weight (V, H)}; then for each layer N,
+     * {@code model.layers.N.self_attn.q_proj.weight (n_h*d, H)}, {@code k_proj (n_kv*d, H)},
+     * {@code v_proj (n_kv*d, H)}, {@code o_proj (H, n_h*d)}, {@code model.layers.N.mlp.gate_proj.weight (I, H)},
+     * {@code up_proj (I, H)}, {@code down_proj (H, I)}, {@code model.layers.N.input_layernorm.weight (H)},
+     * {@code model.layers.N.post_attention_layernorm.weight (H)}; then {@code model.norm.weight (H)} and, only when
+     * the embeddings are not tied, {@code lm_head.weight (V, H)}.
+     *
+     * @return an unmodifiable ordered map from parameter name to shape
+     */
+    public Map<String, Shape> parameterShapes() {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        int h = hiddenSize;
+        shapes.put(LlamaNames.EMBED_TOKENS, new Shape(vocabSize, h));
+        for (int layer = 0; layer < numHiddenLayers; layer++) {
+            shapes.put(LlamaNames.qProj(layer), new Shape(queryDim(), h));
+            shapes.put(LlamaNames.kProj(layer), new Shape(keyValueDim(), h));
+            shapes.put(LlamaNames.vProj(layer), new Shape(keyValueDim(), h));
+            shapes.put(LlamaNames.oProj(layer), new Shape(h, queryDim()));
+            shapes.put(LlamaNames.gateProj(layer), new Shape(intermediateSize, h));
+            shapes.put(LlamaNames.upProj(layer), new Shape(intermediateSize, h));
+            shapes.put(LlamaNames.downProj(layer), new Shape(h, intermediateSize));
+            shapes.put(LlamaNames.inputLayerNorm(layer), new Shape(h));
+            shapes.put(LlamaNames.postAttentionLayerNorm(layer), new Shape(h));
+        }
+        shapes.put(LlamaNames.FINAL_NORM, new Shape(h));
+        if (!tieWordEmbeddings) {
+            shapes.put(LlamaNames.LM_HEAD, new Shape(vocabSize, h));
+        }
+        return Collections.unmodifiableMap(shapes);
+    }
+
+    /**
+     * The total number of scalar parameters.
+     *
+     * @return the sum of the sizes of {@link #parameterShapes()}
+     */
+    public long parameterCount() {
+        return parameterShapes().values().stream().mapToLong(Shape::size).sum();
+    }
+
+    /**
+     * A builder with Hugging Face's {@code LlamaConfig} defaults for the optional fields and no defaults for the
+     * sizes ({@code hidden_size}, {@code intermediate_size}, {@code num_hidden_layers}, {@code num_attention_heads},
+     * {@code vocab_size} must be set).
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder initialised with this configuration's values.
+     *
+     * @return a new builder
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.hiddenSize = hiddenSize;
+        b.intermediateSize = intermediateSize;
+        b.numHiddenLayers = numHiddenLayers;
+        b.numAttentionHeads = numAttentionHeads;
+        b.numKeyValueHeads = numKeyValueHeads;
+        b.headDim = headDim;
+        b.rmsNormEps = rmsNormEps;
+        b.ropeTheta = ropeTheta;
+        b.vocabSize = vocabSize;
+        b.maxPositionEmbeddings = maxPositionEmbeddings;
+        b.tieWordEmbeddings = tieWordEmbeddings;
+        b.initializerRange = initializerRange;
+        b.bosTokenId = bosTokenId;
+        b.eosTokenIds = new ArrayList<>(eosTokenIds);
+        b.padTokenId = padTokenId;
+        b.hiddenAct = hiddenAct;
+        b.architectures = new ArrayList<>(architectures);
+        b.modelType = modelType;
+        b.extraFields = new LinkedHashMap<>(extraFields);
+        return b;
+    }
+
+    private static void requirePositive(int value, String field) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(field + " must be positive, got " + value);
+        }
+    }
+
+    private static void requireTokenId(Integer id, String field, int vocabSize) {
+        if (id != null && (id < 0 || id >= vocabSize)) {
+            throw new IllegalArgumentException(
+                    field + " must be in [0, vocab_size = " + vocabSize + "), got " + id);
+        }
+    }
+
+    /**
+     * Builds a {@link LlamaConfig}. Unset {@code num_key_value_heads} means {@code num_attention_heads}; unset
+     * {@code head_dim} means {@code hidden_size / num_attention_heads}, which must then divide exactly.
+     */
+    public static final class Builder {
+        private Integer hiddenSize;
+        private Integer intermediateSize;
+        private Integer numHiddenLayers;
+        private Integer numAttentionHeads;
+        private Integer numKeyValueHeads;
+        private Integer headDim;
+        private double rmsNormEps = 1e-6;
+        private double ropeTheta = 10000.0;
+        private Integer vocabSize;
+        private int maxPositionEmbeddings = 2048;
+        private boolean tieWordEmbeddings;
+        private double initializerRange = 0.02;
+        private Integer bosTokenId;
+        private List<Integer> eosTokenIds = new ArrayList<>();
+        private Integer padTokenId;
+        private String hiddenAct = "silu";
+        private List<String> architectures = new ArrayList<>(List.of(ARCHITECTURE));
+        private String modelType = MODEL_TYPE;
+        private Map<String, JsonNode> extraFields = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /**
+         * Sets {@code hidden_size}.
+         *
+         * @param value H
+         * @return this builder
+         */
+        public Builder hiddenSize(int value) {
+            hiddenSize = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code intermediate_size}.
+         *
+         * @param value I
+         * @return this builder
+         */
+        public Builder intermediateSize(int value) {
+            intermediateSize = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code num_hidden_layers}.
+         *
+         * @param value L
+         * @return this builder
+         */
+        public Builder numHiddenLayers(int value) {
+            numHiddenLayers = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code num_attention_heads}.
+         *
+         * @param value n_h
+         * @return this builder
+         */
+        public Builder numAttentionHeads(int value) {
+            numAttentionHeads = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code num_key_value_heads}; {@code null} means {@code num_attention_heads}.
+         *
+         * @param value n_kv
+         * @return this builder
+         */
+        public Builder numKeyValueHeads(Integer value) {
+            numKeyValueHeads = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code head_dim}; {@code null} means {@code hidden_size / num_attention_heads}.
+         *
+         * @param value d
+         * @return this builder
+         */
+        public Builder headDim(Integer value) {
+            headDim = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code rms_norm_eps} (default 1e-6).
+         *
+         * @param value epsilon
+         * @return this builder
+         */
+        public Builder rmsNormEps(double value) {
+            rmsNormEps = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code rope_theta} (default 10000).
+         *
+         * @param value theta
+         * @return this builder
+         */
+        public Builder ropeTheta(double value) {
+            ropeTheta = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code vocab_size}.
+         *
+         * @param value V
+         * @return this builder
+         */
+        public Builder vocabSize(int value) {
+            vocabSize = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code max_position_embeddings} (default 2048).
+         *
+         * @param value the maximum position
+         * @return this builder
+         */
+        public Builder maxPositionEmbeddings(int value) {
+            maxPositionEmbeddings = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code tie_word_embeddings} (default false).
+         *
+         * @param value whether the output head reuses the embedding matrix
+         * @return this builder
+         */
+        public Builder tieWordEmbeddings(boolean value) {
+            tieWordEmbeddings = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code initializer_range} (default 0.02).
+         *
+         * @param value standard deviation of random weights
+         * @return this builder
+         */
+        public Builder initializerRange(double value) {
+            initializerRange = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code bos_token_id} (default none).
+         *
+         * @param value the id, or {@code null}
+         * @return this builder
+         */
+        public Builder bosTokenId(Integer value) {
+            bosTokenId = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code eos_token_id} (default none).
+         *
+         * @param values the ids
+         * @return this builder
+         */
+        public Builder eosTokenIds(List<Integer> values) {
+            eosTokenIds = new ArrayList<>(values);
+            return this;
+        }
+
+        /**
+         * Sets {@code pad_token_id} (default none).
+         *
+         * @param value the id, or {@code null}
+         * @return this builder
+         */
+        public Builder padTokenId(Integer value) {
+            padTokenId = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code hidden_act} (default and only accepted value {@code "silu"}).
+         *
+         * @param value the activation name
+         * @return this builder
+         */
+        public Builder hiddenAct(String value) {
+            hiddenAct = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code architectures} (default {@code ["LlamaForCausalLM"]}).
+         *
+         * @param values the architecture names
+         * @return this builder
+         */
+        public Builder architectures(List<String> values) {
+            architectures = values == null ? null : new ArrayList<>(values);
+            return this;
+        }
+
+        /**
+         * Sets {@code model_type} (default and only accepted value {@code "llama"}).
+         *
+         * @param value the model type
+         * @return this builder
+         */
+        public Builder modelType(String value) {
+            modelType = value;
+            return this;
+        }
+
+        /**
+         * Sets the fields of {@code config.json} that are kept verbatim.
+         *
+         * @param values field name to JSON value
+         * @return this builder
+         */
+        public Builder extraFields(Map<String, JsonNode> values) {
+            extraFields = new LinkedHashMap<>(values);
+            return this;
+        }
+
+        /**
+         * Builds and validates the configuration.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException if a required size is unset or a value is invalid
+         */
+        public LlamaConfig build() {
+            int h = required(hiddenSize, "hidden_size");
+            int heads = required(numAttentionHeads, "num_attention_heads");
+            int d;
+            if (headDim != null) {
+                d = headDim;
+            } else {
+                if (heads > 0 && h % heads != 0) {
+                    throw new IllegalArgumentException("hidden_size (" + h
+                            + ") must be divisible by num_attention_heads (" + heads
+                            + ") when head_dim is not set");
+                }
+                d = heads > 0 ? h / heads : 0;
+            }
+            return new LlamaConfig(h, required(intermediateSize, "intermediate_size"),
+                    required(numHiddenLayers, "num_hidden_layers"), heads,
+                    numKeyValueHeads == null ? heads : numKeyValueHeads, d, rmsNormEps, ropeTheta,
+                    required(vocabSize, "vocab_size"), maxPositionEmbeddings, tieWordEmbeddings, initializerRange,
+                    bosTokenId, eosTokenIds, padTokenId, hiddenAct, architectures, modelType, extraFields);
+        }
+
+        private static int required(Integer value, String field) {
+            if (value == null) {
+                throw new IllegalArgumentException(field + " must be set");
+            }
+            return value;
+        }
+    }
+}

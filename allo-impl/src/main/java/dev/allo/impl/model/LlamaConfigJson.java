@@ -1,0 +1,335 @@
+package dev.allo.impl.model;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.allo.AlloException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads and writes {@link LlamaConfig} as Hugging Face {@code config.json}. */
+final class LlamaConfigJson {
+    /** Top-level fields that {@link LlamaConfig} models (everything else is kept verbatim). */
+    static final Set<String> KNOWN_FIELDS = Set.of("hidden_size", "intermediate_size", "num_hidden_layers",
+            "num_attention_heads", "num_key_value_heads", "head_dim", "rms_norm_eps", "rope_theta", "vocab_size",
+            "max_position_embeddings", "tie_word_embeddings", "initializer_range", "bos_token_id", "eos_token_id",
+            "pad_token_id", "hidden_act", "architectures", "model_type", "attention_bias", "mlp_bias",
+            "rope_scaling");
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private LlamaConfigJson() {}
+
+    static LlamaConfig read(Path file) {
+        Path f = Files.isDirectory(file) ? file.resolve("config.json") : file;
+        String text;
+        try {
+            text = Files.readString(f, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new AlloException("Missing config file " + f + ": expected a Hugging Face config.json", e);
+        } catch (IOException e) {
+            throw new AlloException("Cannot read config file " + f + ": " + e, e);
+        }
+        return parse(text, f.toString());
+    }
+
+    static LlamaConfig parse(String json, String source) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw new AlloException(source + ": malformed JSON" + where + ": " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new AlloException(source + ": expected a JSON object at the top level, got "
+                    + (root == null || root.isMissingNode() ? "nothing" : root.getNodeType()));
+        }
+        FieldReader r = new FieldReader((ObjectNode) root, source);
+        r.refuseTrue("attention_bias", "biases in the attention projections are not implemented");
+        r.refuseTrue("mlp_bias", "biases in the MLP projections are not implemented");
+        JsonNode scaling = root.get("rope_scaling");
+        if (scaling != null && !scaling.isNull()) {
+            throw new AlloException(source + ": field \"rope_scaling\" must be null (rotary scaling is not"
+                    + " implemented), got " + scaling);
+        }
+        Double nestedTheta = r.ropeParametersTheta();
+        LlamaConfig.Builder b = LlamaConfig.builder()
+                .hiddenSize(r.requiredInt("hidden_size"))
+                .intermediateSize(r.requiredInt("intermediate_size"))
+                .numHiddenLayers(r.requiredInt("num_hidden_layers"))
+                .numAttentionHeads(r.requiredInt("num_attention_heads"))
+                .numKeyValueHeads(r.optionalInt("num_key_value_heads"))
+                .headDim(r.optionalInt("head_dim"))
+                .vocabSize(r.requiredInt("vocab_size"))
+                .bosTokenId(r.optionalInt("bos_token_id"))
+                .eosTokenIds(r.intOrIntList("eos_token_id"))
+                .padTokenId(r.optionalInt("pad_token_id"));
+        Double eps = r.optionalDouble("rms_norm_eps");
+        if (eps != null) {
+            b.rmsNormEps(eps);
+        }
+        Double theta = r.optionalDouble("rope_theta");
+        if (theta != null) {
+            b.ropeTheta(theta);
+        } else if (nestedTheta != null) {
+            b.ropeTheta(nestedTheta);
+        }
+        Integer maxPos = r.optionalInt("max_position_embeddings");
+        if (maxPos != null) {
+            b.maxPositionEmbeddings(maxPos);
+        }
+        Boolean tie = r.optionalBoolean("tie_word_embeddings");
+        if (tie != null) {
+            b.tieWordEmbeddings(tie);
+        }
+        Double range = r.optionalDouble("initializer_range");
+        if (range != null) {
+            b.initializerRange(range);
+        }
+        String act = r.optionalString("hidden_act");
+        if (act != null) {
+            b.hiddenAct(act);
+        }
+        b.architectures(r.optionalStringList("architectures"));
+        b.modelType(r.optionalString("model_type"));
+        Map<String, JsonNode> extras = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = root.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!KNOWN_FIELDS.contains(e.getKey())) {
+                extras.put(e.getKey(), e.getValue());
+            }
+        }
+        b.extraFields(extras);
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new AlloException(source + ": invalid config: " + e.getMessage(), e);
+        }
+    }
+
+    static String toJson(LlamaConfig c) {
+        ObjectNode o = MAPPER.createObjectNode();
+        ArrayNode arch = o.putArray("architectures");
+        c.architectures().forEach(arch::add);
+        o.put("model_type", c.modelType());
+        o.put("hidden_size", c.hiddenSize());
+        o.put("intermediate_size", c.intermediateSize());
+        o.put("num_hidden_layers", c.numHiddenLayers());
+        o.put("num_attention_heads", c.numAttentionHeads());
+        o.put("num_key_value_heads", c.numKeyValueHeads());
+        o.put("head_dim", c.headDim());
+        o.put("hidden_act", c.hiddenAct());
+        o.put("rms_norm_eps", c.rmsNormEps());
+        o.put("rope_theta", c.ropeTheta());
+        o.putNull("rope_scaling");
+        o.put("attention_bias", false);
+        o.put("mlp_bias", false);
+        o.put("vocab_size", c.vocabSize());
+        o.put("max_position_embeddings", c.maxPositionEmbeddings());
+        o.put("tie_word_embeddings", c.tieWordEmbeddings());
+        o.put("initializer_range", c.initializerRange());
+        putNullable(o, "bos_token_id", c.bosTokenId());
+        if (c.eosTokenIds().size() == 1) {
+            o.put("eos_token_id", c.eosTokenIds().get(0));
+        } else if (c.eosTokenIds().isEmpty()) {
+            o.putNull("eos_token_id");
+        } else {
+            ArrayNode eos = o.putArray("eos_token_id");
+            c.eosTokenIds().forEach(eos::add);
+        }
+        putNullable(o, "pad_token_id", c.padTokenId());
+        c.extraFields().forEach(o::set);
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new AlloException("Cannot serialise config: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    static void write(LlamaConfig c, Path file) {
+        Path target = Files.isDirectory(file) ? file.resolve("config.json") : file;
+        Path dir = target.toAbsolutePath().getParent();
+        byte[] bytes = toJson(c).getBytes(StandardCharsets.UTF_8);
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new AlloException("Cannot write config file " + target + ": " + e, e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // The temporary file is hidden and harmless; the original error matters more.
+                }
+            }
+        }
+    }
+
+    private static void putNullable(ObjectNode o, String field, Integer value) {
+        if (value == null) {
+            o.putNull(field);
+        } else {
+            o.put(field, value);
+        }
+    }
+
+    /** Typed access to the fields of one {@code config.json}, with errors that name the source and field. */
+    private static final class FieldReader {
+        private final ObjectNode root;
+        private final String source;
+
+        FieldReader(ObjectNode root, String source) {
+            this.root = root;
+            this.source = source;
+        }
+
+        int requiredInt(String field) {
+            Integer v = optionalInt(field);
+            if (v == null) {
+                throw new AlloException(source + ": missing required field \"" + field + "\" (an integer)");
+            }
+            return v;
+        }
+
+        Integer optionalInt(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            return asInt(n, field);
+        }
+
+        Double optionalDouble(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isNumber()) {
+                throw wrongType(field, "a number", n);
+            }
+            return n.doubleValue();
+        }
+
+        Boolean optionalBoolean(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isBoolean()) {
+                throw wrongType(field, "true or false", n);
+            }
+            return n.booleanValue();
+        }
+
+        String optionalString(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isTextual()) {
+                throw wrongType(field, "a string", n);
+            }
+            return n.textValue();
+        }
+
+        List<String> optionalStringList(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isArray()) {
+                throw wrongType(field, "a list of strings", n);
+            }
+            List<String> out = new ArrayList<>();
+            for (JsonNode e : n) {
+                if (!e.isTextual()) {
+                    throw wrongType(field, "a list of strings", n);
+                }
+                out.add(e.textValue());
+            }
+            return out;
+        }
+
+        List<Integer> intOrIntList(String field) {
+            JsonNode n = root.get(field);
+            List<Integer> out = new ArrayList<>();
+            if (n == null || n.isNull()) {
+                return out;
+            }
+            if (n.isArray()) {
+                for (JsonNode e : n) {
+                    out.add(asInt(e, field));
+                }
+            } else {
+                out.add(asInt(n, field));
+            }
+            return out;
+        }
+
+        void refuseTrue(String field, String why) {
+            Boolean v = optionalBoolean(field);
+            if (Boolean.TRUE.equals(v)) {
+                throw new AlloException(source + ": field \"" + field + "\" must be false (" + why + "), got true");
+            }
+        }
+
+        /** The {@code rope_theta} of a newer-style {@code rope_parameters} object, refusing non-default types. */
+        Double ropeParametersTheta() {
+            JsonNode p = root.get("rope_parameters");
+            if (p == null || p.isNull()) {
+                return null;
+            }
+            if (!p.isObject()) {
+                throw wrongType("rope_parameters", "an object", p);
+            }
+            JsonNode type = p.get("rope_type");
+            if (type != null && !type.isNull() && !"default".equals(type.asText())) {
+                throw new AlloException(source + ": field \"rope_parameters.rope_type\" must be \"default\""
+                        + " (rotary scaling is not implemented), got " + type);
+            }
+            JsonNode theta = p.get("rope_theta");
+            if (theta == null || theta.isNull()) {
+                return null;
+            }
+            if (!theta.isNumber()) {
+                throw wrongType("rope_parameters.rope_theta", "a number", theta);
+            }
+            return theta.doubleValue();
+        }
+
+        private int asInt(JsonNode n, String field) {
+            if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+                throw wrongType(field, "an integer", n);
+            }
+            return n.intValue();
+        }
+
+        private AlloException wrongType(String field, String expected, JsonNode actual) {
+            return new AlloException(source + ": field \"" + field + "\" must be " + expected + ", got " + actual);
+        }
+    }
+}

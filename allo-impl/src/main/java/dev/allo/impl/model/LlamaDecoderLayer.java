@@ -1,0 +1,103 @@
+package dev.allo.impl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import java.util.Map;
+
+/**
+ * One LLaMA decoder layer, pre-norm:
+ *
+ * <pre>
+ * h   = x + o_proj(Attention(RoPE(q_proj(n1)), RoPE(k_proj(n1)), v_proj(n1)))   n1 = RMSNorm(x; input_layernorm)
+ * out = h + down_proj(silu(gate_proj(n2)) * up_proj(n2))                        n2 = RMSNorm(h; post_attention_layernorm)
+ * Attention(q, k, v) = softmax(q k^T / sqrt(d) + mask) v, per head; key/value head j serves query heads
+ *                      j * (n_h / n_kv) .. (j + 1) * (n_h / n_kv) - 1
+ * </pre>
+ *
+ * <p>Projections use the Hugging Face {@code [out, in]} weights directly ({@code y = x W^T}).
+ */
+final class LlamaDecoderLayer {
+    private final int index;
+    private final NDArray qProj;
+    private final NDArray kProj;
+    private final NDArray vProj;
+    private final NDArray oProj;
+    private final NDArray gateProj;
+    private final NDArray upProj;
+    private final NDArray downProj;
+    private final NDArray inputNorm;
+    private final NDArray postAttentionNorm;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final float eps;
+
+    LlamaDecoderLayer(int index, LlamaConfig config, Map<String, NDArray> params) {
+        this.index = index;
+        qProj = params.get(LlamaNames.qProj(index));
+        kProj = params.get(LlamaNames.kProj(index));
+        vProj = params.get(LlamaNames.vProj(index));
+        oProj = params.get(LlamaNames.oProj(index));
+        gateProj = params.get(LlamaNames.gateProj(index));
+        upProj = params.get(LlamaNames.upProj(index));
+        downProj = params.get(LlamaNames.downProj(index));
+        inputNorm = params.get(LlamaNames.inputLayerNorm(index));
+        postAttentionNorm = params.get(LlamaNames.postAttentionLayerNorm(index));
+        heads = config.numAttentionHeads();
+        kvHeads = config.numKeyValueHeads();
+        headDim = config.headDim();
+        eps = (float) config.rmsNormEps();
+    }
+
+    /**
+     * Runs the layer. Intermediate arrays live in a sub-manager that closes before returning.
+     *
+     * @param x {@code (B, T, H)} input; the output joins its manager
+     * @param mask positions and additive mask for these tokens
+     * @param queryRotary rotary tables for queries with the attention scale {@code 1/sqrt(d)} folded in
+     * @param keyRotary rotary tables for keys
+     * @param cache the key/value cache, or {@code null}
+     * @return {@code (B, T, H)} output
+     */
+    NDArray forward(NDArray x, AttentionMask mask, NDArray[] queryRotary, NDArray[] keyRotary,
+            KeyValueCache cache) {
+        NDManager parent = x.getManager();
+        try (NDManager scope = parent.newSubManager()) {
+            x.tempAttach(scope);
+            long batch = x.getShape().get(0);
+            long tokens = x.getShape().get(1);
+            NDArray n1 = RmsNorm.apply(x, inputNorm, eps); // (B, T, H)
+            NDArray q = heads(Linear.linear(n1, qProj).singletonOrThrow(), batch, tokens, heads); // (B, n_h, T, d)
+            NDArray k = heads(Linear.linear(n1, kProj).singletonOrThrow(), batch, tokens, kvHeads); // (B, n_kv, T, d)
+            NDArray v = heads(Linear.linear(n1, vProj).singletonOrThrow(), batch, tokens, kvHeads); // (B, n_kv, T, d)
+            q = RotaryEmbedding.apply(q, queryRotary); // RoPE(q) / sqrt(d)
+            k = RotaryEmbedding.apply(k, keyRotary);
+            if (cache != null) {
+                NDArray[] kv = cache.append(index, k, v);
+                k = kv[0]; // (B, n_kv, S, d)
+                v = kv[1];
+            }
+            if (kvHeads != heads) {
+                k = k.repeat(1, heads / kvHeads); // (B, n_h, S, d)
+                v = v.repeat(1, heads / kvHeads);
+            }
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask.additive); // (B, n_h, T, S)
+            NDArray attended = scores.softmax(-1).matMul(v); // (B, n_h, T, d)
+            NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, (long) heads * headDim);
+            NDArray h = x.add(Linear.linear(merged, oProj).singletonOrThrow()); // (B, T, H)
+            NDArray n2 = RmsNorm.apply(h, postAttentionNorm, eps);
+            NDArray gate = Linear.linear(n2, gateProj).singletonOrThrow(); // (B, T, I)
+            NDArray up = Linear.linear(n2, upProj).singletonOrThrow(); // (B, T, I)
+            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // silu(gate) * up
+            NDArray out = h.add(Linear.linear(act, downProj).singletonOrThrow()); // (B, T, H)
+            out.attach(parent);
+            return out;
+        }
+    }
+
+    private static NDArray heads(NDArray projected, long batch, long tokens, int count) {
+        return projected.reshape(batch, tokens, count, -1).transpose(0, 2, 1, 3); // (B, count, T, d)
+    }
+}

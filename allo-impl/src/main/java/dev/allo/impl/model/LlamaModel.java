@@ -1,0 +1,371 @@
+package dev.allo.impl.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import dev.allo.model.CausalLm;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A LLaMA-architecture causal language model ({@code LlamaForCausalLM}) built from DJL operations.
+ *
+ * <pre>
+ * x_0     = embed_tokens[ids]                                  (B, T, H)
+ * x_l     = LlamaDecoderLayer_l(x_{l-1}),  l = 1 .. L          (RMSNorm, RoPE attention with GQA, SwiGLU MLP)
+ * hidden  = RMSNorm(x_L; model.norm.weight)                    (B, T, H)
+ * logits  = hidden W^T,  W = lm_head.weight, or embed_tokens when tied   (B, T, V)
+ * </pre>
+ *
+ * <p>Parameters are plain float32 arrays named and shaped exactly as Hugging Face's {@code LlamaForCausalLM}
+ * ({@link LlamaConfig#parameterShapes()} gives the names, shapes and order).
+ *
+ * <p><b>Positions.</b> Rotary positions are computed from the attention mask as Hugging Face's {@code generate}
+ * does ({@code cumsum(mask) - 1}, clamped at 0), so a left- or right-padded sequence gives its real tokens the same
+ * logits as the unpadded sequence. Hugging Face's plain {@code forward} without {@code position_ids} uses
+ * {@code 0 .. T-1} instead, which differs for left-padded input; for unpadded input the two agree. Padding query
+ * rows produce finite values that carry no meaning.
+ *
+ * <p><b>Memory.</b> Results of {@link #hiddenStates}, {@link #logits} and {@link #forward} belong to the manager of
+ * their first input; intermediate arrays are released layer by layer.
+ *
+ * <p>Not thread-safe.
+ */
+public final class LlamaModel implements CausalLm {
+    private final LlamaConfig config;
+    private final Device device;
+    private final NDManager manager;
+    private final Map<String, NDArray> parameters;
+    private final LlamaDecoderLayer[] layers;
+    private final RotaryEmbedding rotary;
+    private final float attentionScale;
+    private boolean trainable;
+
+    private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters) {
+        this.config = config;
+        this.manager = manager;
+        this.device = manager.getDevice();
+        this.parameters = Collections.unmodifiableMap(parameters);
+        this.layers = new LlamaDecoderLayer[config.numHiddenLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = new LlamaDecoderLayer(i, config, parameters);
+        }
+        this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta());
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /**
+     * A model with Hugging Face's initialisation: every projection and the embedding drawn from
+     * {@code N(0, initializer_range^2)} (the row of {@code pad_token_id}, if set, zeroed as {@code nn.Embedding}
+     * does with a padding index), every RMSNorm weight 1. The draws come from a {@link SplittableRandom} seeded with
+     * {@code seed}, tensor by tensor in {@link LlamaConfig#parameterShapes()} order, so they do not depend on the
+     * device or on the engine's random state.
+     *
+     * @param config the configuration
+     * @param device where the parameters live
+     * @param seed the random seed
+     * @return the model, not trainable until {@link #setTrainable(boolean)}; the caller closes it
+     */
+    public static LlamaModel random(LlamaConfig config, Device device, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        NDManager manager = NDManager.newBaseManager(device);
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        float std = (float) config.initializerRange();
+        for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
+            Shape shape = e.getValue();
+            float[] data = new float[Math.toIntExact(shape.size())];
+            if (shape.dimension() == 1) {
+                Arrays.fill(data, 1f); // RMSNorm weights start at 1
+            } else {
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) (random.nextGaussian() * std);
+                }
+            }
+            if (e.getKey().equals(LlamaNames.EMBED_TOKENS) && config.padTokenId() != null) {
+                int row = config.padTokenId() * config.hiddenSize();
+                Arrays.fill(data, row, row + config.hiddenSize(), 0f);
+            }
+            NDArray array = manager.create(data, shape);
+            array.setName(e.getKey());
+            params.put(e.getKey(), array);
+        }
+        return new LlamaModel(config, manager, params);
+    }
+
+    /**
+     * A model from named tensors, for example those of a checkpoint. Every tensor named by
+     * {@link LlamaConfig#parameterShapes()} must be present with exactly that shape and a floating-point type, and
+     * no other tensor may be present. The tensors are copied to float32 on {@code device}; the caller keeps owning
+     * (and closes) the arrays it passed.
+     *
+     * @param config the configuration
+     * @param tensors tensors by Hugging Face name
+     * @param device where the parameters live
+     * @return the model, not trainable until {@link #setTrainable(boolean)}; the caller closes it
+     * @throws IllegalArgumentException naming every missing or unexpected tensor, or the first tensor whose shape
+     *     or type is wrong, with the expected and actual values
+     */
+    public static LlamaModel fromTensors(LlamaConfig config, Map<String, NDArray> tensors, Device device) {
+        Map<String, Shape> expected = config.parameterShapes();
+        List<String> missing = new ArrayList<>();
+        for (String name : expected.keySet()) {
+            if (!tensors.containsKey(name)) {
+                missing.add(name);
+            }
+        }
+        List<String> extra = new ArrayList<>();
+        for (String name : tensors.keySet()) {
+            if (!expected.containsKey(name)) {
+                extra.add(name);
+            }
+        }
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            StringBuilder msg = new StringBuilder("Tensors do not match the LLaMA config (num_hidden_layers="
+                    + config.numHiddenLayers() + ", tie_word_embeddings=" + config.tieWordEmbeddings() + ")");
+            if (!missing.isEmpty()) {
+                msg.append("; missing ").append(missing.size()).append(": ").append(abbreviate(missing));
+            }
+            if (!extra.isEmpty()) {
+                msg.append("; unexpected ").append(extra.size()).append(": ").append(abbreviate(extra));
+            }
+            throw new IllegalArgumentException(msg.toString());
+        }
+        for (Map.Entry<String, Shape> e : expected.entrySet()) {
+            NDArray t = tensors.get(e.getKey());
+            if (t == null) {
+                throw new IllegalArgumentException("Tensor " + e.getKey() + " is null");
+            }
+            if (!t.getShape().equals(e.getValue())) {
+                throw new IllegalArgumentException("Tensor " + e.getKey() + " has shape " + t.getShape()
+                        + ", expected " + e.getValue() + " from the config (" + describeSizes(config) + ")");
+            }
+            if (!t.getDataType().isFloating()) {
+                throw new IllegalArgumentException("Tensor " + e.getKey() + " has type " + t.getDataType()
+                        + ", expected a floating-point type");
+            }
+        }
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (String name : expected.keySet()) {
+                params.put(name, ownedCopy(tensors.get(name), manager, name));
+            }
+            return new LlamaModel(config, manager, params);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The configuration this model was built from.
+     *
+     * @return the configuration
+     */
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the arrays are not 2-D of the same shape or an id is outside
+     *     {@code [0, V)}
+     */
+    @Override
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask) {
+        return hiddenStates(inputIds, attentionMask, null);
+    }
+
+    /**
+     * Runs the decoder stack on new tokens, reusing and extending a key/value cache.
+     *
+     * @param inputIds {@code (B, T)} int64 ids of the new tokens
+     * @param attentionMask {@code (B, S + T)} padding mask of the cached and the new tokens, 1 for real tokens
+     * @param cache the cache holding the {@code S} earlier tokens of these sequences (from
+     *     {@link #newKeyValueCache()}), extended by {@code T}; or {@code null} for no cache
+     * @return {@code (B, T, H)} float32 hidden states of the new tokens after the final norm, owned by the manager
+     *     of {@code inputIds}
+     * @throws IllegalArgumentException if the shapes disagree or an id is outside {@code [0, V)}
+     */
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KeyValueCache cache) {
+        Shape idShape = inputIds.getShape();
+        if (idShape.dimension() != 2) {
+            throw new IllegalArgumentException("inputIds must be (B, T), got shape " + idShape);
+        }
+        long past = cache == null ? 0 : cache.length();
+        Shape expectedMask = new Shape(idShape.get(0), past + idShape.get(1));
+        if (!attentionMask.getShape().equals(expectedMask)) {
+            throw new IllegalArgumentException("attentionMask must have shape " + expectedMask
+                    + " (batch, cached + new tokens), got " + attentionMask.getShape());
+        }
+        checkTokenIds(inputIds);
+        NDManager owner = inputIds.getManager();
+        try (NDManager scope = owner.newSubManager(device)) {
+            NDArray ids = ScopedArrays.borrow(inputIds, device, DataType.INT64, scope);
+            NDArray mask = ScopedArrays.borrow(attentionMask, device, attentionMask.getDataType(), scope);
+            int tokens = Math.toIntExact(idShape.get(1));
+            AttentionMask attention = AttentionMask.of(mask, tokens, scope);
+            NDArray[] keyRotary = rotary.tables(attention.positions, 1f); // (B, 1, T, d) each
+            NDArray[] queryRotary = rotary.tables(attention.positions, attentionScale);
+            NDArray x = Embedding.embedding(ids, parameters.get(LlamaNames.EMBED_TOKENS), SparseFormat.DENSE)
+                    .singletonOrThrow(); // (B, T, H)
+            for (LlamaDecoderLayer layer : layers) {
+                x = layer.forward(x, attention, queryRotary, keyRotary, cache);
+            }
+            if (cache != null) {
+                cache.advance(tokens);
+            }
+            NDArray hidden = RmsNorm.apply(x, parameters.get(LlamaNames.FINAL_NORM), (float) config.rmsNormEps());
+            hidden.attach(owner);
+            return hidden;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code logits = hidden W^T} with {@code W = lm_head.weight}, or {@code model.embed_tokens.weight} when
+     * {@code tie_word_embeddings} is set.
+     */
+    @Override
+    public NDArray logits(NDArray hidden) {
+        NDArray head = parameters.get(config.tieWordEmbeddings() ? LlamaNames.EMBED_TOKENS : LlamaNames.LM_HEAD);
+        return Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
+    }
+
+    /**
+     * A new, empty key/value cache for {@link #hiddenStates(NDArray, NDArray, KeyValueCache)}.
+     *
+     * @return the cache; the caller closes it
+     */
+    public KeyValueCache newKeyValueCache() {
+        return new KeyValueCache(manager, layers.length);
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public void setTrainable(boolean trainable) {
+        for (NDArray p : parameters.values()) {
+            p.setRequiresGradient(trainable);
+        }
+        this.trainable = trainable;
+    }
+
+    /**
+     * Whether gradients are recorded for the parameters.
+     *
+     * @return the last value given to {@link #setTrainable(boolean)}, false initially
+     */
+    public boolean isTrainable() {
+        return trainable;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The copy has the same configuration and trainable flag.
+     */
+    @Override
+    public LlamaModel copy(Device target) {
+        NDManager copyManager = NDManager.newBaseManager(target);
+        try {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+                params.put(e.getKey(), ownedCopy(e.getValue(), copyManager, e.getKey()));
+            }
+            LlamaModel copy = new LlamaModel(config, copyManager, params);
+            copy.setTrainable(trainable);
+            return copy;
+        } catch (RuntimeException e) {
+            copyManager.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public LlamaModel copy() {
+        return copy(device);
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** A float32 copy of {@code source} on {@code target}'s device, detached from any graph, owned by target. */
+    private static NDArray ownedCopy(NDArray source, NDManager target, String name) {
+        try (NDManager scratch = target.newSubManager()) {
+            NDArray detached = source.stopGradient();
+            detached.attach(scratch);
+            // toDevice(..., true) returns the same storage when nothing changes, so copy explicitly.
+            NDArray onDevice = detached.getDevice().equals(target.getDevice())
+                    ? detached.duplicate() : detached.toDevice(target.getDevice(), true);
+            onDevice.attach(scratch);
+            NDArray copy = onDevice.toType(DataType.FLOAT32, false);
+            copy.attach(target);
+            copy.setName(name);
+            return copy;
+        }
+    }
+
+    private void checkTokenIds(NDArray inputIds) {
+        if (inputIds.getDataType().isFloating()) {
+            throw new IllegalArgumentException("inputIds must be an integer type, got " + inputIds.getDataType());
+        }
+        if (inputIds.isEmpty()) {
+            return;
+        }
+        try (NDManager scratch = inputIds.getManager().newSubManager()) {
+            NDArray ids = inputIds.toType(DataType.INT64, true);
+            ids.attach(scratch);
+            long min = ids.min().getLong();
+            long max = ids.max().getLong();
+            if (min < 0 || max >= config.vocabSize()) {
+                throw new IllegalArgumentException("inputIds must be in [0, vocab_size = " + config.vocabSize()
+                        + "), got a token id " + (min < 0 ? min : max));
+            }
+        }
+    }
+
+    private static String describeSizes(LlamaConfig c) {
+        return "hidden_size=" + c.hiddenSize() + ", intermediate_size=" + c.intermediateSize()
+                + ", num_attention_heads=" + c.numAttentionHeads() + ", num_key_value_heads="
+                + c.numKeyValueHeads() + ", head_dim=" + c.headDim() + ", vocab_size=" + c.vocabSize();
+    }
+
+    private static String abbreviate(List<String> names) {
+        int shown = Math.min(names.size(), 8);
+        String list = String.join(", ", names.subList(0, shown));
+        return names.size() > shown ? list + ", ..." : list;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.allo.impl.model;
+
+/**
+ * The Hugging Face {@code LlamaForCausalLM} parameter names, so that a checkpoint written by {@code transformers}
+ * loads by name and ours loads in {@code transformers}.
+ */
+public final class LlamaNames {
+    /** The token embedding matrix, {@code (V, H)}. */
+    public static final String EMBED_TOKENS = "model.embed_tokens.weight";
+    /** The weight of the final RMSNorm, {@code (H)}. */
+    public static final String FINAL_NORM = "model.norm.weight";
+    /** The output head, {@code (V, H)}; absent when the embeddings are tied. */
+    public static final String LM_HEAD = "lm_head.weight";
+
+    private LlamaNames() {}
+
+    /**
+     * The query projection of a layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.self_attn.q_proj.weight}
+     */
+    public static String qProj(int layer) {
+        return attention(layer, "q_proj");
+    }
+
+    /**
+     * The key projection of a layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.self_attn.k_proj.weight}
+     */
+    public static String kProj(int layer) {
+        return attention(layer, "k_proj");
+    }
+
+    /**
+     * The value projection of a layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.self_attn.v_proj.weight}
+     */
+    public static String vProj(int layer) {
+        return attention(layer, "v_proj");
+    }
+
+    /**
+     * The attention output projection of a layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.self_attn.o_proj.weight}
+     */
+    public static String oProj(int layer) {
+        return attention(layer, "o_proj");
+    }
+
+    /**
+     * The MLP gate projection of a layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.mlp.gate_proj.weight}
+     */
+    public static String gateProj(int layer) {
+        return mlp(layer, "gate_proj");
+    }
+
+    /**
+     * The MLP up projection of a layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.mlp.up_proj.weight}
+     */
+    public static String upProj(int layer) {
+        return mlp(layer, "up_proj");
+    }
+
+    /**
+     * The MLP down projection of a layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.mlp.down_proj.weight}
+     */
+    public static String downProj(int layer) {
+        return mlp(layer, "down_proj");
+    }
+
+    /**
+     * The RMSNorm weight before attention.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.input_layernorm.weight}
+     */
+    public static String inputLayerNorm(int layer) {
+        return "model.layers." + layer + ".input_layernorm.weight";
+    }
+
+    /**
+     * The RMSNorm weight before the MLP.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.post_attention_layernorm.weight}
+     */
+    public static String postAttentionLayerNorm(int layer) {
+        return "model.layers." + layer + ".post_attention_layernorm.weight";
+    }
+
+    private static String attention(int layer, String proj) {
+        return "model.layers." + layer + ".self_attn." + proj + ".weight";
+    }
+
+    private static String mlp(int layer, String proj) {
+        return "model.layers." + layer + ".mlp." + proj + ".weight";
+    }
+}

@@ -1,0 +1,24 @@
+package dev.allo.impl.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Root-mean-square layer normalisation as Hugging Face's {@code LlamaRMSNorm} computes it:
+ * {@code y = w * x / sqrt(mean(x^2) + eps)}, the mean taken over the last (hidden) axis, in float32.
+ */
+final class RmsNorm {
+    private RmsNorm() {}
+
+    /**
+     * Normalises over the last axis.
+     *
+     * @param x {@code (..., H)} float32 input (first operand: the result belongs to its manager)
+     * @param weight {@code (H)} scale w
+     * @param eps epsilon added to the mean square
+     * @return {@code (..., H)} normalised and scaled input
+     */
+    static NDArray apply(NDArray x, NDArray weight, float eps) {
+        NDArray meanSquare = x.square().mean(new int[] {-1}, true); // (..., 1)
+        return x.div(meanSquare.add(eps).sqrt()).mul(weight); // (..., H)
+    }
+}

@@ -1,0 +1,175 @@
+package dev.allo.impl.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.allo.model.CausalLm;
+
+/**
+ * Per-token log-probabilities of the tokens of a sequence under a causal LM, restricted to a response mask.
+ *
+ * <pre>
+ * out[b, t] = m[b, t] * log softmax(logits[b, t - 1])[ids[b, t]]    for t = 1 .. T-1
+ * out[b, 0] = 0
+ * m[b, t]   = response[b, t] * attention[b, t] * attention[b, t - 1]
+ * </pre>
+ *
+ * <p>where {@code response} is the response mask and {@code attention} the padding mask: a token is scored only if
+ * it and the position predicting it are real tokens (the first real token after left padding is predicted from a
+ * padding position's meaningless logits, so it is never scored; a response that follows a non-empty prompt is
+ * unaffected). The output is {@code (B, T)}, aligned with the tokens it scores: column
+ * {@code t} holds {@code l(ids[t]) = log P(ids[t] | ids[<t])}, computed from the logits at position {@code t - 1}
+ * (the next-token shift); column 0 is always 0 because nothing predicts the first token. So the response mask, the
+ * token weights and the output all share the token grid of {@code inputIds}. DESIGN.md writes this as
+ * {@code l(y_j)}.
+ *
+ * <p><b>Chunks.</b> With {@link #chunked(int)}, positions are processed {@code c} at a time (hidden states, logits,
+ * log-softmax, gather for that chunk), and each chunk's {@code (B, c, V)} arrays are released before the next, so
+ * without gradient recording the full {@code (B, T, V)} float tensor never exists; peak extra memory is
+ * {@code O(B c V)}. Under gradient recording the autograd graph must keep each chunk's log-softmax output for the
+ * backward pass (about one {@code (B, T, V)} float tensor in total, in pieces) but not the logits, which the
+ * unchunked path keeps alive as well. The result and its gradients equal the unchunked ones up to float rounding.
+ */
+public final class TokenLogProbs {
+    private final int chunkSize;
+
+    private TokenLogProbs(int chunkSize) {
+        this.chunkSize = chunkSize;
+    }
+
+    /**
+     * All positions at once.
+     *
+     * @return the calculator
+     */
+    public static TokenLogProbs unchunked() {
+        return new TokenLogProbs(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Positions in chunks of {@code positionsPerChunk}.
+     *
+     * @param positionsPerChunk c, at least 1
+     * @return the calculator
+     * @throws IllegalArgumentException if {@code positionsPerChunk < 1}
+     */
+    public static TokenLogProbs chunked(int positionsPerChunk) {
+        if (positionsPerChunk < 1) {
+            throw new IllegalArgumentException("positionsPerChunk must be >= 1, got " + positionsPerChunk);
+        }
+        return new TokenLogProbs(positionsPerChunk);
+    }
+
+    /**
+     * Runs the model and returns the masked per-token log-probabilities.
+     *
+     * @param model the causal LM
+     * @param inputIds {@code (B, T)} int64 token ids
+     * @param attentionMask {@code (B, T)} padding mask, 1 for real tokens
+     * @param responseMask {@code (B, T)} 1 for the tokens to score (any numeric or boolean type)
+     * @return {@code (B, T)} float32 masked log-probabilities, column 0 zero; owned by the manager of
+     *     {@code inputIds}
+     */
+    public NDArray compute(CausalLm model, NDArray inputIds, NDArray attentionMask, NDArray responseMask) {
+        NDManager owner = inputIds.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            NDArray hidden = model.hiddenStates(inputIds, attentionMask); // (B, T, H)
+            hidden.attach(scope);
+            NDArray out = fromHidden(model, hidden, inputIds, attentionMask, responseMask);
+            out.attach(owner);
+            return out;
+        }
+    }
+
+    /**
+     * The masked per-token log-probabilities from hidden states already computed (for example shared between
+     * several objectives).
+     *
+     * @param model the causal LM whose {@link CausalLm#logits(NDArray)} maps hidden states to logits
+     * @param hidden {@code (B, T, H)} hidden states
+     * @param inputIds {@code (B, T)} int64 token ids
+     * @param attentionMask {@code (B, T)} padding mask the hidden states were computed with
+     * @param responseMask {@code (B, T)} 1 for the tokens to score
+     * @return {@code (B, T)} float32 masked log-probabilities, column 0 zero; owned by the manager of
+     *     {@code hidden}
+     * @throws IllegalArgumentException if the shapes disagree
+     */
+    public NDArray fromHidden(CausalLm model, NDArray hidden, NDArray inputIds, NDArray attentionMask,
+            NDArray responseMask) {
+        Shape ids = inputIds.getShape();
+        if (ids.dimension() != 2) {
+            throw new IllegalArgumentException("inputIds must be (B, T), got shape " + ids);
+        }
+        if (hidden.getShape().dimension() != 3 || hidden.getShape().get(0) != ids.get(0)
+                || hidden.getShape().get(1) != ids.get(1)) {
+            throw new IllegalArgumentException("hidden must be (B, T, H) with (B, T) = " + ids + ", got shape "
+                    + hidden.getShape());
+        }
+        if (!attentionMask.getShape().equals(ids)) {
+            throw new IllegalArgumentException("attentionMask must have the shape of inputIds " + ids + ", got "
+                    + attentionMask.getShape());
+        }
+        if (!responseMask.getShape().equals(ids)) {
+            throw new IllegalArgumentException("responseMask must have the shape of inputIds " + ids + ", got "
+                    + responseMask.getShape());
+        }
+        NDManager owner = hidden.getManager();
+        long batch = ids.get(0);
+        long tokens = ids.get(1);
+        NDList columns = new NDList();
+        try (NDManager scope = owner.newSubManager()) {
+            NDArray first = scope.zeros(new Shape(batch, 1), DataType.FLOAT32); // nothing predicts token 0
+            columns.add(first);
+            NDArray labels = ScopedArrays.borrow(inputIds, hidden.getDevice(), DataType.INT64, scope);
+            for (long start = 0; start < tokens - 1; start += chunkSize) {
+                long end = Math.min(tokens - 1, start + chunkSize);
+                columns.add(chunk(model, hidden, labels, start, end, scope));
+            }
+            NDArray mask = scoredTokens(attentionMask, responseMask, hidden.getDevice(), scope); // (B, T)
+            NDArray out = NDArrays.concat(columns, 1).mul(mask); // (B, T)
+            out.attach(owner);
+            return out;
+        }
+    }
+
+    /**
+     * Sums per-token log-probabilities over each sequence: {@code s[b] = sum_t out[b, t]}.
+     *
+     * @param tokenLogProbs {@code (B, T)} output of {@link #compute} or {@link #fromHidden}
+     * @return {@code (B)} sums, owned by the manager of the input
+     */
+    public static NDArray sequenceSums(NDArray tokenLogProbs) {
+        return tokenLogProbs.sum(new int[] {1});
+    }
+
+    /** {@code response[t] * attention[t] * attention[t - 1]}, with {@code attention[-1] = 0}; (B, T) float32. */
+    private static NDArray scoredTokens(NDArray attentionMask, NDArray responseMask, Device device,
+            NDManager scope) {
+        NDArray attention = ScopedArrays.borrow(attentionMask, device, DataType.FLOAT32, scope);
+        NDArray response = ScopedArrays.borrow(responseMask, device, DataType.FLOAT32, scope);
+        long batch = attention.getShape().get(0);
+        NDArray previous = NDArrays.concat(new NDList(scope.zeros(new Shape(batch, 1), DataType.FLOAT32),
+                attention.get(":, :-1")), 1); // attention[t - 1]
+        return response.mul(attention).mul(previous);
+    }
+
+    /** Log-probabilities of labels[:, start+1 .. end] from hidden[:, start .. end-1]; returns (B, end - start). */
+    private static NDArray chunk(CausalLm model, NDArray hidden, NDArray labels, long start, long end,
+            NDManager owner) {
+        try (NDManager scope = owner.newSubManager()) {
+            NDArray h = hidden.get(":, " + start + ":" + end + ", :"); // (B, c, H)
+            h.attach(scope);
+            NDArray logits = model.logits(h); // (B, c, V)
+            logits.attach(scope);
+            NDArray next = labels.get(":, " + (start + 1) + ":" + (end + 1)).expandDims(-1); // (B, c, 1)
+            next.attach(scope);
+            NDArray picked = logits.logSoftmax(-1).gather(next, -1).squeeze(-1); // (B, c)
+            picked.attach(owner);
+            return picked;
+        }
+    }
+}

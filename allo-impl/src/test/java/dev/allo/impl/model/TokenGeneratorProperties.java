@@ -1,0 +1,95 @@
+package dev.allo.impl.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import ai.djl.ndarray.NDManager;
+import dev.allo.fixtures.model.ReferenceLlama;
+import dev.allo.impl.model.LlamaModelProperties.Case;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** {@link TokenGenerator}: the key/value cache changes nothing, greedy follows the reference, batching is exact. */
+class TokenGeneratorProperties {
+
+    private static GenerationConfig randomConfig(Case c, int maxNewTokens) {
+        Random r = new Random(c.seed());
+        GenerationConfig config = r.nextBoolean()
+                ? GenerationConfig.greedy(maxNewTokens)
+                : GenerationConfig.sampling(maxNewTokens, 0.5 + 1.5 * r.nextDouble(),
+                        List.of(1.0, 0.9, 0.5).get(r.nextInt(3)), r.nextLong());
+        return r.nextBoolean() ? config.withEosTokenIds(List.of(r.nextInt(c.config().vocabSize()))) : config;
+    }
+
+    @Test
+    void generationWithTheCacheEqualsRecomputingThePrefixEveryStep() {
+        qt().withFixedSeed(301).withExamples(40).forAll(LlamaModelProperties.cases(5), integers().between(1, 6))
+                .checkAssert((c, maxNew) -> {
+                    List<int[]> prompts = Arrays.asList(c.batch().sequences());
+                    GenerationConfig config = randomConfig(c, maxNew);
+                    try (NDManager m = NDManager.newBaseManager();
+                            LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                        TokenGenerator generator = new TokenGenerator(model);
+                        List<int[]> cached = generator.generate(prompts, config.withUseCache(true));
+                        List<int[]> recomputed = generator.generate(prompts, config.withUseCache(false));
+                        assertThat(cached).as("%s", config).hasSize(prompts.size());
+                        for (int b = 0; b < prompts.size(); b++) {
+                            assertThat(cached.get(b)).as("row %d, %s", b, config).containsExactly(recomputed.get(b));
+                            assertThat(cached.get(b).length).isBetween(1, maxNew);
+                        }
+                    }
+                });
+    }
+
+    @Test
+    void greedyTokensAreArgmaxesOfTheReferenceLogits() {
+        qt().withFixedSeed(302).withExamples(30).forAll(LlamaModelProperties.cases(4), integers().between(1, 5))
+                .checkAssert((c, maxNew) -> {
+                    int[] prompt = c.batch().sequences()[0];
+                    Map<String, double[]> params = c.parameters();
+                    int[] generated;
+                    try (NDManager m = NDManager.newBaseManager();
+                            LlamaModel model = ModelTestSupport.model(c.config(), params, m)) {
+                        generated = new TokenGenerator(model).generate(prompt, GenerationConfig.greedy(maxNew));
+                    }
+                    assertThat(generated).hasSize(maxNew);
+                    ReferenceLlama reference = new ReferenceLlama(c.config(), params);
+                    List<Integer> sequence = new ArrayList<>();
+                    Arrays.stream(prompt).forEach(sequence::add);
+                    for (int token : generated) {
+                        int[] ids = sequence.stream().mapToInt(Integer::intValue).toArray();
+                        int[] ones = new int[ids.length];
+                        Arrays.fill(ones, 1);
+                        double[] last = reference.logits(new int[][] {ids}, new int[][] {ones})[0][ids.length - 1];
+                        double max = Arrays.stream(last).max().orElseThrow();
+                        assertThat(last[token]).as("reference logit of greedy token %d after %s", token, sequence)
+                                .isGreaterThanOrEqualTo(max - ModelTestSupport.TOLERANCE * (1 + Math.abs(max)));
+                        sequence.add(token);
+                    }
+                });
+    }
+
+    @Test
+    void aLeftPaddedBatchGeneratesWhatEachPromptGeneratesAlone() {
+        qt().withFixedSeed(303).withExamples(30).forAll(LlamaModelProperties.cases(5), integers().between(1, 5))
+                .checkAssert((c, maxNew) -> {
+                    List<int[]> prompts = Arrays.asList(c.batch().sequences());
+                    GenerationConfig config = GenerationConfig.greedy(maxNew)
+                            .withEosTokenIds(List.of(Math.floorMod(c.seed(), c.config().vocabSize())));
+                    try (NDManager m = NDManager.newBaseManager();
+                            LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                        TokenGenerator generator = new TokenGenerator(model);
+                        List<int[]> batched = generator.generate(prompts, config);
+                        for (int b = 0; b < prompts.size(); b++) {
+                            assertThat(batched.get(b)).as("row %d", b)
+                                    .containsExactly(generator.generate(prompts.get(b), config));
+                        }
+                    }
+                });
+    }
+}
