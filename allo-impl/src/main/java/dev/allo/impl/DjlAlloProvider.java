@@ -1,0 +1,34 @@
+package dev.allo.impl;
+
+import ai.djl.Device;
+import dev.allo.impl.model.LlamaCheckpoints;
+import dev.allo.impl.model.LlamaModel;
+import dev.allo.model.CausalLm;
+import dev.allo.spi.AlloProvider;
+import java.nio.file.Path;
+
+/** The {@link AlloProvider} of this module: LLaMA-architecture models on DJL's PyTorch engine. */
+public final class DjlAlloProvider implements AlloProvider {
+
+    /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
+    public DjlAlloProvider() {}
+
+    @Override
+    public String name() {
+        return "allo-impl (DJL PyTorch)";
+    }
+
+    @Override
+    public CausalLm loadModel(Path directory, Device device) {
+        return LlamaCheckpoints.load(directory, device);
+    }
+
+    @Override
+    public void saveModel(CausalLm model, Path directory) {
+        if (!(model instanceof LlamaModel llama)) {
+            throw new IllegalArgumentException("model must be a " + LlamaModel.class.getName()
+                    + " from allo-impl, got " + model.getClass().getName());
+        }
+        LlamaCheckpoints.save(llama, directory);
+    }
+}
