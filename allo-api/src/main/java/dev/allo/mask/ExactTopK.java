@@ -87,7 +87,7 @@ final class ExactTopK {
                 lo = mid;
                 atLeast = c;
             } else {
-                hi = fromKey(key(mid) - 1); // count(> hi) == count(>= mid)
+                hi = Math.nextDown(mid); // count(> hi) == count(>= mid), also for mid = +-0.0
                 above = c;
             }
         }

@@ -67,6 +67,16 @@ public record AdamWConfig(double learningRate, double beta1, double beta2, doubl
         return new Builder();
     }
 
+    /**
+     * A builder holding this config's values, to change a few of them.
+     *
+     * @return the builder
+     */
+    public Builder toBuilder() {
+        return builder().learningRate(learningRate).betas(beta1, beta2).epsilon(epsilon).weightDecay(weightDecay)
+                .schedule(schedule).clipping(clipping);
+    }
+
     /** Builds an {@link AdamWConfig}; unset fields keep PyTorch's defaults. */
     public static final class Builder {
         private double learningRate = 1e-3;

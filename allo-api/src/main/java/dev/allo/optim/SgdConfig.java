@@ -61,6 +61,16 @@ public record SgdConfig(double learningRate, double momentum, double dampening, 
         return new Builder();
     }
 
+    /**
+     * A builder holding this config's values, to change a few of them.
+     *
+     * @return the builder
+     */
+    public Builder toBuilder() {
+        return builder().learningRate(learningRate).momentum(momentum).dampening(dampening).weightDecay(weightDecay)
+                .nesterov(nesterov).schedule(schedule).clipping(clipping);
+    }
+
     /** Builds an {@link SgdConfig}; unset fields keep PyTorch's defaults. */
     public static final class Builder {
         private double learningRate = 1e-3;
