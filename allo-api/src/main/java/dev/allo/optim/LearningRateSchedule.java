@@ -64,7 +64,7 @@ public interface LearningRateSchedule {
     /**
      * The warm-up steps for a warm-up ratio, as transformers' {@code TrainingArguments.get_warmup_steps}:
      * {@code ceil(S * ratio)} in double-precision arithmetic (so it matches a Python run exactly, including cases
-     * such as {@code 30 * 0.1 = 3.0000000000000004 -> 4}).
+     * such as {@code 100 * 0.07 = 7.000000000000001 -> 8}).
      *
      * @param warmupRatio the ratio, in [0, 1]
      * @param totalSteps S, at least 0
