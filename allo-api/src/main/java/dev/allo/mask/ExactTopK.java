@@ -3,109 +3,188 @@ package dev.allo.mask;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Exact top-k over several score tensors without sorting them: finds the k-th largest value {@code T} on the
- * device, then selects every scalar above {@code T} and the first {@code k - count(> T)} scalars equal to {@code T}
- * in (tensor order, flat index) order, which is the tie rule of {@link MaskSelector}.
+ * Exact top-k over several score tensors without sorting them: finds the k-th largest value {@code T}, then selects
+ * every scalar above {@code T} and the first {@code k - count(> T)} scalars equal to {@code T} in (tensor order, flat
+ * index) order, which is the tie rule of {@link MaskSelector}.
  *
  * <p>Finding {@code T}: a random sample of the scores gives a bracket {@code [lo, hi]} around the k-th largest value
- * with {@code count(> hi) < k <= count(>= lo)} (verified by counting on the device; widened to infinity if the
- * sample was unlucky, so the result never depends on the sample). While the bracket holds too many scalars it is
- * halved by bisection on the float order; then the few candidates inside it are copied to the host and sorted.
- * Every full pass works on chunks of {@value #CHUNK} scalars so that temporaries stay small.
+ * with {@code count(> hi) < k <= count(>= lo)}. One streaming pass verifies the bracket (widening it to infinity if
+ * the sample was unlucky, so the result never depends on the sample), checks for NaN, and collects the few values
+ * inside it; while the bracket holds too many values (heavy ties) it is halved by bisection on the float order.
+ * {@code T} is then the right order statistic of the collected values, and a second pass picks the indices.
  *
- * <p>For last-k ({@code largest == false}) the same search runs on the negated scores.
+ * <p>Passes stream the scores to the host in chunks of {@link Limits#chunk()} scalars (one device copy per chunk,
+ * then a tight loop over a {@code float[]}): selection runs once per stage, and a handful of large copies is far
+ * cheaper and steadier on a shared CPU than hundreds of small device ops. Host memory stays at one chunk plus the
+ * candidates plus the selected indices.
+ *
+ * <p>For last-k ({@code largest == false}) every score is negated as it is read. {@code -0.0} is read as
+ * {@code 0.0}, so the two tie.
  */
 final class ExactTopK {
-    static final long CHUNK = 1 << 20;
     private static final long SAMPLE_SEED = 0x5EEDL;
 
     /**
-     * Work sizes: scalars per device pass chunk, sample size, and the most candidates copied to the host. Only speed
-     * depends on them, never the result; tests shrink them to exercise every branch on tiny tensors.
+     * Work sizes: scalars per streamed chunk, sample size, and the most candidates kept on the host. Only speed and
+     * memory depend on them, never the result; tests shrink them to exercise every branch on tiny tensors.
      */
-    record Limits(long chunk, int sample, long candidates) {
-        static final Limits DEFAULT = new Limits(CHUNK, 1 << 17, 1 << 22);
+    record Limits(long chunk, int sample, int candidates) {
+        static final Limits DEFAULT = new Limits(1 << 22, 1 << 17, 1 << 22);
     }
 
-    private enum Op { GT, GE, EQ }
+    /** Visits one oriented score: tensor position, flat index, value. */
+    private interface Visitor {
+        void accept(int tensor, int index, float value);
+    }
 
     private ExactTopK() {}
+
+    static List<int[]> select(List<String> names, List<NDArray> flats, long k, boolean largest) {
+        return select(names, flats, k, largest, Limits.DEFAULT);
+    }
 
     /**
      * Selects the top k over the concatenation of {@code flats}.
      *
+     * @param names the tensors' names, for errors
      * @param flats 1-D float32 score arrays, in tensor order
      * @param k how many to select, in {@code [0, sum of sizes]}
      * @param largest true for the largest scores, false for the smallest
+     * @param limits work sizes
      * @return per tensor the selected sorted flat indices, or {@code null} for "every element"
+     * @throws IllegalArgumentException if a score is NaN, naming the tensor
      */
-    static List<int[]> select(List<NDArray> flats, long k, boolean largest) {
-        return select(flats, k, largest, Limits.DEFAULT);
-    }
-
-    static List<int[]> select(List<NDArray> flats, long k, boolean largest, Limits limits) {
+    static List<int[]> select(List<String> names, List<NDArray> flats, long k, boolean largest, Limits limits) {
         long n = flats.stream().mapToLong(NDArray::size).sum();
-        List<int[]> out = new ArrayList<>();
-        if (k >= n) {
-            flats.forEach(f -> out.add(null));
-            return out;
-        }
-        if (k == 0) {
-            flats.forEach(f -> out.add(new int[0]));
-            return out;
-        }
         float lo = Float.NEGATIVE_INFINITY;
         float hi = Float.POSITIVE_INFINITY;
-        if (n > limits.candidates()) {
+        if (k > 0 && k < n && n > limits.candidates()) {
             float[] bracket = sampleBracket(flats, n, k, largest, limits.sample());
             lo = bracket[0];
             hi = bracket[1];
         }
-        long above = count(flats, Op.GT, hi, largest, limits); // count(> hi)
-        if (above >= k) {
+        Scan scan = scan(names, flats, lo, hi, largest, limits); // also rejects NaN
+        if (k >= n || k == 0) {
+            List<int[]> out = new ArrayList<>();
+            flats.forEach(f -> out.add(k == 0 && f.size() > 0 ? new int[0] : null));
+            return out;
+        }
+        if (scan.above >= k) { // the sample put hi too low
             hi = Float.POSITIVE_INFINITY;
-            above = 0;
+            scan = scan(names, flats, lo, hi, largest, limits);
         }
-        long atLeast = count(flats, Op.GE, lo, largest, limits); // count(>= lo)
-        if (atLeast < k) {
+        if (scan.above + scan.inside < k) { // ... or lo too high
             lo = Float.NEGATIVE_INFINITY;
-            atLeast = n;
+            scan = scan(names, flats, lo, hi, largest, limits);
         }
-        // Invariant: count(> hi) = above < k <= atLeast = count(>= lo).
-        while (atLeast - above > limits.candidates() && lo < hi) {
+        // Invariant: count(> hi) = scan.above < k <= count(>= lo) = scan.above + scan.inside.
+        while (scan.candidates == null && lo < hi) {
             int loKey = key(lo);
             float mid = fromKey(loKey + (int) ((((long) key(hi)) - loKey + 1) / 2));
-            long c = count(flats, Op.GE, mid, largest, limits);
-            if (c >= k) {
+            Scan upper = scan(names, flats, mid, hi, largest, limits); // counts [mid, hi] and above hi
+            if (upper.above + upper.inside >= k) {
                 lo = mid;
-                atLeast = c;
+                scan = upper;
             } else {
                 hi = Math.nextDown(mid); // count(> hi) == count(>= mid), also for mid = +-0.0
-                above = c;
+                scan = scan(names, flats, lo, hi, largest, limits);
             }
         }
-        float threshold = lo == hi ? lo : kthLargestCandidate(flats, lo, hi, k - above, atLeast - above, largest, limits.chunk());
-        return pick(flats, threshold, k, largest, limits.chunk());
+        long r = k - scan.above; // T is the r-th largest value in [lo, hi]
+        if (scan.candidates == null) {
+            return pick(flats, lo, k - scan.above, largest, limits); // lo == hi: every value in [lo, hi] equals T
+        }
+        float[] c = scan.candidates;
+        Arrays.sort(c);
+        float threshold = c[(int) (c.length - r)];
+        long aboveThreshold = scan.above;
+        for (int i = c.length - 1; i >= 0 && c[i] > threshold; i--) {
+            aboveThreshold++;
+        }
+        return pick(flats, threshold, k - aboveThreshold, largest, limits);
     }
 
-    /** Rejects NaN scores, which have no place in the order; names the tensor. */
-    static void checkNoNaN(List<String> names, List<NDArray> flats) {
+    /** What one pass over the bracket [lo, hi] found. */
+    private static final class Scan {
+        long above;
+        long inside;
+        float[] candidates; // the values in [lo, hi], or null when there were more than the limit
+    }
+
+    private static Scan scan(List<String> names, List<NDArray> flats, float lo, float hi, boolean largest,
+            Limits limits) {
+        Scan s = new Scan();
+        float[][] kept = {new float[(int) Math.min(1024, limits.candidates())]};
+        stream(flats, largest, limits.chunk(), (t, i, x) -> {
+            if (x != x) {
+                throw new IllegalArgumentException("importance scores of tensor '" + names.get(t)
+                        + "' contain NaN; every score must be a number");
+            }
+            if (x > hi) {
+                s.above++;
+            } else if (x >= lo) {
+                if (s.inside < limits.candidates()) {
+                    if (s.inside == kept[0].length) {
+                        kept[0] = Arrays.copyOf(kept[0], (int) Math.min(2L * kept[0].length, limits.candidates()));
+                    }
+                    kept[0][(int) s.inside] = x;
+                }
+                s.inside++;
+            }
+        });
+        s.candidates = s.inside <= limits.candidates() ? Arrays.copyOf(kept[0], (int) s.inside) : null;
+        return s;
+    }
+
+    /** Everything above the threshold, plus the first {@code ties} scalars equal to it in (tensor, index) order. */
+    private static List<int[]> pick(List<NDArray> flats, float threshold, long ties, boolean largest, Limits limits) {
+        long[] taken = {0};
+        int[][] out = new int[flats.size()][];
+        int[] filled = new int[flats.size()];
+        stream(flats, largest, limits.chunk(), (t, i, x) -> {
+            if (x > threshold || (x == threshold && taken[0] < ties)) {
+                if (x == threshold) {
+                    taken[0]++;
+                }
+                int[] buf = out[t];
+                if (buf == null || filled[t] == buf.length) {
+                    int grown = buf == null ? 64 : (int) Math.min(2L * buf.length, flats.get(t).size());
+                    out[t] = buf = buf == null ? new int[grown] : Arrays.copyOf(buf, grown);
+                }
+                buf[filled[t]++] = i;
+            }
+        });
+        List<int[]> result = new ArrayList<>();
+        for (int t = 0; t < flats.size(); t++) {
+            long size = flats.get(t).size();
+            if (filled[t] == size && size > 0) {
+                result.add(null);
+            } else {
+                result.add(out[t] == null ? new int[0] : Arrays.copyOf(out[t], filled[t]));
+            }
+        }
+        return result;
+    }
+
+    /** Streams every score to the host, chunk by chunk, in (tensor, index) order, oriented and with -0.0 as 0.0. */
+    private static void stream(List<NDArray> flats, boolean largest, long chunk, Visitor visitor) {
         for (int t = 0; t < flats.size(); t++) {
             NDArray flat = flats.get(t);
-            for (long from = 0; from < flat.size(); from += CHUNK) {
+            for (long from = 0; from < flat.size(); from += chunk) {
+                long to = Math.min(flat.size(), from + chunk);
+                float[] values;
                 try (NDScope scope = new NDScope()) {
-                    if (chunk(flat, from, CHUNK).isNaN().any().getBoolean()) {
-                        throw new IllegalArgumentException("importance scores of tensor '" + names.get(t)
-                                + "' contain NaN; every score must be a number");
-                    }
+                    values = flat.get(new NDIndex(from + ":" + to)).toFloatArray(); // (<= chunk) copied to the host
                     scope.suppressNotUsedWarning();
+                }
+                for (int j = 0; j < values.length; j++) {
+                    visitor.accept(t, (int) (from + j), (largest ? values[j] : -values[j]) + 0.0f);
                 }
             }
         }
@@ -135,133 +214,26 @@ final class ExactTopK {
                 }
                 try (NDScope scope = new NDScope()) {
                     NDArray idx = flat.getManager().create(local);
-                    float[] values = oriented(flat.get(new NDIndex("{}", idx)), largest).toFloatArray();
-                    System.arraycopy(values, 0, sample, filled, values.length);
-                    filled += values.length;
+                    float[] values = flat.get(new NDIndex("{}", idx)).toFloatArray(); // (p - start) gathered
+                    for (float v : values) {
+                        sample[filled++] = (largest ? v : -v) + 0.0f;
+                    }
                     scope.suppressNotUsedWarning();
                 }
             }
             offset += flat.size();
         }
-        Arrays.sort(sample);
+        Arrays.sort(sample); // NaN sorts last; a NaN score is reported by the first full pass
         double below = 1.0 - (double) k / n; // fraction of scalars under the threshold
         double margin = 5 * Math.sqrt(below * (1 - below) / size) + 2.0 / size;
         long loRank = (long) Math.floor((below - margin) * size);
         long hiRank = (long) Math.ceil((below + margin) * size);
         float lo = loRank < 0 ? Float.NEGATIVE_INFINITY : sample[(int) loRank];
         float hi = hiRank >= size ? Float.POSITIVE_INFINITY : sample[(int) hiRank];
+        if (lo != lo || hi != hi) { // a NaN in the sample: skip the bracket, the full pass names the tensor
+            return new float[] {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
+        }
         return new float[] {lo, hi};
-    }
-
-    /** The r-th largest of the m scalars in [lo, hi], copied to the host. */
-    private static float kthLargestCandidate(
-            List<NDArray> flats, float lo, float hi, long r, long m, boolean largest, long chunkSize) {
-        float[] candidates = new float[(int) m];
-        int filled = 0;
-        for (NDArray flat : flats) {
-            for (long from = 0; from < flat.size(); from += chunkSize) {
-                try (NDScope scope = new NDScope()) {
-                    NDArray v = oriented(chunk(flat, from, chunkSize), largest);
-                    float[] values = lo == Float.NEGATIVE_INFINITY && hi == Float.POSITIVE_INFINITY
-                            ? v.toFloatArray()
-                            : v.get(v.gte(lo).logicalAnd(v.lte(hi))).toFloatArray();
-                    System.arraycopy(values, 0, candidates, filled, values.length);
-                    filled += values.length;
-                    scope.suppressNotUsedWarning();
-                }
-            }
-        }
-        for (int i = 0; i < filled; i++) {
-            candidates[i] += 0.0f; // -0.0 + 0.0 == +0.0: ties compare numerically, as on the device
-        }
-        Arrays.sort(candidates, 0, filled);
-        return candidates[(int) (filled - r)];
-    }
-
-    /** Everything above the threshold, plus the first ties in (tensor, index) order up to k in total. */
-    private static List<int[]> pick(List<NDArray> flats, float threshold, long k, boolean largest, long chunkSize) {
-        List<int[]> above = new ArrayList<>();
-        long total = 0;
-        for (NDArray flat : flats) {
-            int[] idx = positions(flat, Op.GT, threshold, largest, Long.MAX_VALUE, chunkSize);
-            above.add(idx);
-            total += idx.length;
-        }
-        long ties = k - total;
-        List<int[]> out = new ArrayList<>();
-        for (int t = 0; t < flats.size(); t++) {
-            int[] equal = ties > 0 ? positions(flats.get(t), Op.EQ, threshold, largest, ties, chunkSize) : new int[0];
-            ties -= equal.length;
-            int[] merged = merge(above.get(t), equal);
-            out.add(merged.length == flats.get(t).size() ? null : merged);
-        }
-        return out;
-    }
-
-    /** The sorted flat positions where {@code op(x, t)} holds, at most {@code limit} of them (the first ones). */
-    private static int[] positions(NDArray flat, Op op, float t, boolean largest, long limit, long chunkSize) {
-        List<long[]> parts = new ArrayList<>();
-        long found = 0;
-        for (long from = 0; from < flat.size() && found < limit; from += chunkSize) {
-            try (NDScope scope = new NDScope()) {
-                long[] local = compare(oriented(chunk(flat, from, chunkSize), largest), op, t).nonzero().toLongArray();
-                int keep = (int) Math.min(local.length, limit - found);
-                long[] shifted = new long[keep];
-                for (int i = 0; i < keep; i++) {
-                    shifted[i] = local[i] + from;
-                }
-                parts.add(shifted);
-                found += keep;
-                scope.suppressNotUsedWarning();
-            }
-        }
-        int[] out = new int[(int) found];
-        int at = 0;
-        for (long[] part : parts) {
-            for (long p : part) {
-                out[at++] = (int) p;
-            }
-        }
-        return out;
-    }
-
-    private static long count(List<NDArray> flats, Op op, float t, boolean largest, Limits limits) {
-        if ((op == Op.GT && t == Float.POSITIVE_INFINITY) || (op == Op.GE && t == Float.NEGATIVE_INFINITY)) {
-            return op == Op.GT ? 0 : flats.stream().mapToLong(NDArray::size).sum();
-        }
-        long total = 0;
-        for (NDArray flat : flats) {
-            for (long from = 0; from < flat.size(); from += limits.chunk()) {
-                try (NDScope scope = new NDScope()) {
-                    total += compare(oriented(chunk(flat, from, limits.chunk()), largest), op, t)
-                            .sum().toType(DataType.INT64, false).getLong();
-                    scope.suppressNotUsedWarning();
-                }
-            }
-        }
-        return total;
-    }
-
-    private static NDArray compare(NDArray v, Op op, float t) {
-        switch (op) {
-            case GT:
-                return v.gt(t);
-            case GE:
-                return v.gte(t);
-            case EQ:
-                return v.eq(t);
-            default:
-                throw new IllegalStateException("unexpected comparison " + op);
-        }
-    }
-
-    private static NDArray chunk(NDArray flat, long from, long size) {
-        long to = Math.min(flat.size(), from + size);
-        return flat.get(new NDIndex(from + ":" + to)); // (<= size) view
-    }
-
-    private static NDArray oriented(NDArray v, boolean largest) {
-        return largest ? v : v.neg();
     }
 
     /** A monotone map from floats (not NaN) to ints: {@code a < b} iff {@code key(a) < key(b)}, -0.0 just under 0.0. */
@@ -272,25 +244,5 @@ final class ExactTopK {
 
     private static float fromKey(int key) {
         return Float.intBitsToFloat(key >= 0 ? key : key ^ 0x7fffffff);
-    }
-
-    private static int[] merge(int[] a, int[] b) {
-        if (b.length == 0) {
-            return a;
-        }
-        int[] out = new int[a.length + b.length];
-        int i = 0;
-        int j = 0;
-        int o = 0;
-        while (i < a.length && j < b.length) {
-            out[o++] = a[i] <= b[j] ? a[i++] : b[j++];
-        }
-        while (i < a.length) {
-            out[o++] = a[i++];
-        }
-        while (j < b.length) {
-            out[o++] = b[j++];
-        }
-        return out;
     }
 }

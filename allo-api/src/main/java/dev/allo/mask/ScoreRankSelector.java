@@ -34,15 +34,14 @@ final class ScoreRankSelector implements MaskSelector {
             for (String name : included) {
                 flats.add(arrays.get(name).reshape(-1)); // (n_t) view
             }
-            ExactTopK.checkNoNaN(included, flats);
             if (perTensor) {
-                for (NDArray flat : flats) {
-                    long k = MaskSelector.selectionCount(ratio, flat.size());
-                    picked.add(ExactTopK.select(List.of(flat), k, largest).get(0));
+                for (int t = 0; t < flats.size(); t++) {
+                    long k = MaskSelector.selectionCount(ratio, flats.get(t).size());
+                    picked.add(ExactTopK.select(List.of(included.get(t)), List.of(flats.get(t)), k, largest).get(0));
                 }
             } else {
                 long n = flats.stream().mapToLong(NDArray::size).sum();
-                picked.addAll(ExactTopK.select(flats, MaskSelector.selectionCount(ratio, n), largest));
+                picked.addAll(ExactTopK.select(included, flats, MaskSelector.selectionCount(ratio, n), largest));
             }
             scope.suppressNotUsedWarning();
         }

@@ -47,7 +47,7 @@ class ExactTopKProperties {
             for (NDArray a : NamedTensors.create(manager, shapes, scores).values()) {
                 flats.add(a.reshape(-1));
             }
-            List<int[]> picked = ExactTopK.select(flats, k, largest, limits);
+            List<int[]> picked = ExactTopK.select(NamedTensors.names(shapes.length), flats, k, largest, limits);
             boolean[][] out = new boolean[scores.length][];
             for (int t = 0; t < scores.length; t++) {
                 out[t] = new boolean[scores[t].length];

@@ -23,9 +23,9 @@ import java.util.Objects;
 
 /**
  * The step skeleton shared by the masked optimisers: validate, gather the selected gradients by precomputed
- * indices, clip by their global norm, compute the scheduled learning rate, and let the subclass update each tensor.
- * Also owns the state tensors (in a manager of its own, outside any step scope), their snapshot and restore, and
- * their size. Each step runs inside an {@link NDScope}, so its temporaries are freed when it returns.
+ * indices, clip them by their global norm, compute the scheduled learning rate, and let the subclass update.
+ * Also owns the state (in a manager of its own, outside any step scope), its snapshot, restore and size. Each step
+ * runs inside an {@link NDScope}, so its temporaries are freed when it returns.
  */
 abstract class MaskedOptimizerBase implements MaskedOptimizer {
     private final String kind;
@@ -34,11 +34,33 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
     private final LearningRateSchedule schedule;
     private final GradientClipping clipping;
     private final List<SelectedTensor> selected = new ArrayList<>();
-    private final Map<String, NDArray> stateTensors = new LinkedHashMap<>();
+    private final List<SelectedTensor> full = new ArrayList<>();
+    private final SelectedGroup group;
+    private final Map<String, NDArray> exposedState = new LinkedHashMap<>();
+    private final List<NDArray> ownedState = new ArrayList<>();
     /** The manager of every array the optimiser keeps between steps. */
     protected final NDManager manager;
     private long stepCount;
     private boolean closed;
+
+    /** The clipped gradients of one step. */
+    static final class StepGradients {
+        /** (K) selected gradients of the partly selected tensors, laid out as {@link #group()}; a fresh copy. */
+        final NDArray group;
+        /** (n) per fully selected tensor, in {@link #full()} order; may view the caller's gradient: read only. */
+        final List<NDArray> full;
+        /** The caller's unclipped gradient of every tensor with a selected scalar: read only. */
+        final Map<String, NDArray> raw;
+        /** The clipping scale already applied to {@link #group} and {@link #full}. */
+        final double coefficient;
+
+        StepGradients(NDArray group, List<NDArray> full, Map<String, NDArray> raw, double coefficient) {
+            this.group = group;
+            this.full = full;
+            this.raw = raw;
+            this.coefficient = coefficient;
+        }
+    }
 
     MaskedOptimizerBase(String kind, NeuronMask mask, Map<String, NDArray> parameters, double baseLearningRate,
             LearningRateSchedule schedule, GradientClipping clipping) {
@@ -51,8 +73,8 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
         Device device = null;
         for (Map.Entry<String, NDArray> p : parameters.entrySet()) {
             if (p.getValue().getDataType() != DataType.FLOAT32) {
-                throw new IllegalArgumentException("parameter '" + p.getKey() + "' must be float32 to be optimised, got "
-                        + p.getValue().getDataType());
+                throw new IllegalArgumentException("parameter '" + p.getKey()
+                        + "' must be float32 to be optimised, got " + p.getValue().getDataType());
             }
             if (device == null) {
                 device = p.getValue().getDevice();
@@ -64,40 +86,72 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
         this.manager = NDManager.newBaseManager(device);
         for (String name : mask.tensorNames()) {
             if (mask.selectedCount(name) > 0) {
-                selected.add(SelectedTensor.of(mask, name, manager));
+                SelectedTensor s = SelectedTensor.of(mask, name, manager);
+                selected.add(s);
+                if (s.isFull()) {
+                    full.add(s);
+                }
             }
         }
+        this.group = new SelectedGroup(selected);
     }
 
     /**
-     * Updates one tensor's selected scalars.
+     * Updates the selected scalars of the parameters, in place.
      *
-     * @param i the tensor's position in {@link #selected()}
-     * @param tensor the tensor's selection
-     * @param parameter the live parameter, updated in place
-     * @param gradient the full, unclipped gradient (not to be modified)
-     * @param selectedGradient the selected gradient scalars, (K), already clipped; may be a view of the gradient,
-     *     so never modify it in place
-     * @param clipCoefficient the clipping scale already applied to {@code selectedGradient}
+     * @param parameters the live parameters
+     * @param gradients the clipped selected gradients
      * @param learningRate lr_t
      * @param step t, the 1-based number of this step
      */
-    abstract void update(int i, SelectedTensor tensor, NDArray parameter, NDArray gradient, NDArray selectedGradient,
-            double clipCoefficient, double learningRate, long step);
+    abstract void update(Map<String, NDArray> parameters, StepGradients gradients, double learningRate, long step);
 
-    /** Registers a persistent state tensor under {@code tensorName + "/" + slot}. */
-    final NDArray addState(String tensorName, String slot, NDArray array) {
-        stateTensors.put(tensorName + "/" + slot, array);
-        return array;
-    }
-
+    /** Every tensor with at least one selected scalar, in mask order. */
     final List<SelectedTensor> selected() {
         return Collections.unmodifiableList(selected);
     }
 
-    /** Adds bytes kept outside the state map (masks) to {@link #stateBytes()}. */
-    long extraStateBytes() {
-        return 0;
+    /** The fully selected tensors, in mask order. */
+    final List<SelectedTensor> full() {
+        return Collections.unmodifiableList(full);
+    }
+
+    /** The partly selected tensors, laid end to end. */
+    final SelectedGroup group() {
+        return group;
+    }
+
+    /** Creates a zero state array kept between steps and counted by {@link #stateBytes()}. */
+    final NDArray newState(Shape shape, DataType type) {
+        NDArray array = manager.zeros(shape, type);
+        ownedState.add(array);
+        return array;
+    }
+
+    /** Exposes a state array (or a view of one) in snapshots as {@code tensorName + "/" + slot}. */
+    final void exposeState(String tensorName, String slot, NDArray array) {
+        exposedState.put(tensorName + "/" + slot, array);
+    }
+
+    /**
+     * Creates one zero state vector for the group and one per fully selected tensor, exposing a per-tensor view of
+     * each under {@code slot}.
+     *
+     * @return the group vector (null when the group is empty) followed by the full tensors' vectors
+     */
+    final List<NDArray> newSelectedState(String slot) {
+        List<NDArray> out = new ArrayList<>();
+        NDArray groupState = group.isEmpty() ? null : newState(new Shape(group.size()), DataType.FLOAT32);
+        out.add(groupState);
+        for (int i = 0; i < group.members().size(); i++) {
+            exposeState(group.members().get(i).name(), slot, group.slice(groupState, i));
+        }
+        for (SelectedTensor s : full) {
+            NDArray state = newState(new Shape(s.count()), DataType.FLOAT32);
+            exposeState(s.name(), slot, state);
+            out.add(state);
+        }
+        return out;
     }
 
     @Override
@@ -109,31 +163,35 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
         double norm;
         double coefficient;
         try (NDScope scope = new NDScope()) {
-            List<NDArray> gradients = new ArrayList<>();
-            List<NDArray> selectedGradients = new ArrayList<>();
-            NDList norms = new NDList();
+            Map<String, NDArray> raw = new LinkedHashMap<>();
             for (SelectedTensor s : selected) {
                 NDArray p = parameters.get(s.name());
                 if (!p.hasGradient()) {
                     throw new IllegalStateException("parameter '" + s.name() + "' has selected scalars but no "
                             + "gradient; make the model trainable and run backward before step()");
                 }
-                NDArray g = p.getGradient();
-                NDArray gs = s.gather(g); // (K)
-                gradients.add(g);
-                selectedGradients.add(gs);
-                norms.add(gs.norm());
+                raw.put(s.name(), p.getGradient());
+            }
+            NDArray groupGradient = group.isEmpty() ? null : group.gather(raw, g -> g); // (K), a fresh copy
+            List<NDArray> fullGradients = new ArrayList<>();
+            NDList norms = new NDList();
+            if (groupGradient != null) {
+                norms.add(groupGradient.norm());
+            }
+            for (SelectedTensor s : full) {
+                NDArray g = raw.get(s.name()).reshape(-1); // (n) view of the caller's gradient
+                fullGradients.add(g);
+                norms.add(g.norm());
             }
             norm = norms.isEmpty() ? 0.0 : NDArrays.stack(norms).norm().getFloat(); // ||g_selected||_2
             coefficient = clipping.coefficient(norm);
-            for (int i = 0; i < selected.size(); i++) {
-                SelectedTensor s = selected.get(i);
-                NDArray gs = selectedGradients.get(i);
-                if (coefficient != 1.0) {
-                    gs = s.isFull() ? gs.mul(coefficient) : gs.muli(coefficient); // never scale the caller's gradient
+            if (coefficient != 1.0) {
+                if (groupGradient != null) {
+                    groupGradient.muli(coefficient);
                 }
-                update(i, s, parameters.get(s.name()), gradients.get(i), gs, coefficient, learningRate, t);
+                fullGradients.replaceAll(g -> g.mul(coefficient)); // never scale the caller's gradient
             }
+            update(parameters, new StepGradients(groupGradient, fullGradients, raw, coefficient), learningRate, t);
             scope.suppressNotUsedWarning();
         }
         stepCount = t;
@@ -159,7 +217,7 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
     public final OptimizerState state(NDManager target) {
         checkOpen();
         Map<String, NDArray> copies = new LinkedHashMap<>();
-        stateTensors.forEach((name, array) -> {
+        exposedState.forEach((name, array) -> {
             NDArray copy = array.duplicate();
             copy.attach(target);
             copies.put(name, copy);
@@ -178,20 +236,21 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
             throw new IllegalArgumentException(String.format("optimizer state belongs to a different mask: "
                     + "fingerprint %08x, this optimizer's mask has %08x", state.maskFingerprint(), mask.fingerprint()));
         }
-        if (!state.tensors().keySet().equals(stateTensors.keySet())) {
-            throw new IllegalArgumentException("optimizer state tensors differ: expected " + stateTensors.keySet()
+        if (!state.tensors().keySet().equals(exposedState.keySet())) {
+            throw new IllegalArgumentException("optimizer state tensors differ: expected " + exposedState.keySet()
                     + ", got " + state.tensors().keySet());
         }
-        for (Map.Entry<String, NDArray> e : stateTensors.entrySet()) {
+        for (Map.Entry<String, NDArray> e : exposedState.entrySet()) {
             Shape expected = e.getValue().getShape();
             NDArray source = state.tensors().get(e.getKey());
-            if (!source.getShape().equals(expected) || source.getDataType() != DataType.FLOAT32) {
-                throw new IllegalArgumentException("optimizer state tensor '" + e.getKey() + "' must be float32 "
-                        + expected + ", got " + source.getDataType() + " " + source.getShape());
+            if (!source.getShape().equals(expected) || source.getDataType() != e.getValue().getDataType()) {
+                throw new IllegalArgumentException("optimizer state tensor '" + e.getKey() + "' must be "
+                        + e.getValue().getDataType() + " " + expected + ", got " + source.getDataType() + " "
+                        + source.getShape());
             }
         }
         try (NDScope scope = new NDScope()) {
-            stateTensors.forEach((name, array) -> SelectedTensor.copyInto(
+            exposedState.forEach((name, array) -> SelectedTensor.copyInto(
                     array, state.tensors().get(name).toDevice(array.getDevice(), false)));
             scope.suppressNotUsedWarning();
         }
@@ -200,8 +259,8 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
 
     @Override
     public final long stateBytes() {
-        long bytes = extraStateBytes();
-        for (NDArray a : stateTensors.values()) {
+        long bytes = 0;
+        for (NDArray a : ownedState) {
             bytes += a.size() * a.getDataType().getNumOfBytes();
         }
         for (SelectedTensor s : selected) {

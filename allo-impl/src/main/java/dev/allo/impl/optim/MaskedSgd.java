@@ -1,23 +1,21 @@
 package dev.allo.impl.optim;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.allo.mask.NeuronMask;
 import dev.allo.optim.SgdConfig;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * SGD with momentum on the selected scalars only, with the semantics of {@code torch.optim.SGD} restricted to them
- * (see {@link SgdConfig}): the momentum buffer ({@code (K)}, only when momentum is non-zero) and the coupled weight
- * decay exist for selected scalars alone, and unselected scalars are never read or written, so they stay
- * bit-identical. Gather and scatter work as in {@link SparseAdamW}.
+ * (see {@link SgdConfig}): the momentum buffer (only when momentum is non-zero) and the coupled weight decay exist
+ * for selected scalars alone, and unselected scalars are never read or written, so they stay bit-identical. Gather,
+ * scatter and the state layout work as in {@link SparseAdamW}; snapshots name the buffers
+ * {@code "<name>/momentum_buffer"}.
  */
 public final class MaskedSgd extends MaskedOptimizerBase {
     private final SgdConfig config;
-    private final List<NDArray> buffers = new ArrayList<>();
+    private final List<NDArray> buffers;
 
     /**
      * Creates the optimiser and, when momentum is on, its zero momentum buffers.
@@ -30,24 +28,29 @@ public final class MaskedSgd extends MaskedOptimizerBase {
     public MaskedSgd(SgdConfig config, NeuronMask mask, Map<String, NDArray> parameters) {
         super("MaskedSgd", mask, parameters, config.learningRate(), config.schedule(), config.clipping());
         this.config = config;
-        if (config.momentum() != 0) {
-            for (SelectedTensor s : selected()) {
-                buffers.add(addState(s.name(), "momentum_buffer",
-                        manager.zeros(new Shape(s.count()), DataType.FLOAT32)));
-            }
-        }
+        this.buffers = config.momentum() != 0 ? newSelectedState("momentum_buffer") : null;
     }
 
     @Override
-    void update(int i, SelectedTensor tensor, NDArray parameter, NDArray gradient, NDArray g, double clip,
-            double lr, long t) {
-        NDArray p = tensor.gather(parameter); // (K): a copy, or the parameter's own view when fully selected
+    void update(Map<String, NDArray> parameters, StepGradients gradients, double lr, long t) {
+        if (gradients.group != null) {
+            NDArray p = group().gather(parameters, a -> a); // (K) copy of the selected weights
+            sgd(p, gradients.group, buffers == null ? null : buffers.get(0), lr, t);
+            group().scatter(parameters, p); // Eq. (1): only the selected scalars are written
+        }
+        for (int i = 0; i < full().size(); i++) {
+            NDArray p = full().get(i).gather(parameters.get(full().get(i).name())); // (n) view: updated in place
+            sgd(p, gradients.full.get(i), buffers == null ? null : buffers.get(i + 1), lr, t);
+        }
+    }
+
+    /** The SGD update of {@link SgdConfig}, in place on {@code p} and the buffer; {@code g} is read only. */
+    private void sgd(NDArray p, NDArray g, NDArray buffer, double lr, long t) {
         double mu = config.momentum();
         if (config.weightDecay() != 0) {
             g = g.add(p.mul(config.weightDecay())); // g + wd * theta (coupled L2)
         }
-        if (mu != 0) {
-            NDArray buffer = buffers.get(i); // (K)
+        if (buffer != null) {
             if (t == 1) {
                 SelectedTensor.copyInto(buffer, g); // b_1 = g, as torch (no dampening on the first step)
             } else {
@@ -56,6 +59,5 @@ public final class MaskedSgd extends MaskedOptimizerBase {
             g = config.nesterov() ? g.add(buffer.mul(mu)) : buffer;
         }
         p.subi(g.mul(lr)); // theta -= lr g
-        tensor.scatter(parameter, p); // Eq. (1): only the selected scalars are written
     }
 }

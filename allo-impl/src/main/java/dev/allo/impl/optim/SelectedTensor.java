@@ -12,8 +12,6 @@ import dev.allo.mask.NeuronMask;
  * selected. Gather and scatter by these precomputed indices replace a boolean mask, which is far slower.
  */
 final class SelectedTensor {
-    private static final String ALL = ":";
-
     private final String name;
     private final Shape shape;
     private final long count;
@@ -53,7 +51,7 @@ final class SelectedTensor {
         return index == null;
     }
 
-    /** The index array, or null for a fully selected tensor. */
+    /** The int32 index array, or null for a fully selected tensor. */
     NDArray index() {
         return index;
     }
@@ -76,7 +74,7 @@ final class SelectedTensor {
 
     /** Overwrites every element of {@code target} with {@code source} (same element count), on the device. */
     static void copyInto(NDArray target, NDArray source) {
-        target.reshape(-1).set(new NDIndex(ALL), source.reshape(-1));
+        target.reshape(-1).set(new NDIndex(":"), source.reshape(-1));
     }
 
     /** Bytes held between steps by the index array. */

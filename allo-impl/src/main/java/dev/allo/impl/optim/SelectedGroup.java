@@ -1,0 +1,80 @@
+package dev.allo.impl.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The partly selected tensors laid end to end: their selected scalars form one vector of length
+ * {@code K = sum_t K_t}, tensor {@code t} at {@code [offset_t, offset_t + K_t)}. Sparse optimisers keep one state
+ * vector per slot for the whole group and run each update as a handful of ops on {@code (K)} vectors, instead of a
+ * handful per tensor: on a CPU shared with other work, the number of ops, not the arithmetic, dominates a step.
+ */
+final class SelectedGroup {
+    private final List<SelectedTensor> members;
+    private final long[] offsets;
+    private final long size;
+
+    SelectedGroup(List<SelectedTensor> selected) {
+        List<SelectedTensor> partial = new ArrayList<>();
+        for (SelectedTensor s : selected) {
+            if (!s.isFull()) {
+                partial.add(s);
+            }
+        }
+        this.members = Collections.unmodifiableList(partial);
+        this.offsets = new long[partial.size()];
+        long at = 0;
+        for (int i = 0; i < partial.size(); i++) {
+            offsets[i] = at;
+            at += partial.get(i).count();
+        }
+        this.size = at;
+    }
+
+    List<SelectedTensor> members() {
+        return members;
+    }
+
+    /** K, the number of selected scalars over the group. */
+    long size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    /** The slice of a group vector that belongs to member {@code i}: a view. */
+    NDArray slice(NDArray groupVector, int i) {
+        return groupVector.get(new NDIndex(offsets[i] + ":" + (offsets[i] + members.get(i).count()))); // (K_t) view
+    }
+
+    /**
+     * Gathers the selected scalars of every member into one fresh {@code (K)} vector.
+     *
+     * @param tensors the named tensors
+     * @param pick which array of a named tensor to read (the parameter itself, or its gradient)
+     */
+    NDArray gather(Map<String, NDArray> tensors, Function<NDArray, NDArray> pick) {
+        NDList parts = new NDList(members.size());
+        for (SelectedTensor s : members) {
+            parts.add(s.gather(pick.apply(tensors.get(s.name())))); // (K_t)
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts); // (K)
+    }
+
+    /** Writes a {@code (K)} vector back into the selected scalars of every member parameter. */
+    void scatter(Map<String, NDArray> parameters, NDArray values) {
+        for (int i = 0; i < members.size(); i++) {
+            SelectedTensor s = members.get(i);
+            s.scatter(parameters.get(s.name()), slice(values, i));
+        }
+    }
+}
