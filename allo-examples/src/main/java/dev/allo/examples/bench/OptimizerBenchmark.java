@@ -24,17 +24,19 @@ import java.util.Map;
 
 /**
  * Masked optimiser and key-neuron selection benchmark on about 51M float32 parameters (a three-layer LLaMA-shaped
- * model: hidden 1024, MLP 2816, vocabulary 6144, untied head), all measured side by side in one run:
+ * model: hidden 1024, MLP 2816, vocabulary 6144, untied head, 30 tensors), all measured side by side in one run:
  *
  * <ul>
- *   <li>the time to select the exact global top-10% (and top-1%) mask over 51M scores;
- *   <li>the per-step time of {@link DenseMaskedAdamW} at a 10% mask, {@link SparseAdamW} at 10% and 1%, and plain
- *       AdamW ({@link SparseAdamW} with an all-ones mask), interleaved round by round so that load from other
- *       processes hits every variant alike; the median over the timed rounds is reported;
+ *   <li>the time to select the exact global top-10% and top-1% masks over 51M scores, for uniform random scores
+ *       (selected scalars spread evenly: the worst case for memory locality) and for scores structured like a
+ *       warm-up's {@code |delta theta|} (row and column factors, so the selection gathers in rows and columns);
+ *   <li>the per-step time of {@link DenseMaskedAdamW} at the uniform 10% mask, {@link SparseAdamW} at each mask, and
+ *       plain AdamW ({@link SparseAdamW} with an all-ones mask), interleaved round by round so that load from other
+ *       processes hits every variant alike; the median over the timed rounds is reported, after warm-up rounds;
  *   <li>the optimiser state bytes per model parameter of each.
  * </ul>
  *
- * <p>Usage: {@code OptimizerBenchmark [rounds=7]}. Run:
+ * <p>Usage: {@code OptimizerBenchmark [rounds=9]}. Run:
  * {@code ./mvnw -q -B compile exec:java -pl allo-examples -am
  * -Dexec.mainClass=dev.allo.examples.bench.OptimizerBenchmark}. The machine load ({@code /proc/loadavg}) is printed
  * before and after, since other processes may share the cores.
@@ -44,7 +46,7 @@ public final class OptimizerBenchmark {
     private static final int MLP = 2816;
     private static final int VOCAB = 6144;
     private static final int LAYERS = 3;
-    private static final int WARMUP_ROUNDS = 2;
+    private static final int WARMUP_ROUNDS = 3;
 
     private OptimizerBenchmark() {}
 
@@ -54,7 +56,7 @@ public final class OptimizerBenchmark {
      * @param args optional number of timed rounds
      */
     public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 9;
         System.out.println("load before: " + load() + ", cores: " + Runtime.getRuntime().availableProcessors()
                 + ", engine: " + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -63,42 +65,44 @@ public final class OptimizerBenchmark {
             System.out.printf("parameters: %,d in %d tensors%n%n", n, params.size());
             attachGradients(manager, params);
 
-            NeuronMask top10;
-            NeuronMask top1;
-            double[] select10 = new double[3];
-            double[] select1 = new double[3];
-            try (ImportanceScores scores = scores(manager, params)) {
-                top10 = null;
-                top1 = null;
-                for (int r = 0; r < select10.length; r++) {
-                    long t0 = System.nanoTime();
-                    top10 = MaskSelector.globalTopK(0.10).select(scores);
-                    select10[r] = seconds(t0);
-                    t0 = System.nanoTime();
-                    top1 = MaskSelector.globalTopK(0.01).select(scores);
-                    select1[r] = seconds(t0);
-                }
-            }
+            Map<String, NeuronMask> masks = new LinkedHashMap<>();
             System.out.println("| selection over " + String.format("%,d", n) + " scores | median s | runs (s) |");
             System.out.println("|---|---|---|");
-            System.out.printf("| global top-10%% (%,d selected) | %.2f | %s |%n", top10.selectedCount(),
-                    median(select10), Arrays.toString(round(select10)));
-            System.out.printf("| global top-1%% (%,d selected) | %.2f | %s |%n%n", top1.selectedCount(),
-                    median(select1), Arrays.toString(round(select1)));
+            for (boolean structured : new boolean[] {false, true}) {
+                try (ImportanceScores scores = structured ? structuredScores(manager, params)
+                        : uniformScores(manager, params)) {
+                    for (double ratio : new double[] {0.10, 0.01}) {
+                        double[] runs = new double[3];
+                        NeuronMask mask = null;
+                        for (int r = 0; r < runs.length; r++) {
+                            long t0 = System.nanoTime();
+                            mask = MaskSelector.globalTopK(ratio).select(scores);
+                            runs[r] = seconds(t0);
+                        }
+                        String label = String.format("%s top-%d%%", structured ? "structured" : "uniform",
+                                Math.round(ratio * 100));
+                        masks.put(label, mask);
+                        System.out.printf("| global %s (%,d selected) | %.2f | %s |%n", label, mask.selectedCount(),
+                                median(runs), Arrays.toString(round(runs)));
+                    }
+                }
+            }
+            System.out.println();
 
             AdamWConfig config = AdamWConfig.builder().learningRate(1e-5).weightDecay(0.01).build();
-            List<String> names = List.of("DenseMaskedAdamW, 10% mask", "SparseAdamW, 10% mask",
-                    "SparseAdamW, 1% mask", "plain AdamW (SparseAdamW, all-ones mask)");
-            List<MaskedOptimizer> optimizers = new ArrayList<>();
-            optimizers.add(new DenseMaskedAdamW(config, top10, params));
-            optimizers.add(new SparseAdamW(config, top10, params));
-            optimizers.add(new SparseAdamW(config, top1, params));
-            optimizers.add(new SparseAdamW(config, NeuronMask.all(NeuronMask.shapesOf(params)), params));
-            double[][] times = new double[optimizers.size()][rounds];
+            Map<String, MaskedOptimizer> optimizers = new LinkedHashMap<>();
+            optimizers.put("DenseMaskedAdamW, uniform 10% mask",
+                    new DenseMaskedAdamW(config, masks.get("uniform top-10%"), params));
+            masks.forEach((label, mask) -> optimizers.put("SparseAdamW, " + label.replace("top-", "") + " mask",
+                    new SparseAdamW(config, mask, params)));
+            optimizers.put("plain AdamW (SparseAdamW, all-ones mask)",
+                    new SparseAdamW(config, NeuronMask.all(NeuronMask.shapesOf(params)), params));
+            List<String> names = new ArrayList<>(optimizers.keySet());
+            double[][] times = new double[names.size()][rounds];
             for (int r = 0; r < WARMUP_ROUNDS + rounds; r++) {
-                for (int o = 0; o < optimizers.size(); o++) {
+                for (int o = 0; o < names.size(); o++) {
                     long t0 = System.nanoTime();
-                    optimizers.get(o).step(params);
+                    optimizers.get(names.get(o)).step(params);
                     if (r >= WARMUP_ROUNDS) {
                         times[o][r - WARMUP_ROUNDS] = seconds(t0);
                     }
@@ -107,14 +111,14 @@ public final class OptimizerBenchmark {
             double dense = median(times[0]);
             System.out.println("| optimiser step | median ms | x dense masked | state bytes / parameter |");
             System.out.println("|---|---|---|---|");
-            for (int o = 0; o < optimizers.size(); o++) {
+            for (int o = 0; o < names.size(); o++) {
                 System.out.printf("| %s | %.1f | %.3f | %.2f |%n", names.get(o), 1000 * median(times[o]),
-                        median(times[o]) / dense, (double) optimizers.get(o).stateBytes() / n);
+                        median(times[o]) / dense, (double) optimizers.get(names.get(o)).stateBytes() / n);
             }
-            for (int o = 0; o < optimizers.size(); o++) {
+            for (int o = 0; o < names.size(); o++) {
                 System.out.println(names.get(o) + " step times (ms): " + Arrays.toString(round(scale(times[o]))));
             }
-            optimizers.forEach(MaskedOptimizer::close);
+            optimizers.values().forEach(MaskedOptimizer::close);
         }
         System.out.println("load after: " + load());
     }
@@ -156,10 +160,32 @@ public final class OptimizerBenchmark {
         }
     }
 
-    /** U[0, 1) scores, like |delta theta| they are continuous with ties only by chance. */
-    private static ImportanceScores scores(NDManager manager, Map<String, NDArray> params) {
+    /** U[0, 1) scores: the selected scalars are spread uniformly, the worst case for memory locality. */
+    private static ImportanceScores uniformScores(NDManager manager, Map<String, NDArray> params) {
         Map<String, NDArray> scores = new LinkedHashMap<>();
         params.forEach((name, p) -> scores.put(name, manager.randomUniform(0f, 1f, p.getShape())));
+        return ImportanceScores.of(scores);
+    }
+
+    /**
+     * Scores shaped like a warm-up's {@code |delta theta|}: the update of a weight matrix is a sum of outer products
+     * of output gradients and inputs, so its magnitude follows row and column factors. Here
+     * {@code I_ij = a_i * b_j * e_ij} with {@code a, b ~ N(0, 1)^2} (heavy-tailed) and {@code e ~ U[0.5, 1.5)}; the
+     * top-k then gathers in rows and columns instead of spreading uniformly.
+     */
+    private static ImportanceScores structuredScores(NDManager manager, Map<String, NDArray> params) {
+        Map<String, NDArray> scores = new LinkedHashMap<>();
+        params.forEach((name, p) -> {
+            Shape shape = p.getShape();
+            NDArray noise = manager.randomUniform(0.5f, 1.5f, shape);
+            NDArray rows = manager.randomNormal(new Shape(shape.get(0))).square();
+            if (shape.dimension() == 1) {
+                scores.put(name, noise.mul(rows)); // (n)
+            } else {
+                NDArray columns = manager.randomNormal(new Shape(1, shape.get(1))).square();
+                scores.put(name, noise.mul(rows.reshape(-1, 1)).mul(columns)); // (r, c)
+            }
+        });
         return ImportanceScores.of(scores);
     }
 
