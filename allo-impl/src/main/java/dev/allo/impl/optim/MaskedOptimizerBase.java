@@ -53,12 +53,16 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
         final Map<String, NDArray> raw;
         /** The clipping scale already applied to {@link #group} and {@link #full}. */
         final double coefficient;
+        /** The group's indices for this step, from {@link SelectedGroup#widenIndices()}. */
+        final List<NDArray> groupIndices;
 
-        StepGradients(NDArray group, List<NDArray> full, Map<String, NDArray> raw, double coefficient) {
+        StepGradients(NDArray group, List<NDArray> full, Map<String, NDArray> raw, double coefficient,
+                List<NDArray> groupIndices) {
             this.group = group;
             this.full = full;
             this.raw = raw;
             this.coefficient = coefficient;
+            this.groupIndices = groupIndices;
         }
     }
 
@@ -172,7 +176,8 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
                 }
                 raw.put(s.name(), p.getGradient());
             }
-            NDArray groupGradient = group.isEmpty() ? null : group.gather(raw, g -> g); // (K), a fresh copy
+            List<NDArray> groupIndices = group.widenIndices();
+            NDArray groupGradient = group.isEmpty() ? null : group.gather(raw, g -> g, groupIndices); // (K), a copy
             List<NDArray> fullGradients = new ArrayList<>();
             NDList norms = new NDList();
             if (groupGradient != null) {
@@ -191,7 +196,8 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
                 }
                 fullGradients.replaceAll(g -> g.mul(coefficient)); // never scale the caller's gradient
             }
-            update(parameters, new StepGradients(groupGradient, fullGradients, raw, coefficient), learningRate, t);
+            update(parameters, new StepGradients(groupGradient, fullGradients, raw, coefficient, groupIndices),
+                    learningRate, t);
             scope.suppressNotUsedWarning();
         }
         stepCount = t;

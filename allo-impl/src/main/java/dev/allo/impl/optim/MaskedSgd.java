@@ -34,9 +34,9 @@ public final class MaskedSgd extends MaskedOptimizerBase {
     @Override
     void update(Map<String, NDArray> parameters, StepGradients gradients, double lr, long t) {
         if (gradients.group != null) {
-            NDArray p = group().gather(parameters, a -> a); // (K) copy of the selected weights
+            NDArray p = group().gather(parameters, a -> a, gradients.groupIndices); // (K) copy of the selected weights
             sgd(p, gradients.group, buffers == null ? null : buffers.get(0), lr, t);
-            group().scatter(parameters, p); // Eq. (1): only the selected scalars are written
+            group().scatter(parameters, p, gradients.groupIndices); // Eq. (1): only the selected scalars are written
         }
         for (int i = 0; i < full().size(); i++) {
             NDArray p = full().get(i).gather(parameters.get(full().get(i).name())); // (n) view: updated in place

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -57,24 +58,39 @@ final class SelectedGroup {
     }
 
     /**
+     * The members' indices widened to int64 for one step: the engine widens int32 indices on every gather and
+     * scatter anyway, so widening once per step and reusing the result three times is cheaper, while the state
+     * keeps 4 bytes per index. The arrays belong to the current scope.
+     */
+    List<NDArray> widenIndices() {
+        List<NDArray> out = new ArrayList<>(members.size());
+        for (SelectedTensor s : members) {
+            out.add(s.index().toType(DataType.INT64, false)); // (K_t)
+        }
+        return out;
+    }
+
+    /**
      * Gathers the selected scalars of every member into one fresh {@code (K)} vector.
      *
      * @param tensors the named tensors
      * @param pick which array of a named tensor to read (the parameter itself, or its gradient)
+     * @param indices the members' indices from {@link #widenIndices()}
      */
-    NDArray gather(Map<String, NDArray> tensors, Function<NDArray, NDArray> pick) {
+    NDArray gather(Map<String, NDArray> tensors, Function<NDArray, NDArray> pick, List<NDArray> indices) {
         NDList parts = new NDList(members.size());
-        for (SelectedTensor s : members) {
-            parts.add(s.gather(pick.apply(tensors.get(s.name())))); // (K_t)
+        for (int i = 0; i < members.size(); i++) {
+            NDArray flat = pick.apply(tensors.get(members.get(i).name())).reshape(-1); // (n) view
+            parts.add(flat.get(new NDIndex("{}", indices.get(i)))); // (K_t)
         }
         return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts); // (K)
     }
 
-    /** Writes a {@code (K)} vector back into the selected scalars of every member parameter. */
-    void scatter(Map<String, NDArray> parameters, NDArray values) {
+    /** Writes a {@code (K)} vector back into the selected scalars of every member parameter (index-put). */
+    void scatter(Map<String, NDArray> parameters, NDArray values, List<NDArray> indices) {
         for (int i = 0; i < members.size(); i++) {
-            SelectedTensor s = members.get(i);
-            s.scatter(parameters.get(s.name()), slice(values, i));
+            NDArray flat = parameters.get(members.get(i).name()).reshape(-1); // (n) view
+            flat.set(new NDIndex("{}", indices.get(i)), slice(values, i)); // in place
         }
     }
 }
