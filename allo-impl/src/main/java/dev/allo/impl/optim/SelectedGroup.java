@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.function.Function;
 final class SelectedGroup {
     private final List<SelectedTensor> members;
     private final long[] offsets;
+    private final long[] splitPoints; // offsets[1..]: where a group vector splits into its members' slices
     private final long size;
 
     SelectedGroup(List<SelectedTensor> selected) {
@@ -37,6 +39,7 @@ final class SelectedGroup {
             at += partial.get(i).count();
         }
         this.size = at;
+        this.splitPoints = partial.isEmpty() ? new long[0] : Arrays.copyOfRange(offsets, 1, offsets.length);
     }
 
     List<SelectedTensor> members() {
@@ -88,9 +91,10 @@ final class SelectedGroup {
 
     /** Writes a {@code (K)} vector back into the selected scalars of every member parameter (index-put). */
     void scatter(Map<String, NDArray> parameters, NDArray values, List<NDArray> indices) {
+        NDList pieces = members.size() == 1 ? new NDList(values) : values.split(splitPoints); // (K_t) views
         for (int i = 0; i < members.size(); i++) {
             NDArray flat = parameters.get(members.get(i).name()).reshape(-1); // (n) view
-            flat.set(new NDIndex("{}", indices.get(i)), slice(values, i)); // in place
+            flat.set(new NDIndex("{}", indices.get(i)), pieces.get(i)); // in place
         }
     }
 }
