@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** The masked optimisers against the double-precision references of src-test-fixtures. */
 class MaskedOptimizerProperties {
-    /** float32 agreement with the double reference after up to 8 steps: absolute plus relative. */
+    /** float32 agreement with the double reference after up to 12 steps: absolute plus relative. */
     private static final double ABS_TOL = 2e-6;
     private static final double REL_TOL = 2e-5;
 
