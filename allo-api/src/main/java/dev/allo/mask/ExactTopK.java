@@ -120,7 +120,7 @@ final class ExactTopK {
     private static Scan scan(List<String> names, List<NDArray> flats, float lo, float hi, boolean largest,
             Limits limits) {
         Scan s = new Scan();
-        float[][] kept = {new float[(int) Math.min(1024, limits.candidates())]};
+        float[][] kept = {new float[Math.min(1024, limits.candidates())]};
         stream(flats, largest, limits.chunk(), (t, i, x) -> {
             if (x != x) {
                 throw new IllegalArgumentException("importance scores of tensor '" + names.get(t)
