@@ -1,0 +1,179 @@
+package dev.allo.importance;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.allo.AlloException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The binary scores format, version 1 (header fields big-endian, tensor data little-endian float32):
+ *
+ * <pre>
+ * "ALLOSCOR"                      8 bytes magic
+ * int32 version = 1
+ * int32 tensorCount
+ * tensorCount times:
+ *   int32 nameLength, UTF-8 name bytes
+ *   int32 rank, int64 dims[rank]
+ *   float32 values[prod(dims)]    little-endian, row-major
+ * int64 CRC32 of every preceding byte
+ * </pre>
+ */
+final class ImportanceScoresFile {
+    private static final byte[] MAGIC = "ALLOSCOR".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+    private static final int MAX_NAME_BYTES = 1 << 16;
+    private static final int MAX_RANK = 32;
+    private static final int CHUNK_FLOATS = 1 << 16;
+
+    private ImportanceScoresFile() {}
+
+    static void write(Map<String, NDArray> scores, Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                CRC32 crc = new CRC32();
+                DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc));
+                out.write(MAGIC);
+                out.writeInt(VERSION);
+                out.writeInt(scores.size());
+                ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                for (Map.Entry<String, NDArray> e : scores.entrySet()) {
+                    byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+                    out.writeInt(name.length);
+                    out.write(name);
+                    long[] dims = e.getValue().getShape().getShape();
+                    out.writeInt(dims.length);
+                    for (long d : dims) {
+                        out.writeLong(d);
+                    }
+                    FloatBuffer src = e.getValue().toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+                    while (src.hasRemaining()) {
+                        int len = Math.min(CHUNK_FLOATS, src.remaining());
+                        FloatBuffer slice = src.slice();
+                        slice.limit(len);
+                        chunk.clear();
+                        chunk.asFloatBuffer().put(slice);
+                        src.position(src.position() + len);
+                        out.write(chunk.array(), 0, len * Float.BYTES);
+                    }
+                }
+                out.flush();
+                new DataOutputStream(raw).writeLong(crc.getValue());
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new AlloException("cannot write scores file " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // Only the temporary file is left behind; the destination is untouched.
+                }
+            }
+        }
+    }
+
+    /** Reads every tensor into {@code manager}; on any failure the caller closes the manager. */
+    static Map<String, NDArray> read(Path file, NDManager manager) {
+        CRC32 crc = new CRC32();
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
+            byte[] magic = new byte[MAGIC.length];
+            in.readFully(magic);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw new AlloException("not an ALLO scores file: " + file + " (expected magic 'ALLOSCOR', found '"
+                        + new String(magic, StandardCharsets.ISO_8859_1) + "')");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new AlloException("unsupported scores file version in " + file + ": expected " + VERSION
+                        + ", found " + version);
+            }
+            int count = in.readInt();
+            if (count < 0) {
+                throw corrupted(file, "negative tensor count " + count);
+            }
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            byte[] chunk = new byte[CHUNK_FLOATS * Float.BYTES];
+            for (int t = 0; t < count; t++) {
+                int nameLength = in.readInt();
+                if (nameLength < 0 || nameLength > MAX_NAME_BYTES) {
+                    throw corrupted(file, "tensor #" + t + " has a name length of " + nameLength + " bytes");
+                }
+                byte[] nameBytes = new byte[nameLength];
+                in.readFully(nameBytes);
+                String name = new String(nameBytes, StandardCharsets.UTF_8);
+                if (arrays.containsKey(name)) {
+                    throw corrupted(file, "tensor '" + name + "' appears twice");
+                }
+                int rank = in.readInt();
+                if (rank < 0 || rank > MAX_RANK) {
+                    throw corrupted(file, "tensor '" + name + "' has rank " + rank);
+                }
+                long[] dims = new long[rank];
+                long size = 1;
+                for (int d = 0; d < rank; d++) {
+                    dims[d] = in.readLong();
+                    if (dims[d] < 0 || (dims[d] > 0 && size > Integer.MAX_VALUE / Float.BYTES / dims[d])) {
+                        throw corrupted(file, "tensor '" + name + "' has an invalid dimension " + dims[d]);
+                    }
+                    size *= dims[d];
+                }
+                ByteBuffer data = ByteBuffer.allocateDirect((int) size * Float.BYTES).order(ByteOrder.nativeOrder());
+                FloatBuffer dst = data.asFloatBuffer();
+                for (long from = 0; from < size; from += CHUNK_FLOATS) {
+                    int len = (int) Math.min(CHUNK_FLOATS, size - from);
+                    in.readFully(chunk, 0, len * Float.BYTES);
+                    dst.put(ByteBuffer.wrap(chunk, 0, len * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                            .asFloatBuffer());
+                }
+                arrays.put(name, manager.create(data, new Shape(dims), DataType.FLOAT32));
+            }
+            long computed = crc.getValue();
+            long stored = new DataInputStream(raw).readLong();
+            if (stored != computed) {
+                throw corrupted(file, String.format(
+                        "CRC32 checksum mismatch: stored %08x, computed %08x", stored, computed));
+            }
+            if (raw.read() != -1) {
+                throw corrupted(file, "unexpected bytes after the checksum");
+            }
+            return arrays;
+        } catch (EOFException e) {
+            throw corrupted(file, "the file is truncated");
+        } catch (IOException e) {
+            throw new AlloException("cannot read scores file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static AlloException corrupted(Path file, String detail) {
+        return new AlloException("scores file " + file + " is corrupted: " + detail);
+    }
+}

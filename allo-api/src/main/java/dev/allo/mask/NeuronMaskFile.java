@@ -1,0 +1,210 @@
+package dev.allo.mask;
+
+import ai.djl.ndarray.types.Shape;
+import dev.allo.AlloException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The binary mask format, version 1 (big-endian):
+ *
+ * <pre>
+ * "ALLOMASK"                      8 bytes magic
+ * int32 version = 1
+ * int32 tensorCount
+ * tensorCount times:
+ *   int32 nameLength, UTF-8 name bytes
+ *   int32 rank, int64 dims[rank]
+ *   byte kind                     1 = every element selected, 0 = index list
+ *   kind 0: int32 count, int32 indices[count]   strictly ascending flat row-major indices
+ * int64 CRC32 of every preceding byte
+ * </pre>
+ */
+final class NeuronMaskFile {
+    private static final byte[] MAGIC = "ALLOMASK".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+    private static final int MAX_NAME_BYTES = 1 << 16;
+    private static final int MAX_RANK = 32;
+    private static final int CHUNK_INTS = 1 << 16;
+
+    private NeuronMaskFile() {}
+
+    static void write(NeuronMask mask, Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                CRC32 crc = new CRC32();
+                DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc));
+                encode(mask, out);
+                out.flush();
+                new DataOutputStream(raw).writeLong(crc.getValue());
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new AlloException("cannot write mask file " + file + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    static long checksum(NeuronMask mask) {
+        CRC32 crc = new CRC32();
+        try (DataOutputStream out = new DataOutputStream(new CheckedOutputStream(OutputStream.nullOutputStream(), crc))) {
+            encode(mask, out);
+        } catch (IOException e) {
+            throw new AlloException("cannot encode mask: " + e.getMessage(), e);
+        }
+        return crc.getValue();
+    }
+
+    private static void encode(NeuronMask mask, DataOutputStream out) throws IOException {
+        out.write(MAGIC);
+        out.writeInt(VERSION);
+        out.writeInt(mask.entries().size());
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK_INTS * Integer.BYTES);
+        for (Map.Entry<String, NeuronMask.Entry> e : mask.entries().entrySet()) {
+            byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+            out.writeInt(name.length);
+            out.write(name);
+            long[] dims = e.getValue().shape().getShape();
+            out.writeInt(dims.length);
+            for (long d : dims) {
+                out.writeLong(d);
+            }
+            int[] indices = e.getValue().indices();
+            if (indices == null) {
+                out.writeByte(1);
+                continue;
+            }
+            out.writeByte(0);
+            out.writeInt(indices.length);
+            for (int from = 0; from < indices.length; from += CHUNK_INTS) {
+                int len = Math.min(CHUNK_INTS, indices.length - from);
+                chunk.clear();
+                chunk.asIntBuffer().put(indices, from, len);
+                out.write(chunk.array(), 0, len * Integer.BYTES);
+            }
+        }
+    }
+
+    static NeuronMask read(Path file) {
+        CRC32 crc = new CRC32();
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
+            NeuronMask mask = decode(in, file);
+            long computed = crc.getValue();
+            long stored = new DataInputStream(raw).readLong();
+            if (stored != computed) {
+                throw corrupted(file, String.format(
+                        "CRC32 checksum mismatch: stored %08x, computed %08x", stored, computed));
+            }
+            if (raw.read() != -1) {
+                throw corrupted(file, "unexpected bytes after the checksum");
+            }
+            return mask;
+        } catch (EOFException e) {
+            throw corrupted(file, "the file is truncated");
+        } catch (IOException e) {
+            throw new AlloException("cannot read mask file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static NeuronMask decode(DataInputStream in, Path file) throws IOException {
+        byte[] magic = new byte[MAGIC.length];
+        in.readFully(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new AlloException("not an ALLO mask file: " + file + " (expected magic 'ALLOMASK', found '"
+                    + new String(magic, StandardCharsets.ISO_8859_1) + "')");
+        }
+        int version = in.readInt();
+        if (version != VERSION) {
+            throw new AlloException("unsupported mask file version in " + file + ": expected " + VERSION
+                    + ", found " + version);
+        }
+        int count = in.readInt();
+        if (count < 0) {
+            throw corrupted(file, "negative tensor count " + count);
+        }
+        NeuronMask.Builder builder = NeuronMask.builder();
+        byte[] chunk = new byte[CHUNK_INTS * Integer.BYTES];
+        for (int t = 0; t < count; t++) {
+            int nameLength = in.readInt();
+            if (nameLength < 0 || nameLength > MAX_NAME_BYTES) {
+                throw corrupted(file, "tensor #" + t + " has a name length of " + nameLength + " bytes");
+            }
+            byte[] nameBytes = new byte[nameLength];
+            in.readFully(nameBytes);
+            String name = new String(nameBytes, StandardCharsets.UTF_8);
+            int rank = in.readInt();
+            if (rank < 0 || rank > MAX_RANK) {
+                throw corrupted(file, "tensor '" + name + "' has rank " + rank);
+            }
+            long[] dims = new long[rank];
+            long size = 1;
+            for (int d = 0; d < rank; d++) {
+                dims[d] = in.readLong();
+                if (dims[d] < 0 || (dims[d] > 0 && size > Integer.MAX_VALUE / dims[d])) {
+                    throw corrupted(file, "tensor '" + name + "' has an invalid dimension " + dims[d]);
+                }
+                size *= dims[d];
+            }
+            Shape shape = new Shape(dims);
+            int kind = in.readUnsignedByte();
+            try {
+                if (kind == 1) {
+                    builder.addAll(name, shape);
+                } else if (kind == 0) {
+                    int n = in.readInt();
+                    if (n < 0 || n > size) {
+                        throw corrupted(file, "tensor '" + name + "' declares " + n + " selected indices but has "
+                                + size + " elements");
+                    }
+                    int[] indices = new int[n];
+                    for (int from = 0; from < n; from += CHUNK_INTS) {
+                        int len = Math.min(CHUNK_INTS, n - from);
+                        in.readFully(chunk, 0, len * Integer.BYTES);
+                        ByteBuffer.wrap(chunk, 0, len * Integer.BYTES).asIntBuffer().get(indices, from, len);
+                    }
+                    builder.add(name, shape, indices);
+                } else {
+                    throw corrupted(file, "tensor '" + name + "' has an unknown entry kind " + kind);
+                }
+            } catch (IllegalArgumentException e) {
+                throw corrupted(file, e.getMessage());
+            }
+        }
+        return builder.build();
+    }
+
+    private static AlloException corrupted(Path file, String detail) {
+        return new AlloException("mask file " + file + " is corrupted: " + detail);
+    }
+
+    static void deleteQuietly(Path tmp) {
+        if (tmp != null) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // The temporary file is only left behind; the destination is untouched.
+            }
+        }
+    }
+}

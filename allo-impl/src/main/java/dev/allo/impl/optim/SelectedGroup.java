@@ -1,0 +1,100 @@
+package dev.allo.impl.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The partly selected tensors laid end to end: their selected scalars form one vector of length
+ * {@code K = sum_t K_t}, tensor {@code t} at {@code [offset_t, offset_t + K_t)}. Sparse optimisers keep one state
+ * vector per slot for the whole group and run each update as a handful of ops on {@code (K)} vectors, instead of a
+ * handful per tensor: on a CPU shared with other work, the number of ops, not the arithmetic, dominates a step.
+ */
+final class SelectedGroup {
+    private final List<SelectedTensor> members;
+    private final long[] offsets;
+    private final long[] splitPoints; // offsets[1..]: where a group vector splits into its members' slices
+    private final long size;
+
+    SelectedGroup(List<SelectedTensor> selected) {
+        List<SelectedTensor> partial = new ArrayList<>();
+        for (SelectedTensor s : selected) {
+            if (!s.isFull()) {
+                partial.add(s);
+            }
+        }
+        this.members = Collections.unmodifiableList(partial);
+        this.offsets = new long[partial.size()];
+        long at = 0;
+        for (int i = 0; i < partial.size(); i++) {
+            offsets[i] = at;
+            at += partial.get(i).count();
+        }
+        this.size = at;
+        this.splitPoints = partial.isEmpty() ? new long[0] : Arrays.copyOfRange(offsets, 1, offsets.length);
+    }
+
+    List<SelectedTensor> members() {
+        return members;
+    }
+
+    /** K, the number of selected scalars over the group. */
+    long size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    /** The slice of a group vector that belongs to member {@code i}: a view. */
+    NDArray slice(NDArray groupVector, int i) {
+        return groupVector.get(new NDIndex(offsets[i] + ":" + (offsets[i] + members.get(i).count()))); // (K_t) view
+    }
+
+    /**
+     * The members' indices widened to int64 for one step: the engine widens int32 indices on every gather and
+     * scatter anyway, so widening once per step and reusing the result three times is cheaper, while the state
+     * keeps 4 bytes per index. The arrays belong to the current scope.
+     */
+    List<NDArray> widenIndices() {
+        List<NDArray> out = new ArrayList<>(members.size());
+        for (SelectedTensor s : members) {
+            out.add(s.index().toType(DataType.INT64, false)); // (K_t)
+        }
+        return out;
+    }
+
+    /**
+     * Gathers the selected scalars of every member into one fresh {@code (K)} vector.
+     *
+     * @param tensors the named tensors
+     * @param pick which array of a named tensor to read (the parameter itself, or its gradient)
+     * @param indices the members' indices from {@link #widenIndices()}
+     */
+    NDArray gather(Map<String, NDArray> tensors, Function<NDArray, NDArray> pick, List<NDArray> indices) {
+        NDList parts = new NDList(members.size());
+        for (int i = 0; i < members.size(); i++) {
+            NDArray flat = pick.apply(tensors.get(members.get(i).name())).reshape(-1); // (n) view
+            parts.add(flat.get(new NDIndex("{}", indices.get(i)))); // (K_t)
+        }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts); // (K)
+    }
+
+    /** Writes a {@code (K)} vector back into the selected scalars of every member parameter (index-put). */
+    void scatter(Map<String, NDArray> parameters, NDArray values, List<NDArray> indices) {
+        NDList pieces = members.size() == 1 ? new NDList(values) : values.split(splitPoints); // (K_t) views
+        for (int i = 0; i < members.size(); i++) {
+            NDArray flat = parameters.get(members.get(i).name()).reshape(-1); // (n) view
+            flat.set(new NDIndex("{}", indices.get(i)), pieces.get(i)); // in place
+        }
+    }
+}
