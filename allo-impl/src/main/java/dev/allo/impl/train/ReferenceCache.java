@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * fingerprint, so a stale file is never used. A file that cannot be read or fails its checksum is recomputed and
  * replaced.
  *
- * <p>File {@code <fingerprint>.reflogprobs}, little-endian: magic {@code "ALLOREF1"}, the fingerprint (64 ASCII
- * bytes), int32 pair count, then per pair int64 index, int32 {@code n+}, {@code n+} float32, int32 {@code n-},
+ * <p>File {@code <fingerprint>.reflogprobs}, little-endian: magic {@code "ALLOREF1"}, int32 length and ASCII bytes
+ * of the fingerprint, int32 pair count, then per pair int64 index, int32 {@code n+}, {@code n+} float32, int32 {@code n-},
  * {@code n-} float32; then the CRC32 of all preceding bytes as int64. Written to a temporary file and atomically
  * renamed.
  */
@@ -166,14 +166,17 @@ public final class ReferenceCache {
         return true;
     }
 
-    private static ByteBuffer encode(ReferenceLogProbs values) {
-        long size = MAGIC.length + 64 + 4 + 8;
+    /** The file's bytes for {@code values}. */
+    static ByteBuffer encode(ReferenceLogProbs values) {
+        byte[] fp = values.fingerprint().getBytes(StandardCharsets.US_ASCII);
+        long size = MAGIC.length + 4 + fp.length + 4 + 8;
         for (Long index : values.chosenMap().keySet()) {
             size += 8 + 4 + 4L * values.chosenMap().get(index).length + 4 + 4L * values.rejectedMap().get(index).length;
         }
         ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
         buf.put(MAGIC);
-        buf.put(values.fingerprint().getBytes(StandardCharsets.US_ASCII));
+        buf.putInt(fp.length);
+        buf.put(fp);
         buf.putInt(values.chosenMap().size());
         for (Map.Entry<Long, float[]> e : values.chosenMap().entrySet()) {
             buf.putLong(e.getKey());
@@ -193,9 +196,18 @@ public final class ReferenceCache {
         }
     }
 
-    private static ReferenceLogProbs read(Path file, String fingerprint) throws IOException {
+    /**
+     * Reads a reference log-prob file, checking its checksum and that it holds the expected fingerprint.
+     *
+     * @param file the file
+     * @param fingerprint the fingerprint it must hold
+     * @return the log-probs, with origin {@link ReferenceLogProbs.Origin#LOADED}
+     * @throws IOException if the file cannot be read
+     * @throws AlloException if it is truncated, corrupted or holds another fingerprint
+     */
+    static ReferenceLogProbs read(Path file, String fingerprint) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        if (bytes.length < MAGIC.length + 64 + 4 + 8) {
+        if (bytes.length < MAGIC.length + 4 + 4 + 8) {
             throw new AlloException(file + " is truncated: " + bytes.length + " bytes");
         }
         CRC32 crc = new CRC32();
@@ -209,7 +221,11 @@ public final class ReferenceCache {
         if (!java.util.Arrays.equals(magic, MAGIC)) {
             throw new AlloException(file + " is not a reference log-prob file (bad magic)");
         }
-        byte[] fp = new byte[64];
+        int fpLength = buf.getInt();
+        if (fpLength < 0 || fpLength > buf.remaining() - 12) {
+            throw new AlloException(file + " has a bad fingerprint length " + fpLength);
+        }
+        byte[] fp = new byte[fpLength];
         buf.get(fp);
         String stored = new String(fp, StandardCharsets.US_ASCII);
         if (!stored.equals(fingerprint)) {

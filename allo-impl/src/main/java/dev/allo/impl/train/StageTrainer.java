@@ -77,6 +77,8 @@ public final class StageTrainer {
     private final List<TrainingListener> listeners;
     private final TokenLogProbs logProbs;
     private final PreferenceLoader loader;
+    private final java.nio.file.Path checkpointDirectory;
+    private final long checkpointEvery;
     private ReferenceLogProbs reference;
 
     private StageTrainer(Builder b) {
@@ -96,6 +98,8 @@ public final class StageTrainer {
         this.logProbs = config.logProbChunkSize() == 0 ? TokenLogProbs.unchunked()
                 : TokenLogProbs.chunked(config.logProbChunkSize());
         this.loader = new PreferenceLoader(pairs, config.batch(), padId);
+        this.checkpointDirectory = b.checkpointDirectory;
+        this.checkpointEvery = b.checkpointEvery;
         optimizer.mask().checkMatches(policy.parameters());
     }
 
@@ -151,14 +155,38 @@ public final class StageTrainer {
     }
 
     /**
-     * Runs the stage from a position reached earlier (for resuming): {@code stepsDone} optimiser steps taken, the
-     * next batch at {@code position}. The optimiser must already hold the state of that step.
+     * Continues a stage from a checkpoint written by a run of this stage (same pairs, batch config and optimiser
+     * kind and mask; see {@link Builder#checkpoints}): restores the policy's weights in place, the optimiser's and
+     * the objective's state, the data position and the reference log-probs, then runs the remaining steps. On CPU
+     * the final weights equal those of an uninterrupted run bit for bit.
      *
-     * @param stepsDone the optimiser steps already taken
-     * @param position the position of the next batch
-     * @return what this call did
+     * @param checkpoint the checkpoint directory
+     * @return what this call did; {@link StageResult#history()} holds the steps run after the checkpoint
+     * @throws AlloException if the checkpoint cannot be read
+     * @throws IllegalArgumentException if it belongs to other data, another seed, mask or optimiser
      */
-    StageResult runFrom(long stepsDone, BatchPosition position) {
+    public StageResult resume(java.nio.file.Path checkpoint) {
+        StageCheckpoint.State state = StageCheckpoint.readState(checkpoint);
+        if (state.pairs() != pairs.size() || state.dataSeed() != config.batch().seed()) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " belongs to a run with " + state.pairs()
+                    + " pairs and data seed " + state.dataSeed() + ", this stage has " + pairs.size()
+                    + " pairs and seed " + config.batch().seed());
+        }
+        if (state.step() > totalSteps()) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " is at step " + state.step()
+                    + ", past this stage's last step " + totalSteps());
+        }
+        ReferenceLogProbs restored = StageCheckpoint.restore(checkpoint, state, policy, optimizer, objective);
+        if (objective.requiresReference() && restored == null) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " holds no reference log-probs, but"
+                    + " objective " + objective.name() + " needs them");
+        }
+        reference = restored;
+        return runFrom(state.step(), state.position());
+    }
+
+    /** Runs from {@code stepsDone} steps taken, the next batch at {@code position}, the optimiser in that state. */
+    private StageResult runFrom(long stepsDone, BatchPosition position) {
         long started = System.nanoTime();
         ReferenceLogProbs ref = reference();
         ObjectiveRunner runner = new ObjectiveRunner(policy, objective, ref, logProbs);
@@ -172,11 +200,15 @@ public final class StageTrainer {
             BatchPosition pos = position;
             for (long step = stepsDone + 1; step <= total; step++) {
                 StepMetrics metrics = step(runner, base, step, pos, started);
+                pos = pos.next(stepsPerEpoch());
                 history.add(metrics);
+                if (checkpointDirectory != null && (step % checkpointEvery == 0 || step == total)) {
+                    StageCheckpoint.write(checkpointDirectory, name, step, pos, pairs.size(), config.batch().seed(),
+                            policy, optimizer, objective, ref);
+                }
                 for (TrainingListener l : listeners) {
                     l.onStep(metrics);
                 }
-                pos = pos.next(stepsPerEpoch());
             }
         } finally {
             policy.setTrainable(false);
@@ -269,8 +301,27 @@ public final class StageTrainer {
         private int padId;
         private ReferenceLogProbs reference;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private java.nio.file.Path checkpointDirectory;
+        private long checkpointEvery;
 
         private Builder() {}
+
+        /**
+         * Writes a checkpoint to {@code directory} (replacing the previous one, atomically) every {@code everySteps}
+         * optimiser steps and after the last step, before the listeners hear of the step; off by default.
+         *
+         * @param directory the checkpoint directory
+         * @param everySteps the interval, at least 1
+         * @return this builder
+         */
+        public Builder checkpoints(java.nio.file.Path directory, long everySteps) {
+            if (everySteps < 1) {
+                throw new IllegalArgumentException("everySteps must be >= 1, got " + everySteps);
+            }
+            this.checkpointDirectory = Objects.requireNonNull(directory, "directory");
+            this.checkpointEvery = everySteps;
+            return this;
+        }
 
         /**
          * The stage's name, used in metrics and messages; default {@code "stage"}.
