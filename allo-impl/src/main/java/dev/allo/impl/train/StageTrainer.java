@@ -77,6 +77,7 @@ public final class StageTrainer {
     private final List<TrainingListener> listeners;
     private final TokenLogProbs logProbs;
     private final PreferenceLoader loader;
+    private final PreferenceCollator collator;
     private final java.nio.file.Path checkpointDirectory;
     private final long checkpointEvery;
     private ReferenceLogProbs reference;
@@ -98,6 +99,7 @@ public final class StageTrainer {
         this.logProbs = config.logProbChunkSize() == 0 ? TokenLogProbs.unchunked()
                 : TokenLogProbs.chunked(config.logProbChunkSize());
         this.loader = new PreferenceLoader(pairs, config.batch(), padId);
+        this.collator = new PreferenceCollator(config.batch().paddingSide(), config.batch().padToMultipleOf(), padId);
         this.checkpointDirectory = b.checkpointDirectory;
         this.checkpointEvery = b.checkpointEvery;
         optimizer.mask().checkMatches(policy.parameters());
@@ -227,8 +229,6 @@ public final class StageTrainer {
         for (int from = 0; from < batchPairs.size(); from += config.microBatchSize()) {
             micro.add(batchPairs.subList(from, Math.min(batchPairs.size(), from + config.microBatchSize())));
         }
-        PreferenceCollator collator = new PreferenceCollator(config.batch().paddingSide(),
-                config.batch().padToMultipleOf(), padId);
         MetricAverager averager = new MetricAverager();
         long tokens = 0;
         Gradients.zero(policy.parameters());
