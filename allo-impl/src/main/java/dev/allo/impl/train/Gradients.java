@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Map;
 
 /** Gradient housekeeping of the training loop. */
@@ -21,7 +22,7 @@ final class Gradients {
             for (NDArray p : parameters.values()) {
                 if (p.hasGradient()) {
                     NDArray g = p.getGradient(); // a new handle, freed by the scope; the storage stays
-                    g.muli(0); // not differentiated, so mul(Number) is safe here
+                    g.set(new NDIndex("..."), 0f); // a fill, so a NaN or infinite entry is cleared too (0 * NaN is NaN)
                 }
             }
         }
