@@ -14,7 +14,7 @@ import dev.allo.mask.NeuronMask;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.objective.PreferenceObjective;
 import dev.allo.optim.AdamWConfig;
-import dev.allo.train.StageConfig;
+import dev.allo.train.LoopConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -62,7 +62,7 @@ public final class TrainingBenchmark {
                 .numAttentionHeads(4).vocabSize(8192).maxPositionEmbeddings(128).build();
         Device device = Device.cpu();
         List<TokenizedPair> pairs = pairs(config.vocabSize(), BATCH);
-        StageConfig stage = StageConfig.of(BATCH, BATCH, 1).withMaxSteps(1);
+        LoopConfig stage = LoopConfig.of(BATCH, BATCH, 1).withMaxSteps(1);
         AdamWConfig adamW = AdamWConfig.builder().learningRate(1e-6).build();
         double[] cached = new double[rounds];
         double[] reference = new double[rounds];

@@ -18,7 +18,7 @@ import dev.allo.objective.ObjectiveOutput;
 import dev.allo.objective.PreferenceObjective;
 import dev.allo.optim.MaskedOptimizer;
 import dev.allo.optim.StepResult;
-import dev.allo.train.StageConfig;
+import dev.allo.train.LoopConfig;
 import dev.allo.train.StageResult;
 import dev.allo.train.StageStart;
 import dev.allo.train.StepMetrics;
@@ -33,8 +33,8 @@ import java.util.Objects;
  * Runs one optimisation stage: a policy trained in place under one objective by one {@link MaskedOptimizer} (whose
  * mask is fixed; full-parameter training is the same code with {@code NeuronMask.all}).
  *
- * <p>Each optimiser step takes the next batch of {@link StageConfig#batch()} pairs (seeded, resumable order) and
- * splits it into micro-batches of {@link StageConfig#microBatchSize()} pairs. For each micro-batch, inside its own
+ * <p>Each optimiser step takes the next batch of {@link LoopConfig#batch()} pairs (seeded, resumable order) and
+ * splits it into micro-batches of {@link LoopConfig#microBatchSize()} pairs. For each micro-batch, inside its own
  * {@link NDScope} and its own {@link GradientCollector}: forward the sides the objective reads (chosen and rejected
  * as one {@code 2B} batch), per-token log-probs ({@link TokenLogProbs}, chunked when configured), the reference's
  * per-token log-probs from {@link ReferenceLogProbs} (no reference forward pass), the batch's per-token weights
@@ -59,7 +59,7 @@ import java.util.Objects;
  * StageResult result = StageTrainer.builder()
  *     .name("learn").policy(model).objective(PreferenceObjective.of(ObjectiveConfig.Dpo.defaults()))
  *     .optimizer(new SparseAdamW(adamW, mask, model.parameters()))
- *     .pairs(pairs).config(StageConfig.of(8, 4, 1)).padId(tokenizer.padId().orElse(0))
+ *     .pairs(pairs).config(LoopConfig.of(8, 4, 1)).padId(tokenizer.padId().orElse(0))
  *     .listener(myListener)
  *     .build().run();
  * }</pre>
@@ -72,7 +72,7 @@ public final class StageTrainer {
     private final PreferenceObjective objective;
     private final MaskedOptimizer optimizer;
     private final List<TokenizedPair> pairs;
-    private final StageConfig config;
+    private final LoopConfig config;
     private final int padId;
     private final List<TrainingListener> listeners;
     private final TokenLogProbs logProbs;
@@ -126,7 +126,7 @@ public final class StageTrainer {
     /**
      * The optimiser steps the whole stage takes.
      *
-     * @return {@link StageConfig#totalSteps(int)} for this data
+     * @return {@link LoopConfig#totalSteps(int)} for this data
      */
     public long totalSteps() {
         return config.totalSteps(stepsPerEpoch());
@@ -297,7 +297,7 @@ public final class StageTrainer {
         private PreferenceObjective objective;
         private MaskedOptimizer optimizer;
         private List<TokenizedPair> pairs;
-        private StageConfig config;
+        private LoopConfig config;
         private int padId;
         private ReferenceLogProbs reference;
         private final List<TrainingListener> listeners = new ArrayList<>();
@@ -384,7 +384,7 @@ public final class StageTrainer {
          * @param value the config
          * @return this builder
          */
-        public Builder config(StageConfig value) {
+        public Builder config(LoopConfig value) {
             this.config = value;
             return this;
         }

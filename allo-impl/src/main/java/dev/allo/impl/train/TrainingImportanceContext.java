@@ -16,7 +16,7 @@ import dev.allo.objective.ObjectiveConfig;
 import dev.allo.objective.ObjectiveOutput;
 import dev.allo.objective.PreferenceObjective;
 import dev.allo.optim.AdamWConfig;
-import dev.allo.train.StageConfig;
+import dev.allo.train.LoopConfig;
 import dev.allo.train.TrainingListener;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,7 @@ import java.util.Objects;
  * <pre>{@code
  * ImportanceContext context = TrainingImportanceContext.builder(pairs)
  *     .objective(ObjectiveConfig.Dpo.defaults()).optimizer(AdamWConfig.defaults())
- *     .config(StageConfig.of(8, 4, 1)).padId(padId).build();
+ *     .config(LoopConfig.of(8, 4, 1)).padId(padId).build();
  * ImportanceScores scores = new WeightDeltaImportanceEstimator().estimate(model, context);
  * }</pre>
  */
@@ -43,7 +43,7 @@ public final class TrainingImportanceContext implements ImportanceContext {
     private final List<TokenizedPair> pairs;
     private final ObjectiveConfig objective;
     private final AdamWConfig optimizer;
-    private final StageConfig config;
+    private final LoopConfig config;
     private final int padId;
     private final List<TrainingListener> listeners;
 
@@ -61,7 +61,7 @@ public final class TrainingImportanceContext implements ImportanceContext {
 
     /**
      * Starts a builder with DPO ({@code beta = 0.1}), {@link AdamWConfig#defaults()}, and one epoch of batches of 8
-     * pairs in micro-batches of 8 ({@code StageConfig.of(8, 8, 1)}), pad id 0.
+     * pairs in micro-batches of 8 ({@code LoopConfig.of(8, 8, 1)}), pad id 0.
      *
      * @param pairs the preference pairs
      * @return the builder
@@ -126,7 +126,7 @@ public final class TrainingImportanceContext implements ImportanceContext {
         private final List<TokenizedPair> pairs;
         private ObjectiveConfig objective = ObjectiveConfig.Dpo.defaults();
         private AdamWConfig optimizer = AdamWConfig.defaults();
-        private StageConfig config = StageConfig.of(8, 8, 1);
+        private LoopConfig config = LoopConfig.of(8, 8, 1);
         private int padId;
         private final List<TrainingListener> listeners = new ArrayList<>();
 
@@ -162,7 +162,7 @@ public final class TrainingImportanceContext implements ImportanceContext {
          * @param value the config
          * @return this builder
          */
-        public Builder config(StageConfig value) {
+        public Builder config(LoopConfig value) {
             this.config = Objects.requireNonNull(value, "config");
             return this;
         }

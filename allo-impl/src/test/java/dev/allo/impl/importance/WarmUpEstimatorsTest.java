@@ -25,7 +25,7 @@ import dev.allo.objective.PreferenceObjective;
 import dev.allo.objective.ResponseLogProbs;
 import dev.allo.optim.AdamWConfig;
 import dev.allo.tokenizer.ByteTokenizer;
-import dev.allo.train.StageConfig;
+import dev.allo.train.LoopConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +55,7 @@ class WarmUpEstimatorsTest {
 
     private static TrainingImportanceContext context(ObjectiveConfig objective) {
         return TrainingImportanceContext.builder(pairs()).objective(objective)
-                .optimizer(AdamWConfig.builder().learningRate(1e-2).build()).config(StageConfig.of(4, 2, 1))
+                .optimizer(AdamWConfig.builder().learningRate(1e-2).build()).config(LoopConfig.of(4, 2, 1))
                 .padId(PAD).build();
     }
 

@@ -13,7 +13,7 @@ import dev.allo.objective.PreferenceObjective;
 import dev.allo.optim.GradientClipping;
 import dev.allo.optim.LearningRateSchedule;
 import dev.allo.optim.SgdConfig;
-import dev.allo.train.StageConfig;
+import dev.allo.train.LoopConfig;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ class GradientAccumulationStageProperties {
         try (LlamaModel model = TinyStage.model(17); MaskedSgd sgd = new MaskedSgd(new SgdConfig(LR, 0, 0, 0,
                 false, LearningRateSchedule.constant(), GradientClipping.none()), TinyStage.all(model),
                 model.parameters())) {
-            StageConfig config = StageConfig.of(6, micro, 1).withMaxSteps(1).withReferenceBatchSize(12)
+            LoopConfig config = LoopConfig.of(6, micro, 1).withMaxSteps(1).withReferenceBatchSize(12)
                     .withBatch(dev.allo.data.BatchConfig.of(6).withPaddingSide(side));
             double loss = StageTrainer.builder().policy(model).objective(PreferenceObjective.of(objective))
                     .optimizer(sgd).pairs(PAIRS).config(config).padId(TinyStage.PAD).build().run().last().loss();

@@ -11,7 +11,7 @@ import dev.allo.objective.ObjectiveConfig;
 import dev.allo.objective.PreferenceObjective;
 import dev.allo.optim.AdamWConfig;
 import dev.allo.optim.LearningRateSchedule;
-import dev.allo.train.StageConfig;
+import dev.allo.train.LoopConfig;
 import dev.allo.train.StageResult;
 import dev.allo.train.StepMetrics;
 import dev.allo.train.TrainingListener;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StageCheckpointTest {
     private static final List<TokenizedPair> PAIRS = TinyStage.pairs(10);
     // 10 pairs, batches of 4 (3 per epoch, the last one short), 2 epochs: 6 steps crossing an epoch boundary.
-    private static final StageConfig CONFIG = StageConfig.of(4, 2, 2);
+    private static final LoopConfig CONFIG = LoopConfig.of(4, 2, 2);
     private static final AdamWConfig ADAMW = AdamWConfig.builder().learningRate(1e-2).weightDecay(0.01)
             .schedule(LearningRateSchedule.cosine(1, 6)).build();
 
@@ -128,7 +128,7 @@ class StageCheckpointTest {
         }
         try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
-            StageConfig otherSeed = CONFIG.withBatch(CONFIG.batch().withShuffle(true, 7));
+            LoopConfig otherSeed = CONFIG.withBatch(CONFIG.batch().withShuffle(true, 7));
             assertThatThrownBy(() -> stage(model, opt, ObjectiveConfig.Dpo.defaults()).config(otherSeed).build()
                     .resume(checkpoint)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seed");
         }

@@ -20,7 +20,7 @@ import dev.allo.optim.AdamWConfig;
 import dev.allo.optim.GradientClipping;
 import dev.allo.optim.LearningRateSchedule;
 import dev.allo.optim.SgdConfig;
-import dev.allo.train.StageConfig;
+import dev.allo.train.LoopConfig;
 import dev.allo.train.StageResult;
 import dev.allo.train.StepMetrics;
 import dev.allo.train.TrainingListener;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 class StageTrainerTest {
 
     private static StageResult train(LlamaModel model, ObjectiveConfig objective, dev.allo.optim.MaskedOptimizer opt,
-            List<TokenizedPair> pairs, StageConfig config, TrainingListener... listeners) {
+            List<TokenizedPair> pairs, LoopConfig config, TrainingListener... listeners) {
         StageTrainer.Builder b = StageTrainer.builder().name("test").policy(model)
                 .objective(PreferenceObjective.of(objective)).optimizer(opt).pairs(pairs).config(config)
                 .padId(TinyStage.PAD);
@@ -56,7 +56,7 @@ class StageTrainerTest {
                 SgdConfig sgd = new SgdConfig(lr, 0, 0, 0, false, LearningRateSchedule.constant(),
                         GradientClipping.none());
                 try (MaskedSgd opt = new MaskedSgd(sgd, TinyStage.all(model), model.parameters())) {
-                    StageConfig config = StageConfig.of(8, micro[i], 1).withMaxSteps(1).withReferenceBatchSize(16);
+                    LoopConfig config = LoopConfig.of(8, micro[i], 1).withMaxSteps(1).withReferenceBatchSize(16);
                     StageResult r = train(model, objective, opt, pairs, config);
                     losses[i] = r.last().loss();
                 }
@@ -100,7 +100,7 @@ class StageTrainerTest {
             try (LlamaModel model = TinyStage.model(3);
                     SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-3), TinyStage.all(model),
                             model.parameters())) {
-                StageConfig config = StageConfig.of(4, 2, 1).withMaxSteps(1)
+                LoopConfig config = LoopConfig.of(4, 2, 1).withMaxSteps(1)
                         .withBatch(dev.allo.data.BatchConfig.of(4).withPaddingSide(side));
                 StageResult r = train(model, ObjectiveConfig.Dpo.defaults(), opt, TinyStage.pairs(8), config);
                 StepMetrics m = r.last();
@@ -132,7 +132,7 @@ class StageTrainerTest {
             Map<String, float[]> before = TinyStage.weights(model);
             AdamWConfig adamW = TinyStage.adamW(1e-2).toBuilder().weightDecay(0.1).build();
             try (SparseAdamW opt = new SparseAdamW(adamW, mask, model.parameters())) {
-                train(model, ObjectiveConfig.TokenDpo.defaults(), opt, TinyStage.pairs(12), StageConfig.of(4, 2, 2));
+                train(model, ObjectiveConfig.TokenDpo.defaults(), opt, TinyStage.pairs(12), LoopConfig.of(4, 2, 2));
             }
             Map<String, float[]> after = TinyStage.weights(model);
             int changed = 0;
@@ -160,7 +160,7 @@ class StageTrainerTest {
                         model.parameters())) {
             StageTrainer trainer = StageTrainer.builder().name("dpo").policy(model)
                     .objective(PreferenceObjective.of(ObjectiveConfig.Dpo.defaults())).optimizer(opt).pairs(pairs)
-                    .config(StageConfig.of(8, 4, 8)).padId(TinyStage.PAD).build();
+                    .config(LoopConfig.of(8, 4, 8)).padId(TinyStage.PAD).build();
             ReferenceLogProbs reference = trainer.reference();
             PreferenceObjective dpo = PreferenceObjective.of(ObjectiveConfig.Dpo.defaults());
             Map<String, Double> start = PreferenceEvaluator.evaluate(model, dpo, pairs, reference, 5,
@@ -185,7 +185,7 @@ class StageTrainerTest {
             try (LlamaModel model = TinyStage.model(9);
                     SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-2), TinyStage.all(model),
                             model.parameters())) {
-                StageConfig config = StageConfig.of(4, 2, 2).withLogProbChunkSize(3);
+                LoopConfig config = LoopConfig.of(4, 2, 2).withLogProbChunkSize(3);
                 train(model, ObjectiveConfig.Dpo.defaults(), opt, TinyStage.pairs(10), config);
                 runs.add(TinyStage.weights(model));
             }
@@ -202,7 +202,7 @@ class StageTrainerTest {
                         model.parameters())) {
             StageTrainer trainer = StageTrainer.builder().name("forget").policy(model)
                     .objective(PreferenceObjective.of(ObjectiveConfig.Dpo.defaults())).optimizer(opt)
-                    .pairs(TinyStage.pairs(8)).config(StageConfig.of(4, 2, 1)).padId(TinyStage.PAD).build();
+                    .pairs(TinyStage.pairs(8)).config(LoopConfig.of(4, 2, 1)).padId(TinyStage.PAD).build();
             trainer.reference(); // computed from the healthy starting model
             NDArray norm = model.parameters().get("model.norm.weight");
             try (NDManager m = NDManager.newBaseManager()) {
@@ -233,7 +233,7 @@ class StageTrainerTest {
                 }
             };
             train(model, ObjectiveConfig.Dpo.defaults(), opt, TinyStage.pairs(6),
-                    StageConfig.of(3, 2, 65), counter);
+                    LoopConfig.of(3, 2, 65), counter);
             assertThat(counts[129]).as("counts include the model's and the optimiser's arrays")
                     .isGreaterThan(model.parameters().size());
             assertThat(counts[129]).as("live arrays after step 130 vs. step 10").isEqualTo(counts[9]);

@@ -21,7 +21,7 @@ import java.util.Objects;
  *     or 0 to compute all positions at once
  * @param referenceBatchSize pairs per forward pass when computing the reference log-probs, at least 1
  */
-public record StageConfig(
+public record LoopConfig(
         BatchConfig batch, int microBatchSize, int epochs, long maxSteps, int logProbChunkSize,
         int referenceBatchSize) {
 
@@ -30,7 +30,7 @@ public record StageConfig(
      *
      * @throws IllegalArgumentException naming the field, its constraint and its value
      */
-    public StageConfig {
+    public LoopConfig {
         Objects.requireNonNull(batch, "batch");
         if (microBatchSize < 1 || microBatchSize > batch.batchSize()) {
             throw new IllegalArgumentException("microBatchSize must be in [1, batch.batchSize()=" + batch.batchSize()
@@ -60,8 +60,8 @@ public record StageConfig(
      * @param epochs passes over the data
      * @return the config
      */
-    public static StageConfig of(int batchSize, int microBatchSize, int epochs) {
-        return new StageConfig(BatchConfig.of(batchSize), microBatchSize, epochs, 0, 0, microBatchSize);
+    public static LoopConfig of(int batchSize, int microBatchSize, int epochs) {
+        return new LoopConfig(BatchConfig.of(batchSize), microBatchSize, epochs, 0, 0, microBatchSize);
     }
 
     /**
@@ -90,8 +90,8 @@ public record StageConfig(
      * @param newBatch the batch config
      * @return the copy
      */
-    public StageConfig withBatch(BatchConfig newBatch) {
-        return new StageConfig(newBatch, microBatchSize, epochs, maxSteps, logProbChunkSize, referenceBatchSize);
+    public LoopConfig withBatch(BatchConfig newBatch) {
+        return new LoopConfig(newBatch, microBatchSize, epochs, maxSteps, logProbChunkSize, referenceBatchSize);
     }
 
     /**
@@ -100,8 +100,8 @@ public record StageConfig(
      * @param steps the most optimiser steps, or 0 for none
      * @return the copy
      */
-    public StageConfig withMaxSteps(long steps) {
-        return new StageConfig(batch, microBatchSize, epochs, steps, logProbChunkSize, referenceBatchSize);
+    public LoopConfig withMaxSteps(long steps) {
+        return new LoopConfig(batch, microBatchSize, epochs, steps, logProbChunkSize, referenceBatchSize);
     }
 
     /**
@@ -110,8 +110,8 @@ public record StageConfig(
      * @param positions positions per chunk, or 0 for unchunked
      * @return the copy
      */
-    public StageConfig withLogProbChunkSize(int positions) {
-        return new StageConfig(batch, microBatchSize, epochs, maxSteps, positions, referenceBatchSize);
+    public LoopConfig withLogProbChunkSize(int positions) {
+        return new LoopConfig(batch, microBatchSize, epochs, maxSteps, positions, referenceBatchSize);
     }
 
     /**
@@ -120,7 +120,7 @@ public record StageConfig(
      * @param pairs pairs per reference forward pass
      * @return the copy
      */
-    public StageConfig withReferenceBatchSize(int pairs) {
-        return new StageConfig(batch, microBatchSize, epochs, maxSteps, logProbChunkSize, pairs);
+    public LoopConfig withReferenceBatchSize(int pairs) {
+        return new LoopConfig(batch, microBatchSize, epochs, maxSteps, logProbChunkSize, pairs);
     }
 }
