@@ -2,6 +2,7 @@ package dev.allo;
 
 import ai.djl.Device;
 import dev.allo.model.CausalLm;
+import dev.allo.pipeline.AlignmentBuilder;
 import dev.allo.spi.AlloProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,15 @@ public final class Allo {
     private static volatile AlloProvider provider;
 
     private Allo() {}
+
+    /**
+     * Starts describing an alignment run: model, tokenizer, data and stages.
+     *
+     * @return a new builder
+     */
+    public static AlignmentBuilder builder() {
+        return new AlignmentBuilder();
+    }
 
     /**
      * Loads a causal language model from a Hugging Face checkpoint directory.

@@ -2,6 +2,8 @@ package dev.allo.spi;
 
 import ai.djl.Device;
 import dev.allo.model.CausalLm;
+import dev.allo.pipeline.AlignmentPlan;
+import dev.allo.pipeline.AlignmentResult;
 import java.nio.file.Path;
 
 /**
@@ -35,4 +37,12 @@ public interface AlloProvider {
      * @param directory the target directory; written atomically
      */
     void saveModel(CausalLm model, Path directory);
+
+    /**
+     * Runs an alignment: the locate stage, if any, then every optimisation stage in order.
+     *
+     * @param plan the validated plan from {@link dev.allo.pipeline.AlignmentBuilder#build()}
+     * @return what the run produced
+     */
+    AlignmentResult align(AlignmentPlan plan);
 }

@@ -3,7 +3,10 @@ package dev.allo.impl;
 import ai.djl.Device;
 import dev.allo.impl.model.LlamaCheckpoints;
 import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.pipeline.AlignmentPipeline;
 import dev.allo.model.CausalLm;
+import dev.allo.pipeline.AlignmentPlan;
+import dev.allo.pipeline.AlignmentResult;
 import dev.allo.spi.AlloProvider;
 import java.nio.file.Path;
 
@@ -30,5 +33,10 @@ public final class DjlAlloProvider implements AlloProvider {
                     + " from allo-impl, got " + model.getClass().getName());
         }
         LlamaCheckpoints.save(llama, directory);
+    }
+
+    @Override
+    public AlignmentResult align(AlignmentPlan plan) {
+        return new AlignmentPipeline(plan).run();
     }
 }

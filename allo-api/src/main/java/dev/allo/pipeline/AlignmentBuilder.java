@@ -1,0 +1,327 @@
+package dev.allo.pipeline;
+
+import ai.djl.Device;
+import dev.allo.Allo;
+import dev.allo.data.PreferenceExample;
+import dev.allo.importance.ImportanceEstimator;
+import dev.allo.model.CausalLm;
+import dev.allo.objective.PreferenceObjective;
+import dev.allo.scorer.TokenScorer;
+import dev.allo.tokenizer.Tokenizer;
+import dev.allo.train.TrainingListener;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Collects a model, a tokenizer, preference data and the stages to run, and validates all of it in
+ * {@link #build()} before any work starts.
+ *
+ * <pre>{@code
+ * AlignmentResult r = Allo.builder()
+ *     .model(policy).tokenizer(tokenizer).data(pairs)
+ *     .locateNeurons(LocateConfig.weightDelta())
+ *     .forget(ForgetConfig.defaults())          // token-level NPO on the top 5% of neurons
+ *     .learn(LearnConfig.defaults())            // token-weighted DPO on the top 10%
+ *     .rewriter(rewriter)
+ *     .outputDirectory(Path.of("runs/allo"))
+ *     .build().run();
+ * }</pre>
+ *
+ * <p>Each stage is optional: only {@code locateNeurons} computes importance scores; a single
+ * {@code stage(StageConfig.of("dpo", ObjectiveConfig.Dpo.defaults(), training))} is plain DPO. Stages run in the
+ * order they were added, each starting from the previous one's output.
+ */
+public final class AlignmentBuilder {
+    private CausalLm model;
+    private Tokenizer tokenizer;
+    private List<PreferenceExample> examples;
+    private LocateConfig locate;
+    private final List<StageConfig> stages = new ArrayList<>();
+    private long seed = 42;
+    private int maxLength = 512;
+    private int maxPromptLength = 256;
+    private int logProbChunk;
+    private CausalLm rewriter;
+    private TokenScorer tokenScorer;
+    private ImportanceEstimator estimator;
+    private MaskedOptimizerFactory optimizer;
+    private final Map<String, PreferenceObjective> objectives = new LinkedHashMap<>();
+    private Device device;
+    private Path outputDirectory = Path.of("allo-output", "run");
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    /** Use {@link Allo#builder()}. */
+    public AlignmentBuilder() {}
+
+    /**
+     * The policy to align; it is trained in place.
+     *
+     * @param value the model
+     * @return this builder
+     */
+    public AlignmentBuilder model(CausalLm value) {
+        this.model = Objects.requireNonNull(value, "model");
+        return this;
+    }
+
+    /**
+     * The tokenizer of the model.
+     *
+     * @param value the tokenizer
+     * @return this builder
+     */
+    public AlignmentBuilder tokenizer(Tokenizer value) {
+        this.tokenizer = Objects.requireNonNull(value, "tokenizer");
+        return this;
+    }
+
+    /**
+     * The preference pairs.
+     *
+     * @param value the examples, at least one
+     * @return this builder
+     */
+    public AlignmentBuilder data(List<PreferenceExample> value) {
+        this.examples = List.copyOf(value);
+        return this;
+    }
+
+    /**
+     * Every setting at once, for example a Table 5 preset ({@link AlloPresets}) or a configuration read from JSON;
+     * stages added before are replaced.
+     *
+     * @param value the configuration
+     * @return this builder
+     */
+    public AlignmentBuilder config(AlignmentConfig value) {
+        this.locate = value.locate();
+        this.stages.clear();
+        this.stages.addAll(value.stages());
+        this.seed = value.seed();
+        this.maxLength = value.maxLength();
+        this.maxPromptLength = value.maxPromptLength();
+        this.logProbChunk = value.logProbChunk();
+        return this;
+    }
+
+    /**
+     * Adds the locate stage (ALLO Sec. 4.1).
+     *
+     * @param value how to score the neurons
+     * @return this builder
+     */
+    public AlignmentBuilder locateNeurons(LocateConfig value) {
+        this.locate = Objects.requireNonNull(value, "locate");
+        return this;
+    }
+
+    /**
+     * Adds ALLO's forgetting stage (Sec. 4.2).
+     *
+     * @param value the stage's settings
+     * @return this builder
+     */
+    public AlignmentBuilder forget(ForgetConfig value) {
+        return stage(value.toStage());
+    }
+
+    /**
+     * Adds ALLO's learning stage (Sec. 4.3).
+     *
+     * @param value the stage's settings
+     * @return this builder
+     */
+    public AlignmentBuilder learn(LearnConfig value) {
+        return stage(value.toStage());
+    }
+
+    /**
+     * Adds any stage: an objective on a mask.
+     *
+     * @param value the stage
+     * @return this builder
+     */
+    public AlignmentBuilder stage(StageConfig value) {
+        stages.add(Objects.requireNonNull(value, "stage"));
+        return this;
+    }
+
+    /**
+     * The seed of data order and random masks; default 42.
+     *
+     * @param value the seed
+     * @return this builder
+     */
+    public AlignmentBuilder seed(long value) {
+        this.seed = value;
+        return this;
+    }
+
+    /**
+     * Truncation limits in tokens; defaults 512 and 256.
+     *
+     * @param length the longest prompt + response
+     * @param promptLength the longest prompt
+     * @return this builder
+     */
+    public AlignmentBuilder maxLength(int length, int promptLength) {
+        this.maxLength = length;
+        this.maxPromptLength = promptLength;
+        return this;
+    }
+
+    /**
+     * Computes log-probabilities {@code positions} positions at a time so that the full {@code (B, T, V)} logits are
+     * never alive at once; 0 (the default) for all at once.
+     *
+     * @param positions positions per chunk
+     * @return this builder
+     */
+    public AlignmentBuilder logProbChunk(int positions) {
+        this.logProbChunk = positions;
+        return this;
+    }
+
+    /**
+     * The rewriting model of Eq. (5), for stages with {@link TokenRewards#REWRITER}.
+     *
+     * @param value a causal LM sharing the policy's tokenizer
+     * @return this builder
+     */
+    public AlignmentBuilder rewriter(CausalLm value) {
+        this.rewriter = Objects.requireNonNull(value, "rewriter");
+        return this;
+    }
+
+    /**
+     * A token scorer of your own, for stages with {@link TokenRewards#CUSTOM}.
+     *
+     * @param value the scorer
+     * @return this builder
+     */
+    public AlignmentBuilder tokenScorer(TokenScorer value) {
+        this.tokenScorer = Objects.requireNonNull(value, "tokenScorer");
+        return this;
+    }
+
+    /**
+     * An importance estimator of your own, used by the locate stage instead of {@link LocateConfig#method()}.
+     *
+     * @param value the estimator
+     * @return this builder
+     */
+    public AlignmentBuilder importanceEstimator(ImportanceEstimator value) {
+        this.estimator = Objects.requireNonNull(value, "importanceEstimator");
+        return this;
+    }
+
+    /**
+     * An optimiser of your own for every stage, instead of {@link TrainingConfig#optimizer()}.
+     *
+     * @param value the factory
+     * @return this builder
+     */
+    public AlignmentBuilder optimizer(MaskedOptimizerFactory value) {
+        this.optimizer = Objects.requireNonNull(value, "optimizer");
+        return this;
+    }
+
+    /**
+     * An objective of your own for one stage, instead of the stage's configured objective.
+     *
+     * @param stageName the stage's name
+     * @param value the objective
+     * @return this builder
+     */
+    public AlignmentBuilder objective(String stageName, PreferenceObjective value) {
+        objectives.put(Objects.requireNonNull(stageName, "stageName"), Objects.requireNonNull(value, "objective"));
+        return this;
+    }
+
+    /**
+     * Where training runs; default the model's device.
+     *
+     * @param value the device
+     * @return this builder
+     */
+    public AlignmentBuilder device(Device value) {
+        this.device = Objects.requireNonNull(value, "device");
+        return this;
+    }
+
+    /**
+     * Where the run writes the aligned model, masks, configuration, metrics and charts; default
+     * {@code allo-output/run}.
+     *
+     * @param value the directory
+     * @return this builder
+     */
+    public AlignmentBuilder outputDirectory(Path value) {
+        this.outputDirectory = Objects.requireNonNull(value, "outputDirectory");
+        return this;
+    }
+
+    /**
+     * Adds an observer of every stage (progress, logging, evaluation).
+     *
+     * @param value the listener
+     * @return this builder
+     */
+    public AlignmentBuilder listener(TrainingListener value) {
+        listeners.add(Objects.requireNonNull(value, "listener"));
+        return this;
+    }
+
+    /**
+     * Validates everything and returns the run, which has not started.
+     *
+     * @return the run
+     * @throws IllegalStateException naming what is missing (model, tokenizer, data, rewriter, scorer)
+     * @throws IllegalArgumentException naming a setting that is out of range
+     */
+    public Alignment build() {
+        if (model == null) {
+            throw new IllegalStateException("model is not set: call model(...) before build()");
+        }
+        if (tokenizer == null) {
+            throw new IllegalStateException("tokenizer is not set: call tokenizer(...) before build()");
+        }
+        if (examples == null || examples.isEmpty()) {
+            throw new IllegalStateException("data is not set or empty: call data(...) with at least one pair");
+        }
+        if (tokenizer.vocabSize() > model.vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer's vocabulary (" + tokenizer.vocabSize()
+                    + ") is larger than the model's (" + model.vocabSize() + ")");
+        }
+        AlignmentConfig config = new AlignmentConfig(locate, stages, seed, maxLength, maxPromptLength, logProbChunk);
+        Set<String> names = new HashSet<>();
+        for (StageConfig s : config.stages()) {
+            names.add(s.name());
+            if (s.rewards() == TokenRewards.REWRITER && rewriter == null) {
+                throw new IllegalStateException("stage '" + s.name() + "' takes its token rewards from a rewriting"
+                        + " model (Eq. 5): call rewriter(...), or choose TokenRewards.EDIT_DISTANCE or NONE");
+            }
+            if (s.rewards() == TokenRewards.CUSTOM && tokenScorer == null) {
+                throw new IllegalStateException("stage '" + s.name() + "' uses TokenRewards.CUSTOM: call "
+                        + "tokenScorer(...)");
+            }
+        }
+        for (String name : objectives.keySet()) {
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException("objective(...) names stage '" + name + "', but the stages are "
+                        + names);
+            }
+        }
+        AlignmentPlan plan = new AlignmentPlan(model, tokenizer, examples, config, Optional.ofNullable(rewriter),
+                Optional.ofNullable(tokenScorer), Optional.ofNullable(estimator), Optional.ofNullable(optimizer),
+                objectives, device == null ? model.device() : device, outputDirectory, listeners);
+        return new Alignment(plan);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.allo.pipeline;
+
+import ai.djl.Device;
+import dev.allo.data.PreferenceExample;
+import dev.allo.importance.ImportanceEstimator;
+import dev.allo.model.CausalLm;
+import dev.allo.objective.PreferenceObjective;
+import dev.allo.scorer.TokenScorer;
+import dev.allo.tokenizer.Tokenizer;
+import dev.allo.train.TrainingListener;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything {@link AlignmentBuilder#build()} validated, handed to the implementation that runs it. Users build it
+ * with {@link dev.allo.Allo#builder()}; implementations read it.
+ *
+ * @param model the policy, trained in place
+ * @param tokenizer the tokenizer of the policy (and of the rewriter)
+ * @param examples the preference data
+ * @param config the stages and their settings
+ * @param rewriter the rewriting model for {@link TokenRewards#REWRITER} stages, if any
+ * @param tokenScorer the scorer for {@link TokenRewards#CUSTOM} stages, if any
+ * @param estimator a custom importance estimator replacing {@link LocateConfig#method()}, if any
+ * @param optimizer a custom optimiser factory replacing {@link TrainingConfig#optimizer()}, if any
+ * @param objectives custom objectives by stage name, replacing those stages' configured objectives
+ * @param device where training runs
+ * @param outputDirectory where the run writes its files
+ * @param listeners observers of every stage
+ */
+public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<PreferenceExample> examples,
+        AlignmentConfig config, Optional<CausalLm> rewriter, Optional<TokenScorer> tokenScorer,
+        Optional<ImportanceEstimator> estimator, Optional<MaskedOptimizerFactory> optimizer,
+        Map<String, PreferenceObjective> objectives, Device device, Path outputDirectory,
+        List<TrainingListener> listeners) {
+
+    /** Copies the collections. */
+    public AlignmentPlan {
+        examples = List.copyOf(examples);
+        objectives = Map.copyOf(objectives);
+        listeners = List.copyOf(listeners);
+    }
+}

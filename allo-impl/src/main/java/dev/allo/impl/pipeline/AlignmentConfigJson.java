@@ -1,0 +1,135 @@
+package dev.allo.impl.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.jsontype.NamedType;
+import dev.allo.AlloException;
+import dev.allo.objective.ObjectiveConfig;
+import dev.allo.pipeline.AlignmentConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Reads and writes an {@link AlignmentConfig} as JSON, so a run can be described in a file, saved beside its
+ * outputs and repeated. Field names are the record components' names; objectives carry a {@code "type"} field with
+ * the objective's name ({@code dpo}, {@code token_dpo}, {@code token_npo}, {@code cdpo}, {@code ipo}, {@code rdpo},
+ * {@code simpo}, {@code npo}, {@code hinge}, {@code bco_pair}, {@code sft}, {@code with_sft}). Unknown fields are
+ * errors, so a misspelt setting is never silently ignored. Every value is validated by the records' constructors.
+ *
+ * <pre>{@code
+ * {
+ *   "locate" : { "method" : "WEIGHT_DELTA", "warmUpObjective" : { "type" : "dpo", "beta" : 0.1 }, ... },
+ *   "stages" : [ { "name" : "forget", "objective" : { "type" : "token_npo", "beta" : 0.1 },
+ *                  "mask" : { "kind" : "GLOBAL_TOP_K", "ratio" : 0.05, ... }, "rewards" : "REWRITER", ... } ],
+ *   "seed" : 42, "maxLength" : 512, "maxPromptLength" : 256, "logProbChunk" : 0
+ * }
+ * }</pre>
+ */
+public final class AlignmentConfigJson {
+    private static final ObjectMapper JSON = mapper();
+
+    private AlignmentConfigJson() {}
+
+    /** Adds the {@code "type"} discriminator to the sealed objective hierarchy without annotating the API. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+    private interface ObjectiveConfigMixIn {}
+
+    private static ObjectMapper mapper() {
+        ObjectMapper m = new ObjectMapper();
+        m.addMixIn(ObjectiveConfig.class, ObjectiveConfigMixIn.class);
+        m.registerSubtypes(
+                new NamedType(ObjectiveConfig.Dpo.class, "dpo"),
+                new NamedType(ObjectiveConfig.TokenDpo.class, "token_dpo"),
+                new NamedType(ObjectiveConfig.TokenNpo.class, "token_npo"),
+                new NamedType(ObjectiveConfig.ConservativeDpo.class, "cdpo"),
+                new NamedType(ObjectiveConfig.Ipo.class, "ipo"),
+                new NamedType(ObjectiveConfig.RDpo.class, "rdpo"),
+                new NamedType(ObjectiveConfig.SimPo.class, "simpo"),
+                new NamedType(ObjectiveConfig.Npo.class, "npo"),
+                new NamedType(ObjectiveConfig.Hinge.class, "hinge"),
+                new NamedType(ObjectiveConfig.BcoPair.class, "bco_pair"),
+                new NamedType(ObjectiveConfig.Sft.class, "sft"),
+                new NamedType(ObjectiveConfig.WithSft.class, "with_sft"));
+        m.enable(SerializationFeature.INDENT_OUTPUT);
+        m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        m.enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+        return m;
+    }
+
+    /**
+     * The configuration as JSON text.
+     *
+     * @param config the configuration
+     * @return pretty-printed JSON
+     */
+    public static String toJson(AlignmentConfig config) {
+        try {
+            return JSON.writeValueAsString(config);
+        } catch (JsonProcessingException e) {
+            throw new AlloException("Cannot encode the alignment configuration as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Parses and validates a configuration.
+     *
+     * @param json the JSON text
+     * @param source how to name the text in error messages
+     * @return the configuration
+     * @throws AlloException naming the source, the location and the problem when the JSON is malformed, has an
+     *     unknown or missing field, or holds an invalid value
+     */
+    public static AlignmentConfig parse(String json, String source) {
+        try {
+            return JSON.readValue(json, AlignmentConfig.class);
+        } catch (JsonProcessingException e) {
+            Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            throw new AlloException("Invalid alignment configuration " + source + where + ": "
+                    + (cause == e ? e.getOriginalMessage() : cause.getMessage()), e);
+        }
+    }
+
+    /**
+     * Reads a configuration file.
+     *
+     * @param file the JSON file
+     * @return the configuration
+     * @throws AlloException if the file is missing, unreadable or invalid
+     */
+    public static AlignmentConfig read(Path file) {
+        try {
+            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new AlloException("Alignment configuration " + file + " does not exist", e);
+        } catch (IOException e) {
+            throw new AlloException("Cannot read alignment configuration " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a configuration atomically (a temporary file beside the target, then a rename).
+     *
+     * @param config the configuration
+     * @param file the target file
+     * @throws AlloException if the file cannot be written
+     */
+    public static void write(AlignmentConfig config, Path file) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, toJson(config) + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new AlloException("Cannot write alignment configuration " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

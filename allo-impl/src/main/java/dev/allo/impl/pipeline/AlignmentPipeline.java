@@ -1,0 +1,277 @@
+package dev.allo.impl.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.allo.AlloException;
+import dev.allo.data.BatchConfig;
+import dev.allo.data.DropLog;
+import dev.allo.data.PreferenceExample;
+import dev.allo.data.TokenizedPair;
+import dev.allo.data.TruncationPolicy;
+import dev.allo.impl.data.PairEncoder;
+import dev.allo.impl.data.PreferenceCollator;
+import dev.allo.impl.data.ScoreCache;
+import dev.allo.impl.importance.AccumulatedGradientImportanceEstimator;
+import dev.allo.impl.importance.RandomImportanceEstimator;
+import dev.allo.impl.importance.WeightDeltaImportanceEstimator;
+import dev.allo.impl.model.TokenLogProbs;
+import dev.allo.impl.optim.DenseMaskedAdamW;
+import dev.allo.impl.optim.MaskedSgd;
+import dev.allo.impl.optim.SparseAdamW;
+import dev.allo.impl.train.ReferenceCache;
+import dev.allo.impl.train.ReferenceLogProbs;
+import dev.allo.impl.train.StageTrainer;
+import dev.allo.impl.train.TrainingImportanceContext;
+import dev.allo.importance.ImportanceEstimator;
+import dev.allo.importance.ImportanceScores;
+import dev.allo.mask.NeuronMask;
+import dev.allo.model.CausalLm;
+import dev.allo.objective.PreferenceObjective;
+import dev.allo.optim.MaskedOptimizer;
+import dev.allo.pipeline.AlignmentConfig;
+import dev.allo.pipeline.AlignmentPlan;
+import dev.allo.pipeline.AlignmentResult;
+import dev.allo.pipeline.LocateConfig;
+import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.StageConfig;
+import dev.allo.pipeline.TrainingConfig;
+import dev.allo.scorer.RewriteScorerConfig;
+import dev.allo.scorer.TokenScorer;
+import dev.allo.train.LoopConfig;
+import dev.allo.train.StageResult;
+import dev.allo.train.TrainingListener;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs an {@link AlignmentPlan}: encode the data, locate key neurons (Sec. 4.1) when asked, then every stage in
+ * order. A stage selects its mask, weights the rejected tokens (Eq. 5 for the forgetting stage), computes the
+ * reference log-probs of its own starting model once (cached on disk under a fingerprint), and trains with
+ * {@link StageTrainer}.
+ *
+ * <p>Output directory layout:
+ *
+ * <pre>
+ * alignment-config.json         the exact configuration (AlignmentConfigJson)
+ * importance.scores             the locate stage's scores, when it ran
+ * cache/                        reference log-probs and token scores, keyed by fingerprints
+ * &lt;stage&gt;/mask.bin             the stage's mask (NeuronMask file)
+ * &lt;stage&gt;/metrics.jsonl        one JSON object per optimiser step
+ * &lt;stage&gt;/loss.png             the loss curve
+ * &lt;stage&gt;/model/               the model after the stage (Hugging Face layout)
+ * model/                        the aligned model
+ * </pre>
+ */
+public final class AlignmentPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(AlignmentPipeline.class);
+
+    private final AlignmentPlan plan;
+    private final AlignmentConfig config;
+    private final Path out;
+    private final int padId;
+    private final TrainingListener userListeners;
+
+    /**
+     * Prepares a run.
+     *
+     * @param plan the validated plan
+     */
+    public AlignmentPipeline(AlignmentPlan plan) {
+        this.plan = plan;
+        this.config = plan.config();
+        this.out = plan.outputDirectory().toAbsolutePath();
+        this.padId = PreferenceCollator.padIdFor(plan.tokenizer());
+        this.userListeners = TrainingListeners.all(plan.listeners());
+    }
+
+    /**
+     * Runs every stage.
+     *
+     * @return what the run produced
+     */
+    public AlignmentResult run() {
+        createDirectories(out);
+        AlignmentConfigJson.write(config, out.resolve("alignment-config.json"));
+        List<TokenizedPair> pairs = encode();
+        CausalLm model = plan.model();
+        Map<String, NeuronMask> masks = new LinkedHashMap<>();
+        Map<String, StageResult> results = new LinkedHashMap<>();
+        ImportanceScores scores = config.locate() == null ? null : locate(model, pairs);
+        try {
+            for (StageConfig stage : config.stages()) {
+                NeuronMask mask = mask(stage, model, scores);
+                masks.put(stage.name(), mask);
+                results.put(stage.name(), runStage(stage, model, mask, pairs));
+            }
+        } finally {
+            if (scores != null) {
+                scores.close();
+            }
+        }
+        dev.allo.Allo.saveModel(model, out.resolve("model"));
+        LOG.info("Aligned model written to {}", out.resolve("model"));
+        return new AlignmentResult(model, masks, results, config, out);
+    }
+
+    private List<TokenizedPair> encode() {
+        PairEncoder encoder = new PairEncoder(plan.tokenizer(),
+                TruncationPolicy.of(config.maxLength(), config.maxPromptLength()));
+        DropLog drops = new DropLog();
+        List<TokenizedPair> pairs = new ArrayList<>();
+        long index = 0;
+        for (PreferenceExample example : plan.examples()) {
+            encoder.encode(index++, example, drops).ifPresent(pairs::add);
+        }
+        if (drops.count() > 0) {
+            LOG.warn("Dropped {} of {} pairs: {}", drops.count(), plan.examples().size(), drops.summary());
+        }
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("every pair was dropped by truncation (maxLength="
+                    + config.maxLength() + ", maxPromptLength=" + config.maxPromptLength() + "): " + drops.summary());
+        }
+        return pairs;
+    }
+
+    private ImportanceScores locate(CausalLm model, List<TokenizedPair> pairs) {
+        LocateConfig locate = config.locate();
+        ImportanceEstimator estimator = plan.estimator().orElseGet(() -> switch (locate.method()) {
+            case WEIGHT_DELTA -> new WeightDeltaImportanceEstimator();
+            case ACCUMULATED_GRADIENT -> new AccumulatedGradientImportanceEstimator();
+            case RANDOM -> new RandomImportanceEstimator(locate.seed());
+        });
+        TrainingConfig warmUp = locate.warmUp();
+        long steps = Math.max(1, warmUp.totalSteps(pairs.size()));
+        TrainingImportanceContext context = TrainingImportanceContext.builder(pairs)
+                .objective(locate.warmUpObjective())
+                .optimizer(warmUp.adamW(steps))
+                .config(loop(warmUp))
+                .padId(padId)
+                .listener(userListeners)
+                .build();
+        LOG.info("Locating key neurons with {}", estimator.getClass().getSimpleName());
+        ImportanceScores scores = estimator.estimate(model, context);
+        scores.save(out.resolve("importance.scores"));
+        return scores;
+    }
+
+    private NeuronMask mask(StageConfig stage, CausalLm model, ImportanceScores scores) {
+        MaskRule rule = stage.mask();
+        Map<String, Shape> shapes = NeuronMask.shapesOf(model.parameters());
+        NeuronMask mask = switch (rule.kind()) {
+            case ALL -> NeuronMask.all(shapes);
+            case FILE -> NeuronMask.load(Path.of(rule.file()));
+            case RANDOM -> scores != null ? rule.selector(config.seed()).select(scores)
+                    : randomWithoutScores(rule, model);
+            case GLOBAL_TOP_K, PER_TENSOR_TOP_K, LAST_K -> rule.selector(config.seed()).select(scores);
+        };
+        mask.checkMatches(model.parameters());
+        Path dir = out.resolve(stage.name());
+        createDirectories(dir);
+        mask.save(dir.resolve("mask.bin"));
+        LOG.info("Stage '{}': mask {} selects {} of {} weights ({})", stage.name(), rule.kind(),
+                mask.selectedCount(), mask.size(), String.format("%.4f", mask.ratio()));
+        return mask;
+    }
+
+    /** A random mask needs only the shapes: zero scores stand in for the missing locate stage. */
+    private NeuronMask randomWithoutScores(MaskRule rule, CausalLm model) {
+        Map<String, NDArray> zeros = new LinkedHashMap<>();
+        NDManager manager = model.manager().newSubManager();
+        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+            zeros.put(e.getKey(), manager.zeros(e.getValue().getShape(), DataType.FLOAT32));
+        }
+        try (ImportanceScores s = ImportanceScores.of(zeros)) {
+            return rule.selector(config.seed()).select(s);
+        } finally {
+            manager.close();
+        }
+    }
+
+    private StageResult runStage(StageConfig stage, CausalLm model, NeuronMask mask, List<TokenizedPair> pairs) {
+        List<TokenizedPair> weighted = weigh(stage, pairs);
+        PreferenceObjective objective = plan.objectives().getOrDefault(stage.name(),
+                PreferenceObjective.of(stage.objective()));
+        TrainingConfig training = stage.training();
+        long steps = training.totalSteps(weighted.size());
+        if (steps < 1) {
+            throw new IllegalArgumentException("stage '" + stage.name() + "' has no full batch: " + weighted.size()
+                    + " pairs, batchSize " + training.batchSize() + "; lower the batch size");
+        }
+        LoopConfig loop = loop(training);
+        ReferenceLogProbs reference = null;
+        if (objective.requiresReference()) {
+            // Eq. (2), (7), (9): the reference is the stage's starting model, computed once and cached on disk.
+            reference = new ReferenceCache(out.resolve("cache")).getOrCompute(model, weighted,
+                    plan.tokenizer().identity(), loop.referenceBatchSize(), logProbs(), padId);
+        }
+        Path dir = out.resolve(stage.name());
+        try (MaskedOptimizer optimizer = optimizer(training, mask, model, steps);
+                MetricsLog metrics = MetricsLog.open(dir.resolve("metrics.jsonl"))) {
+            StageTrainer.Builder trainer = StageTrainer.builder().name(stage.name()).policy(model)
+                    .objective(objective).optimizer(optimizer).pairs(weighted).config(loop).padId(padId)
+                    .listener(TrainingListeners.all(List.of(metrics, userListeners)));
+            if (reference != null) {
+                trainer.reference(reference);
+            }
+            StageResult result = trainer.build().run();
+            LossChart.write(result, dir.resolve("loss.png"));
+            dev.allo.Allo.saveModel(model, dir.resolve("model"));
+            return result;
+        }
+    }
+
+    private List<TokenizedPair> weigh(StageConfig stage, List<TokenizedPair> pairs) {
+        TokenScorer scorer = switch (stage.rewards()) {
+            case NONE -> null;
+            case REWRITER -> TokenScorer.rewriteModel(plan.rewriter().orElseThrow(), plan.tokenizer(),
+                    RewriteScorerConfig.defaults().withThreshold(stage.rewardThreshold()));
+            case EDIT_DISTANCE -> TokenScorer.editDistance();
+            case CUSTOM -> plan.tokenScorer().orElseThrow();
+        };
+        if (scorer == null) {
+            return pairs;
+        }
+        ScoreCache.Result scored = new ScoreCache(out.resolve("cache")).scores(pairs, plan.tokenizer(), scorer);
+        LOG.info("Stage '{}': token rewards from {} ({})", stage.name(), stage.rewards(),
+                scored.fromCache() ? "cached" : "computed");
+        return ScoreCache.apply(pairs, scored.scores());
+    }
+
+    private MaskedOptimizer optimizer(TrainingConfig training, NeuronMask mask, CausalLm model, long steps) {
+        if (plan.optimizer().isPresent()) {
+            return plan.optimizer().get().create(mask, model.parameters(), training, steps);
+        }
+        return switch (training.optimizer()) {
+            case SPARSE_ADAMW -> new SparseAdamW(training.adamW(steps), mask, model.parameters());
+            case DENSE_MASKED_ADAMW -> new DenseMaskedAdamW(training.adamW(steps), mask, model.parameters());
+            case MASKED_SGD -> new MaskedSgd(training.sgd(steps), mask, model.parameters());
+        };
+    }
+
+    private LoopConfig loop(TrainingConfig training) {
+        BatchConfig batch = BatchConfig.of(training.batchSize()).withShuffle(true, config.seed());
+        return new LoopConfig(batch, training.microBatchSize(), training.epochs(), training.maxSteps(),
+                config.logProbChunk(), training.microBatchSize());
+    }
+
+    private TokenLogProbs logProbs() {
+        return config.logProbChunk() > 0 ? TokenLogProbs.chunked(config.logProbChunk()) : TokenLogProbs.unchunked();
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new AlloException("Cannot create output directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.allo.impl.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.allo.AlloException;
+import dev.allo.objective.ObjectiveConfig;
+import dev.allo.pipeline.AlignmentConfig;
+import dev.allo.pipeline.AlloPresets;
+import dev.allo.pipeline.LocateConfig;
+import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.StageConfig;
+import dev.allo.pipeline.TokenRewards;
+import dev.allo.pipeline.TrainingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AlignmentConfigJsonTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void presetsAndEveryObjectiveRoundTrip() {
+        for (AlignmentConfig preset : List.of(AlloPresets.questionAnswering(), AlloPresets.mathematicalReasoning(),
+                AlloPresets.instructionFollowing())) {
+            assertThat(AlignmentConfigJson.parse(AlignmentConfigJson.toJson(preset), "test")).isEqualTo(preset);
+        }
+        List<ObjectiveConfig> objectives = List.of(ObjectiveConfig.Dpo.defaults(), ObjectiveConfig.TokenDpo.defaults(),
+                ObjectiveConfig.TokenNpo.defaults(), ObjectiveConfig.ConservativeDpo.defaults(),
+                ObjectiveConfig.Ipo.defaults(), ObjectiveConfig.RDpo.defaults(), ObjectiveConfig.SimPo.defaults(),
+                ObjectiveConfig.Npo.defaults(), ObjectiveConfig.Hinge.defaults(), ObjectiveConfig.BcoPair.defaults(),
+                new ObjectiveConfig.Sft(), ObjectiveConfig.WithSft.of(ObjectiveConfig.Dpo.defaults()));
+        AlignmentConfig config = AlignmentConfig.of(LocateConfig.accumulatedGradient(), List.of());
+        int i = 0;
+        for (ObjectiveConfig o : objectives) {
+            config = config.withStage(new StageConfig("s" + i++, o,
+                    MaskRule.of(MaskRule.Kind.PER_TENSOR_TOP_K, 0.3).including("model.layers.*").excluding("*norm*"),
+                    TokenRewards.EDIT_DISTANCE, 0.9, TrainingConfig.defaults().withMaxSteps(7)));
+        }
+        AlignmentConfig back = AlignmentConfigJson.parse(AlignmentConfigJson.toJson(config), "test");
+        assertThat(back).isEqualTo(config);
+    }
+
+    @Test
+    void fileRoundTripIsAtomicAndReadable() {
+        Path file = dir.resolve("run.json");
+        AlignmentConfigJson.write(AlloPresets.questionAnswering(), file);
+        assertThat(AlignmentConfigJson.read(file)).isEqualTo(AlloPresets.questionAnswering());
+        assertThat(dir.resolve("run.json.tmp")).doesNotExist();
+    }
+
+    @Test
+    void badFilesNameTheSourceAndTheProblem() throws Exception {
+        String json = AlignmentConfigJson.toJson(AlloPresets.questionAnswering());
+        assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("\"seed\"", "\"sead\""), "run.json"))
+                .isInstanceOf(AlloException.class).hasMessageContaining("run.json").hasMessageContaining("'seed'");
+        assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("\"ratio\" : 0.05", "\"ratio\" : 1.5"),
+                "run.json")).isInstanceOf(AlloException.class)
+                .hasMessageContaining("neuronRatio must be in (0, 1], got 1.5");
+        assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("token_npo", "tokn_npo"), "run.json"))
+                .isInstanceOf(AlloException.class).hasMessageContaining("tokn_npo");
+        assertThatThrownBy(() -> AlignmentConfigJson.parse("{", "run.json"))
+                .isInstanceOf(AlloException.class).hasMessageContaining("run.json");
+        assertThatThrownBy(() -> AlignmentConfigJson.read(dir.resolve("missing.json")))
+                .isInstanceOf(AlloException.class).hasMessageContaining("missing.json");
+        Files.writeString(dir.resolve("x.json"), "[]");
+        assertThatThrownBy(() -> AlignmentConfigJson.read(dir.resolve("x.json")))
+                .isInstanceOf(AlloException.class).hasMessageContaining("x.json");
+    }
+}
