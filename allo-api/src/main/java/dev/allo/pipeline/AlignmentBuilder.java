@@ -56,6 +56,11 @@ public final class AlignmentBuilder {
     private Device device;
     private Path outputDirectory = Path.of("allo-output", "run");
     private final List<TrainingListener> listeners = new ArrayList<>();
+    private List<PreferenceExample> heldOut = List.of();
+    private final List<ModelEvaluator> evaluators = new ArrayList<>();
+    private long evaluateEvery;
+    private long checkpointEvery;
+    private boolean resume;
 
     /** Use {@link Allo#builder()}. */
     public AlignmentBuilder() {}
@@ -246,7 +251,8 @@ public final class AlignmentBuilder {
     }
 
     /**
-     * Where training runs; default the model's device.
+     * Where training runs; default the model's device, and it must be the model's device (load or copy the model
+     * there first). Every array the pipeline makes is created on it.
      *
      * @param value the device
      * @return this builder
@@ -280,6 +286,69 @@ public final class AlignmentBuilder {
     }
 
     /**
+     * Held-out preference pairs whose {@code rewards/accuracies} and loss are reported as {@code eval/...} metrics
+     * at every stage's start and end (and every {@link #evaluateEvery} steps).
+     *
+     * @param pairs pairs never trained on
+     * @return this builder
+     */
+    public AlignmentBuilder heldOut(List<PreferenceExample> pairs) {
+        this.heldOut = List.copyOf(pairs);
+        return this;
+    }
+
+    /**
+     * Adds an evaluation hook (for example generation accuracy with a task's answer checker), run at every stage's
+     * start and end (and every {@link #evaluateEvery} steps).
+     *
+     * @param value the evaluator
+     * @return this builder
+     */
+    public AlignmentBuilder evaluator(ModelEvaluator value) {
+        evaluators.add(Objects.requireNonNull(value, "evaluator"));
+        return this;
+    }
+
+    /**
+     * Also evaluates every {@code steps} optimiser steps; default 0 (stage starts and ends only).
+     *
+     * @param steps the interval, at least 0
+     * @return this builder
+     */
+    public AlignmentBuilder evaluateEvery(long steps) {
+        this.evaluateEvery = steps;
+        return this;
+    }
+
+    /**
+     * Writes a checkpoint (weights, optimiser state, data position, reference log-probs) every {@code steps}
+     * optimiser steps, besides the one at every stage's end; default 0 (stage ends only).
+     *
+     * @param steps the interval, at least 0
+     * @return this builder
+     */
+    public AlignmentBuilder checkpointEvery(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("checkpointEvery must be >= 0 (0 = stage ends only), got " + steps);
+        }
+        this.checkpointEvery = steps;
+        return this;
+    }
+
+    /**
+     * Continues the run in {@link #outputDirectory}: the configuration must equal the saved one; finished stages are
+     * restored from their last checkpoint, and an interrupted stage continues from its latest checkpoint. Build the
+     * model exactly as for the first run (same initial weights). On CPU the final weights equal those of an
+     * uninterrupted run bit for bit.
+     *
+     * @return this builder
+     */
+    public AlignmentBuilder resume() {
+        this.resume = true;
+        return this;
+    }
+
+    /**
      * Validates everything and returns the run, which has not started.
      *
      * @return the run
@@ -295,6 +364,10 @@ public final class AlignmentBuilder {
         }
         if (examples == null || examples.isEmpty()) {
             throw new IllegalStateException("data is not set or empty: call data(...) with at least one pair");
+        }
+        if (device != null && !device.equals(model.device())) {
+            throw new IllegalArgumentException("device " + device + " differs from the model's device "
+                    + model.device() + ": load or copy the model onto " + device + " (CausalLm.copy(device))");
         }
         if (tokenizer.vocabSize() > model.vocabSize()) {
             throw new IllegalArgumentException("the tokenizer's vocabulary (" + tokenizer.vocabSize()
@@ -321,7 +394,8 @@ public final class AlignmentBuilder {
         }
         AlignmentPlan plan = new AlignmentPlan(model, tokenizer, examples, config, Optional.ofNullable(rewriter),
                 Optional.ofNullable(tokenScorer), Optional.ofNullable(estimator), Optional.ofNullable(optimizer),
-                objectives, device == null ? model.device() : device, outputDirectory, listeners);
+                objectives, device == null ? model.device() : device, outputDirectory, listeners,
+                new AlignmentPlan.Evaluation(heldOut, evaluators, evaluateEvery), checkpointEvery, resume);
         return new Alignment(plan);
     }
 }

@@ -29,12 +29,44 @@ import java.util.Optional;
  * @param device where training runs
  * @param outputDirectory where the run writes its files
  * @param listeners observers of every stage
+ * @param evaluation held-out pairs and evaluators, and how often they run
+ * @param checkpointEvery optimiser steps between checkpoints, {@code 0} for checkpoints at stage ends only
+ * @param resume whether to continue the run found in {@code outputDirectory}
  */
 public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<PreferenceExample> examples,
         AlignmentConfig config, Optional<CausalLm> rewriter, Optional<TokenScorer> tokenScorer,
         Optional<ImportanceEstimator> estimator, Optional<MaskedOptimizerFactory> optimizer,
         Map<String, PreferenceObjective> objectives, Device device, Path outputDirectory,
-        List<TrainingListener> listeners) {
+        List<TrainingListener> listeners, Evaluation evaluation, long checkpointEvery, boolean resume) {
+
+    /**
+     * What the pipeline evaluates between steps.
+     *
+     * @param heldOut preference pairs never trained on; their {@code rewards/accuracies} and loss are reported as
+     *     {@code eval/...} (empty for none)
+     * @param evaluators hooks such as generation accuracy
+     * @param everySteps optimiser steps between evaluations ({@code 0}: at stage starts and ends only)
+     */
+    public record Evaluation(List<PreferenceExample> heldOut, List<ModelEvaluator> evaluators, long everySteps) {
+        /** Copies the lists and checks the interval. */
+        public Evaluation {
+            heldOut = List.copyOf(heldOut);
+            evaluators = List.copyOf(evaluators);
+            if (everySteps < 0) {
+                throw new IllegalArgumentException("evaluation everySteps must be >= 0, got " + everySteps);
+            }
+        }
+
+        /**
+         * Whether anything is evaluated.
+         *
+         * @return true if there are held-out pairs or evaluators
+         */
+        public boolean isEnabled() {
+            return !heldOut.isEmpty() || !evaluators.isEmpty();
+        }
+    }
+
 
     /** Copies the collections. */
     public AlignmentPlan {

@@ -66,6 +66,8 @@ import org.slf4j.LoggerFactory;
  * cache/                        reference log-probs and token scores, keyed by fingerprints
  * &lt;stage&gt;/mask.bin             the stage's mask (NeuronMask file)
  * &lt;stage&gt;/metrics.jsonl        one JSON object per optimiser step
+ * &lt;stage&gt;/eval.jsonl           held-out and evaluator metrics, when evaluation is on
+ * &lt;stage&gt;/checkpoint/          the latest checkpoint (weights, optimiser, data position, reference)
  * &lt;stage&gt;/loss.png             the loss curve
  * &lt;stage&gt;/model/               the model after the stage (Hugging Face layout)
  * model/                        the aligned model
@@ -100,8 +102,21 @@ public final class AlignmentPipeline {
      */
     public AlignmentResult run() {
         createDirectories(out);
-        AlignmentConfigJson.write(config, out.resolve("alignment-config.json"));
-        List<TokenizedPair> pairs = encode();
+        Path configFile = out.resolve("alignment-config.json");
+        if (plan.resume()) {
+            AlignmentConfig saved = AlignmentConfigJson.read(configFile);
+            if (!saved.equals(config)) {
+                throw new IllegalArgumentException("cannot resume " + out + ": its configuration " + configFile
+                        + " differs from this run's; resume with the same configuration, or use a new output"
+                        + " directory");
+            }
+            LOG.info("Resuming the run in {}", out);
+        } else {
+            AlignmentConfigJson.write(config, configFile);
+        }
+        List<TokenizedPair> pairs = encode(plan.examples());
+        List<TokenizedPair> heldOut = plan.evaluation().heldOut().isEmpty() ? List.of()
+                : encode(plan.evaluation().heldOut());
         CausalLm model = plan.model();
         Map<String, NeuronMask> masks = new LinkedHashMap<>();
         Map<String, StageResult> results = new LinkedHashMap<>();
@@ -110,7 +125,7 @@ public final class AlignmentPipeline {
             for (StageConfig stage : config.stages()) {
                 NeuronMask mask = mask(stage, model, scores);
                 masks.put(stage.name(), mask);
-                results.put(stage.name(), runStage(stage, model, mask, pairs));
+                results.put(stage.name(), runStage(stage, model, mask, pairs, heldOut));
             }
         } finally {
             if (scores != null) {
@@ -122,17 +137,17 @@ public final class AlignmentPipeline {
         return new AlignmentResult(model, masks, results, config, out);
     }
 
-    private List<TokenizedPair> encode() {
+    private List<TokenizedPair> encode(List<PreferenceExample> examples) {
         PairEncoder encoder = new PairEncoder(plan.tokenizer(),
                 TruncationPolicy.of(config.maxLength(), config.maxPromptLength()));
         DropLog drops = new DropLog();
         List<TokenizedPair> pairs = new ArrayList<>();
         long index = 0;
-        for (PreferenceExample example : plan.examples()) {
+        for (PreferenceExample example : examples) {
             encoder.encode(index++, example, drops).ifPresent(pairs::add);
         }
         if (drops.count() > 0) {
-            LOG.warn("Dropped {} of {} pairs: {}", drops.count(), plan.examples().size(), drops.summary());
+            LOG.warn("Dropped {} of {} pairs: {}", drops.count(), examples.size(), drops.summary());
         }
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("every pair was dropped by truncation (maxLength="
@@ -142,6 +157,11 @@ public final class AlignmentPipeline {
     }
 
     private ImportanceScores locate(CausalLm model, List<TokenizedPair> pairs) {
+        Path file = out.resolve("importance.scores");
+        if (plan.resume() && Files.exists(file)) {
+            LOG.info("Importance scores restored from {}", file);
+            return ImportanceScores.load(file, model.device());
+        }
         LocateConfig locate = config.locate();
         ImportanceEstimator estimator = plan.estimator().orElseGet(() -> switch (locate.method()) {
             case WEIGHT_DELTA -> new WeightDeltaImportanceEstimator();
@@ -159,7 +179,7 @@ public final class AlignmentPipeline {
                 .build();
         LOG.info("Locating key neurons with {}", estimator.getClass().getSimpleName());
         ImportanceScores scores = estimator.estimate(model, context);
-        scores.save(out.resolve("importance.scores"));
+        scores.save(file);
         return scores;
     }
 
@@ -176,7 +196,9 @@ public final class AlignmentPipeline {
         mask.checkMatches(model.parameters());
         Path dir = out.resolve(stage.name());
         createDirectories(dir);
-        mask.save(dir.resolve("mask.bin"));
+        if (!(plan.resume() && Files.exists(dir.resolve("mask.bin")))) {
+            mask.save(dir.resolve("mask.bin"));
+        }
         LOG.info("Stage '{}': mask {} selects {} of {} weights ({})", stage.name(), rule.kind(),
                 mask.selectedCount(), mask.size(), String.format("%.4f", mask.ratio()));
         return mask;
@@ -196,10 +218,10 @@ public final class AlignmentPipeline {
         }
     }
 
-    private StageResult runStage(StageConfig stage, CausalLm model, NeuronMask mask, List<TokenizedPair> pairs) {
+    private StageResult runStage(StageConfig stage, CausalLm model, NeuronMask mask, List<TokenizedPair> pairs,
+            List<TokenizedPair> heldOut) {
         List<TokenizedPair> weighted = weigh(stage, pairs);
-        PreferenceObjective objective = plan.objectives().getOrDefault(stage.name(),
-                PreferenceObjective.of(stage.objective()));
+        PreferenceObjective objective = objective(stage);
         TrainingConfig training = stage.training();
         long steps = training.totalSteps(weighted.size());
         if (steps < 1) {
@@ -207,26 +229,66 @@ public final class AlignmentPipeline {
                     + " pairs, batchSize " + training.batchSize() + "; lower the batch size");
         }
         LoopConfig loop = loop(training);
-        ReferenceLogProbs reference = null;
-        if (objective.requiresReference()) {
-            // Eq. (2), (7), (9): the reference is the stage's starting model, computed once and cached on disk.
-            reference = new ReferenceCache(out.resolve("cache")).getOrCompute(model, weighted,
-                    plan.tokenizer().identity(), loop.referenceBatchSize(), logProbs(), padId);
-        }
         Path dir = out.resolve(stage.name());
+        Path checkpoint = dir.resolve("checkpoint");
+        boolean resuming = plan.resume() && Files.isDirectory(checkpoint);
+        ReferenceCache cache = new ReferenceCache(out.resolve("cache"));
+        ReferenceLogProbs reference = null;
+        if (objective.requiresReference() && !resuming) {
+            // Eq. (2), (7), (9): the reference is the stage's starting model, computed once and cached on disk.
+            reference = cache.getOrCompute(model, weighted, plan.tokenizer().identity(), loop.referenceBatchSize(),
+                    logProbs(), padId);
+        }
         try (MaskedOptimizer optimizer = optimizer(training, mask, model, steps);
-                MetricsLog metrics = MetricsLog.open(dir.resolve("metrics.jsonl"))) {
-            StageTrainer.Builder trainer = StageTrainer.builder().name(stage.name()).policy(model)
-                    .objective(objective).optimizer(optimizer).pairs(weighted).config(loop).padId(padId)
-                    .listener(TrainingListeners.all(List.of(metrics, userListeners)));
-            if (reference != null) {
-                trainer.reference(reference);
+                MetricsLog metrics = MetricsLog.open(dir.resolve("metrics.jsonl"), resuming);
+                EvaluationListener evaluation = evaluation(stage, model, heldOut, dir, resuming)) {
+            List<TrainingListener> listeners = new ArrayList<>(List.of(metrics, userListeners));
+            if (evaluation != null) {
+                listeners.add(evaluation);
             }
-            StageResult result = trainer.build().run();
+            StageTrainer.Builder builder = StageTrainer.builder().name(stage.name()).policy(model)
+                    .objective(objective).optimizer(optimizer).pairs(weighted).config(loop).padId(padId)
+                    .listener(TrainingListeners.all(listeners))
+                    .checkpoints(checkpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE);
+            if (reference != null) {
+                builder.reference(reference);
+            }
+            StageTrainer trainer = builder.build();
+            StageResult result;
+            if (resuming) {
+                LOG.info("Stage '{}' continues from {}", stage.name(), checkpoint);
+                result = trainer.resume(checkpoint);
+            } else {
+                result = trainer.run();
+            }
             LossChart.write(result, dir.resolve("loss.png"));
             dev.allo.Allo.saveModel(model, dir.resolve("model"));
             return result;
         }
+    }
+
+    private PreferenceObjective objective(StageConfig stage) {
+        PreferenceObjective custom = plan.objectives().get(stage.name());
+        return custom != null ? custom : PreferenceObjective.of(stage.objective());
+    }
+
+    /** The held-out evaluation of a stage, against the reference of the stage's starting model; null if none. */
+    private EvaluationListener evaluation(StageConfig stage, CausalLm model, List<TokenizedPair> heldOut, Path dir,
+            boolean append) {
+        if (!plan.evaluation().isEnabled()) {
+            return null;
+        }
+        // A fresh instance for stateful objectives (BCO's running mean must not see held-out data).
+        PreferenceObjective objective = plan.objectives().containsKey(stage.name())
+                ? plan.objectives().get(stage.name()) : PreferenceObjective.of(stage.objective());
+        ReferenceLogProbs reference = null;
+        int batch = stage.training().microBatchSize();
+        if (!heldOut.isEmpty() && objective.requiresReference()) {
+            reference = new ReferenceCache(out.resolve("cache")).getOrCompute(model, heldOut,
+                    plan.tokenizer().identity(), batch, logProbs(), padId);
+        }
+        return new EvaluationListener(model, objective, heldOut, reference, plan.evaluation().evaluators(),
+                plan.evaluation().everySteps(), batch, logProbs(), padId, dir.resolve("eval.jsonl"), append);
     }
 
     private List<TokenizedPair> weigh(StageConfig stage, List<TokenizedPair> pairs) {

@@ -10,13 +10,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
  * Writes one JSON object per optimiser step to a JSON-lines file: {@code stage}, {@code step}, {@code epoch} and
  * every metric of {@link StepMetrics} (the objective's TRL-named metrics, {@code learning_rate}, {@code grad_norm},
  * {@code tokens_per_second}, {@code elapsed_seconds}). Each line is flushed as it is written, so a killed run keeps
- * every completed step; non-finite values are written as strings ({@code "NaN"}, {@code "Infinity"}).
+ * every completed step, and a resumed run appends to the same file; non-finite values are written as strings ({@code "NaN"}, {@code "Infinity"}).
  */
 final class MetricsLog implements TrainingListener, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,10 +30,13 @@ final class MetricsLog implements TrainingListener, AutoCloseable {
         this.writer = writer;
     }
 
-    static MetricsLog open(Path file) {
+    static MetricsLog open(Path file, boolean append) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+            return new MetricsLog(file, append
+                    ? Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                            StandardOpenOption.APPEND)
+                    : Files.newBufferedWriter(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AlloException("Cannot open metrics log " + file + ": " + e.getMessage(), e);
         }
