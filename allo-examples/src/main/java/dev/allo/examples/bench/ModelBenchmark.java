@@ -40,8 +40,9 @@ import java.util.Random;
  * <p>Arguments (all optional): {@code --rounds N} (default 5), {@code --intermediate N} (only this model),
  * {@code --hidden N} (default 256, with N / 64 heads),
  * {@code --profile FILE} (writes a PyTorch profiler trace of a few steps of the first model and exits).
- * Run: {@code ./mvnw -q -B compile exec:java -pl allo-examples -am
- * -Dexec.mainClass=dev.allo.examples.bench.ModelBenchmark}.
+ * Run (docs/performance-model.md): {@code ./mvnw -q -B compile dependency:build-classpath -pl allo-examples -am
+ * -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=runtime}, then {@code java -Dai.djl.offline=true -cp
+ * "$(cat /tmp/cp.txt):allo-examples/target/classes" dev.allo.examples.bench.ModelBenchmark}.
  */
 public final class ModelBenchmark {
     private static final int LAYERS = 4;
