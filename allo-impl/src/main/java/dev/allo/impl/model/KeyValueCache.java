@@ -41,11 +41,16 @@ public final class KeyValueCache implements AutoCloseable {
      * @param newKeys {@code (B, n_kv, T, d)}
      * @param newValues {@code (B, n_kv, T, d)}
      * @return {@code [keys, values]}, each {@code (B, n_kv, S + T, d)}, owned by the cache
+     * @throws IllegalArgumentException if the batch size differs from the cached one
      */
     NDArray[] append(int layer, NDArray newKeys, NDArray newValues) {
-        NDArray k = keys[layer] == null ? newKeys.duplicate() : NDArrays.concat(new NDList(keys[layer], newKeys), 2);
-        NDArray v = values[layer] == null
-                ? newValues.duplicate() : NDArrays.concat(new NDList(values[layer], newValues), 2);
+        if (keys[layer] != null && keys[layer].getShape().get(0) != newKeys.getShape().get(0)) {
+            throw new IllegalArgumentException("The cache holds a batch of " + keys[layer].getShape().get(0)
+                    + " sequences, got a batch of " + newKeys.getShape().get(0));
+        }
+        // The first arrays are kept as they are (no copy, and no break in an autograd graph).
+        NDArray k = keys[layer] == null ? newKeys : NDArrays.concat(new NDList(keys[layer], newKeys), 2);
+        NDArray v = values[layer] == null ? newValues : NDArrays.concat(new NDList(values[layer], newValues), 2);
         k.attach(manager);
         v.attach(manager);
         if (keys[layer] != null) {

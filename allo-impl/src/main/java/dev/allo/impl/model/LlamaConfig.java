@@ -160,6 +160,18 @@ public record LlamaConfig(
     }
 
     /**
+     * The fields of {@code config.json} that this record does not model, in file order.
+     *
+     * @return an unmodifiable map of deep copies (changing them does not change the config)
+     */
+    @Override
+    public Map<String, JsonNode> extraFields() {
+        Map<String, JsonNode> copy = new LinkedHashMap<>();
+        extraFields.forEach((k, v) -> copy.put(k, v.deepCopy()));
+        return Collections.unmodifiableMap(copy);
+    }
+
+    /**
      * Reads and validates a Hugging Face {@code config.json}.
      *
      * @param file the {@code config.json} file (or a checkpoint directory that contains one)

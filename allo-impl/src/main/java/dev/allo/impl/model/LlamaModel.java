@@ -31,10 +31,11 @@ import java.util.SplittableRandom;
  * ({@link LlamaConfig#parameterShapes()} gives the names, shapes and order).
  *
  * <p><b>Positions.</b> Rotary positions are computed from the attention mask as Hugging Face's {@code generate}
- * does ({@code cumsum(mask) - 1}, clamped at 0), so a left- or right-padded sequence gives its real tokens the same
- * logits as the unpadded sequence. Hugging Face's plain {@code forward} without {@code position_ids} uses
- * {@code 0 .. T-1} instead, which differs for left-padded input; for unpadded input the two agree. Padding query
- * rows produce finite values that carry no meaning.
+ * does ({@code cumsum(mask) - 1}, clamped at 0), so padding anywhere in a row (left, right, or between pieces) leaves
+ * the real tokens' logits as they are without it. Hugging Face's plain {@code forward} without {@code position_ids}
+ * uses {@code 0 .. T-1} instead: the same for unpadded and right-padded input, equal up to rounding for left padding
+ * (rotary attention depends only on position differences), different for a mask with holes. Padding query rows
+ * produce finite values that carry no meaning.
  *
  * <p><b>Memory.</b> Results of {@link #hiddenStates}, {@link #logits} and {@link #forward} belong to the manager of
  * their first input; intermediate arrays are released layer by layer.

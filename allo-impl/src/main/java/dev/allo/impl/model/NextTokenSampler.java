@@ -34,7 +34,9 @@ final class NextTokenSampler {
             if (config.isGreedy()) {
                 return logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
             }
-            NDArray probs = logits.div(config.temperature()).softmax(-1); // (B, V)
+            // Subtracting the maximum first keeps a tiny temperature from overflowing to inf - inf = NaN.
+            NDArray scaled = logits.sub(logits.max(new int[] {-1}, true)).div(config.temperature());
+            NDArray probs = scaled.softmax(-1); // (B, V)
             NDArray order = probs.argSort(-1, false); // (B, V) ids by descending probability
             NDArray sorted = probs.gather(order, -1); // (B, V)
             NDArray cumulative = sorted.cumSum(-1);

@@ -145,6 +145,21 @@ class LlamaModelTest {
     }
 
     @Test
+    void aCacheRefusesAnotherBatch() {
+        try (NDManager m = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 3);
+                KeyValueCache cache = model.newKeyValueCache()) {
+            model.hiddenStates(sampleIds(m), m.ones(new Shape(2, 4)), cache);
+            assertThat(cache.length()).isEqualTo(4);
+            NDArray one = m.create(new long[] {1}, new Shape(1, 1));
+            assertThatThrownBy(() -> model.hiddenStates(one, m.ones(new Shape(2, 5)), cache))
+                    .hasMessage("attentionMask must have shape (1, 5) (batch, cached + new tokens), got (2, 5)");
+            assertThatThrownBy(() -> model.hiddenStates(one, m.ones(new Shape(1, 5)), cache))
+                    .hasMessage("The cache holds a batch of 2 sequences, got a batch of 1");
+        }
+    }
+
+    @Test
     void resultsBelongToTheCallersManagerAndIntermediatesAreReleased() {
         try (NDManager m = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 3)) {

@@ -73,6 +73,12 @@ class NextTokenSamplerTest {
     }
 
     @Test
+    void aTinyTemperatureSamplesTheArgmaxWithoutOverflow() {
+        assertThat(frequencies(GenerationConfig.sampling(1, 1e-30, 1.0, 16)))
+                .containsExactly(new double[] {1, 0, 0, 0}, within(0.0));
+    }
+
+    @Test
     void theSameSeedDrawsTheSameTokens() {
         assertThat(frequencies(GenerationConfig.sampling(1, 1.0, 1.0, 99)))
                 .containsExactly(frequencies(GenerationConfig.sampling(1, 1.0, 1.0, 99)));
