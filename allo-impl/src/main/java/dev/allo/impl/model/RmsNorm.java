@@ -18,8 +18,10 @@ final class RmsNorm {
      * @return {@code (..., H)} normalised and scaled input
      */
     static NDArray apply(NDArray x, NDArray weight, float eps) {
-        // Multiplying by rsqrt (a (..., 1) array) keeps the backward pass to products: cheaper than a division.
-        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5); // (..., 1)
-        return x.mul(inverseRms).mul(weight); // (..., H)
+        // eps as an engine array owned by x's manager: DJL's add/pow(Number) free their temporary scalar before the
+        // backward pass reads it (pow(-0.5) gave wrong embedding gradients), see docs/model.md.
+        NDArray epsilon = x.getManager().create(eps); // ()
+        NDArray rms = x.square().mean(new int[] {-1}, true).add(epsilon).sqrt(); // (..., 1)
+        return x.div(rms).mul(weight); // (..., H)
     }
 }
