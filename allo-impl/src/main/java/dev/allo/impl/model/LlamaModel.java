@@ -50,9 +50,15 @@ public final class LlamaModel implements CausalLm {
     private final LlamaDecoderLayer[] layers;
     private final RotaryEmbedding rotary;
     private final float attentionScale;
+    private final boolean ownsManager;
     private boolean trainable;
 
     private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters) {
+        this(config, manager, parameters, true);
+    }
+
+    private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters, boolean ownsManager) {
+        this.ownsManager = ownsManager;
         this.config = config;
         this.manager = manager;
         this.device = manager.getDevice();
@@ -166,6 +172,43 @@ public final class LlamaModel implements CausalLm {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * A view of this model whose forward passes use {@code overrides} in place of the parameters of the same names,
+     * for example effective weights {@code W0 + dW} computed inside the caller's step (LoRA, ILA gates). The view
+     * holds no storage of its own: it reads this model's other parameters and the given arrays as they are at each
+     * call, so gradients flow to the overriding arrays (and to whatever they were computed from) when they are
+     * computed under a {@code GradientCollector}. Building a view costs a few small objects; this model's own forward
+     * path is unchanged.
+     *
+     * <p>The view's {@link #parameters()} are the merged map (overrides in place); {@link #copy(Device)} makes a
+     * standalone model of those effective weights; {@link #close()} on a view does nothing (the caller keeps owning
+     * the overriding arrays, this model its parameters). A view must not outlive either.
+     *
+     * @param overrides arrays by parameter name, each float32 with the parameter's shape, on this model's device
+     * @return the view
+     * @throws IllegalArgumentException naming a tensor that is not a parameter, or whose shape, type or device
+     *     differs from the parameter's
+     */
+    public LlamaModel withWeights(Map<String, NDArray> overrides) {
+        Map<String, NDArray> merged = new LinkedHashMap<>(parameters);
+        for (Map.Entry<String, NDArray> e : overrides.entrySet()) {
+            NDArray current = parameters.get(e.getKey());
+            NDArray w = e.getValue();
+            if (current == null) {
+                throw new IllegalArgumentException("override '" + e.getKey() + "' is not a parameter of this model");
+            }
+            if (!w.getShape().equals(current.getShape()) || w.getDataType() != DataType.FLOAT32
+                    || !w.getDevice().equals(device)) {
+                throw new IllegalArgumentException("override '" + e.getKey() + "' must be float32 " + current.getShape()
+                        + " on " + device + ", got " + w.getDataType() + " " + w.getShape() + " on " + w.getDevice());
+            }
+            merged.put(e.getKey(), w);
+        }
+        LlamaModel view = new LlamaModel(config, manager, merged, false);
+        view.trainable = trainable;
+        return view;
     }
 
     /**
@@ -320,7 +363,9 @@ public final class LlamaModel implements CausalLm {
 
     @Override
     public void close() {
-        manager.close();
+        if (ownsManager) {
+            manager.close();
+        }
     }
 
     /** A float32 copy of {@code source} on {@code target}'s device, detached from any graph, owned by target. */
