@@ -31,7 +31,8 @@ public interface AlloProvider {
     CausalLm loadModel(Path directory, Device device);
 
     /**
-     * Saves a model as a Hugging Face checkpoint directory that {@code transformers} can load.
+     * Saves a model as a Hugging Face checkpoint directory that {@code transformers} can load (for an adapter model,
+     * the adapters in PEFT's layout).
      *
      * @param model the model, which must come from this provider
      * @param directory the target directory; written atomically

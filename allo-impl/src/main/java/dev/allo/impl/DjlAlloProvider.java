@@ -2,6 +2,8 @@ package dev.allo.impl;
 
 import ai.djl.Device;
 import dev.allo.impl.model.LlamaCheckpoints;
+import dev.allo.impl.lora.LoraCheckpoints;
+import dev.allo.impl.lora.LoraModel;
 import dev.allo.impl.model.LlamaModel;
 import dev.allo.impl.pipeline.AlignmentPipeline;
 import dev.allo.model.CausalLm;
@@ -28,11 +30,14 @@ public final class DjlAlloProvider implements AlloProvider {
 
     @Override
     public void saveModel(CausalLm model, Path directory) {
-        if (!(model instanceof LlamaModel llama)) {
-            throw new IllegalArgumentException("model must be a " + LlamaModel.class.getName()
-                    + " from allo-impl, got " + model.getClass().getName());
+        if (model instanceof LlamaModel llama) {
+            LlamaCheckpoints.save(llama, directory);
+        } else if (model instanceof LoraModel lora) {
+            LoraCheckpoints.save(lora, directory, true); // the adapters only, in PEFT's layout
+        } else {
+            throw new IllegalArgumentException("model must be a " + LlamaModel.class.getName() + " or a "
+                    + LoraModel.class.getName() + " from allo-impl, got " + model.getClass().getName());
         }
-        LlamaCheckpoints.save(llama, directory);
     }
 
     @Override

@@ -132,6 +132,24 @@ class AlignmentPipelineTest {
     }
 
     @Test
+    void loraDpoRunsThroughThePipelineAndSavesPeftAdapters() {
+        try (LlamaModel base = tinyModel(6);
+                dev.allo.impl.lora.LoraModel lora = dev.allo.impl.lora.LoraModel.create(base,
+                        dev.allo.impl.lora.LoraConfig.of(4, 8, List.of("q_proj", "v_proj")), 3)) {
+            float[] before = base.parameters().get("model.layers.0.self_attn.q_proj.weight").toFloatArray();
+            AlignmentResult result = Allo.builder().model(lora).tokenizer(TOKENIZER).data(pairs())
+                    .stage(StageConfig.of("dpo", ObjectiveConfig.Dpo.defaults(), training(1e-2, 2)))
+                    .outputDirectory(dir.resolve("lora")).build().run();
+            List<StepMetrics> h = result.stages().get("dpo").history();
+            assertThat(h.get(h.size() - 1).loss()).isLessThan(h.get(0).loss());
+            assertThat(base.parameters().get("model.layers.0.self_attn.q_proj.weight").toFloatArray())
+                    .containsExactly(before);
+            assertThat(dir.resolve("lora/model/adapter_config.json")).isRegularFile();
+            assertThat(dir.resolve("lora/model/adapter_model.safetensors")).isRegularFile();
+        }
+    }
+
+    @Test
     void customObjectiveScorerAndEstimatorDropIn() {
         try (LlamaModel model = tinyModel(4)) {
             boolean[] estimated = {false};
