@@ -171,7 +171,8 @@ public sealed interface ObjectiveConfig {
 
     /**
      * R-DPO, length-regularised DPO (Park et al., 2024):
-     * {@code L = mean_b -logsig(beta h_b - alpha (n+_b - n-_b))}, a longer chosen response lowering its margin.
+     * {@code L = mean_b -logsig(beta h_b + alpha (n+_b - n-_b))} (their Eq. 9; SimPO's Table 1): a longer chosen
+     * response needs less log-ratio margin, which removes the incentive to win by length.
      *
      * @param beta inverse temperature, {@code > 0}, default 0.1
      * @param alpha length penalty per token, {@code >= 0}, default 0.05
