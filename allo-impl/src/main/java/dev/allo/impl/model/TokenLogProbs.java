@@ -75,12 +75,37 @@ public final class TokenLogProbs {
      *     {@code inputIds}
      */
     public NDArray compute(CausalLm model, NDArray inputIds, NDArray attentionMask, NDArray responseMask) {
+        return run(model, inputIds, attentionMask, responseMask, false)[0];
+    }
+
+    /**
+     * Like {@link #compute}, and also the mean logit of every scored position, for TRL's {@code logits/chosen} and
+     * {@code logits/rejected}: {@code meanLogits[b, t] = mean_v logits[b, t - 1, v]} (the logits that score token
+     * {@code t}), without gradient, 0 in column 0. Computed chunk by chunk beside the log-softmax, so it costs one
+     * extra reduction over the vocabulary and never the full {@code (B, T, V)} tensor.
+     *
+     * @param model the causal LM
+     * @param inputIds {@code (B, T)} int64 token ids
+     * @param attentionMask {@code (B, T)} padding mask, 1 for real tokens
+     * @param responseMask {@code (B, T)} 1 for the tokens to score
+     * @return {@code {logProbs, meanLogits}}, each {@code (B, T)} float32, owned by the manager of
+     *     {@code inputIds}
+     */
+    public NDArray[] computeWithMeanLogits(CausalLm model, NDArray inputIds, NDArray attentionMask,
+            NDArray responseMask) {
+        return run(model, inputIds, attentionMask, responseMask, true);
+    }
+
+    private NDArray[] run(CausalLm model, NDArray inputIds, NDArray attentionMask, NDArray responseMask,
+            boolean meanLogits) {
         NDManager owner = inputIds.getManager();
         try (NDManager scope = owner.newSubManager()) {
             NDArray hidden = model.hiddenStates(inputIds, attentionMask); // (B, T, H)
             hidden.attach(scope);
-            NDArray out = fromHidden(model, hidden, inputIds, attentionMask, responseMask);
-            out.attach(owner);
+            NDArray[] out = fromHidden(model, hidden, inputIds, attentionMask, responseMask, meanLogits);
+            for (NDArray a : out) {
+                a.attach(owner);
+            }
             return out;
         }
     }
@@ -100,6 +125,11 @@ public final class TokenLogProbs {
      */
     public NDArray fromHidden(CausalLm model, NDArray hidden, NDArray inputIds, NDArray attentionMask,
             NDArray responseMask) {
+        return fromHidden(model, hidden, inputIds, attentionMask, responseMask, false)[0];
+    }
+
+    private NDArray[] fromHidden(CausalLm model, NDArray hidden, NDArray inputIds, NDArray attentionMask,
+            NDArray responseMask, boolean meanLogits) {
         Shape ids = inputIds.getShape();
         if (ids.dimension() != 2) {
             throw new IllegalArgumentException("inputIds must be (B, T), got shape " + ids);
@@ -121,18 +151,29 @@ public final class TokenLogProbs {
         long batch = ids.get(0);
         long tokens = ids.get(1);
         NDList columns = new NDList();
+        NDList means = new NDList();
         try (NDManager scope = owner.newSubManager()) {
             NDArray first = scope.zeros(new Shape(batch, 1), DataType.FLOAT32); // nothing predicts token 0
             columns.add(first);
+            means.add(first);
             NDArray labels = ScopedArrays.borrow(inputIds, hidden.getDevice(), DataType.INT64, scope);
             for (long start = 0; start < tokens - 1; start += chunkSize) {
                 long end = Math.min(tokens - 1, start + chunkSize);
-                columns.add(chunk(model, hidden, labels, start, end, scope));
+                NDArray[] c = chunk(model, hidden, labels, start, end, scope, meanLogits);
+                columns.add(c[0]);
+                if (meanLogits) {
+                    means.add(c[1]);
+                }
             }
             NDArray mask = scoredTokens(attentionMask, responseMask, hidden.getDevice(), scope); // (B, T)
             NDArray out = NDArrays.concat(columns, 1).mul(mask); // (B, T)
             out.attach(owner);
-            return out;
+            if (!meanLogits) {
+                return new NDArray[] {out};
+            }
+            NDArray meanOut = NDArrays.concat(means, 1); // (B, T), no gradient
+            meanOut.attach(owner);
+            return new NDArray[] {out, meanOut};
         }
     }
 
@@ -157,9 +198,12 @@ public final class TokenLogProbs {
         return response.mul(attention).mul(previous);
     }
 
-    /** Log-probabilities of labels[:, start+1 .. end] from hidden[:, start .. end-1]; returns (B, end - start). */
-    private static NDArray chunk(CausalLm model, NDArray hidden, NDArray labels, long start, long end,
-            NDManager owner) {
+    /**
+     * Log-probabilities of labels[:, start+1 .. end] from hidden[:, start .. end-1], (B, end - start), and when asked
+     * the detached vocabulary mean of the same logits, (B, end - start).
+     */
+    private static NDArray[] chunk(CausalLm model, NDArray hidden, NDArray labels, long start, long end,
+            NDManager owner, boolean meanLogits) {
         try (NDManager scope = owner.newSubManager()) {
             NDArray h = hidden.get(":, " + start + ":" + end + ", :"); // (B, c, H)
             h.attach(scope);
@@ -169,7 +213,12 @@ public final class TokenLogProbs {
             next.attach(scope);
             NDArray picked = logits.logSoftmax(-1).gather(next, -1).squeeze(-1); // (B, c)
             picked.attach(owner);
-            return picked;
+            if (!meanLogits) {
+                return new NDArray[] {picked};
+            }
+            NDArray mean = logits.stopGradient().mean(new int[] {-1}); // (B, c)
+            mean.attach(owner);
+            return new NDArray[] {picked, mean};
         }
     }
 }

@@ -47,22 +47,24 @@ final class ObjectiveRunner {
     ObjectiveOutput compute(PreferenceBatch batch, List<TokenizedPair> rows, String where) {
         SequenceBatch chosen = objective.requiresChosen() ? batch.chosen() : null;
         SequenceBatch rejected = objective.requiresRejected() ? batch.rejected() : null;
-        NDArray[] policyLogProbs = PolicyForward.logProbs(policy, logProbs, chosen, rejected); // (B, T) each
+        NDArray[] policyLogProbs = PolicyForward.logProbs(policy, logProbs, chosen, rejected, true); // (B, T) each
         for (NDArray lp : policyLogProbs) {
             if (lp != null && lp.isNaN().logicalOr(lp.isInfinite()).any().getBoolean()) {
                 throw new AlloException(where + ": the policy's per-token log-probs hold NaN or infinite values (a"
                         + " weight may be NaN or infinite); the weights were not updated by this step");
             }
         }
-        ResponseLogProbs c = chosen == null ? null : side(policyLogProbs[0], chosen, rows, true);
-        ResponseLogProbs r = rejected == null ? null : side(policyLogProbs[1], rejected, rows, false);
+        ResponseLogProbs c = chosen == null ? null : side(policyLogProbs[0], policyLogProbs[2], chosen, rows, true);
+        ResponseLogProbs r = rejected == null ? null
+                : side(policyLogProbs[1], policyLogProbs[3], rejected, rows, false);
         return objective.compute(new PreferenceBatchLogProbs(c, r));
     }
 
-    private ResponseLogProbs side(NDArray policyLogProbs, SequenceBatch side, List<TokenizedPair> rows,
-            boolean chosenSide) {
+    private ResponseLogProbs side(NDArray policyLogProbs, NDArray meanLogits, SequenceBatch side,
+            List<TokenizedPair> rows, boolean chosenSide) {
         NDArray ref = reference == null ? null : reference.side(rows, side.responseMask(), chosenSide); // (B, T)
-        return new ResponseLogProbs(policyLogProbs, ref, side.responseMask(), side.weights(), null);
+        // meanLogits feed TRL's logits/chosen and logits/rejected
+        return new ResponseLogProbs(policyLogProbs, ref, side.responseMask(), side.weights(), meanLogits);
     }
 
     /** Real (non-padding) tokens the forward pass of {@link #compute} reads for these rows. */

@@ -19,19 +19,31 @@ final class PolicyForward {
      * @param logProbs the per-token log-prob calculator
      * @param chosen the chosen side, or null
      * @param rejected the rejected side, or null
-     * @return {@code {chosen, rejected}}, each {@code (B, T)} float32 or null when its side was not given
+     * @param meanLogits whether to compute the mean logits too (the policy's metrics need them, the reference's not)
+     * @return {@code {chosen, rejected, chosenMeanLogits, rejectedMeanLogits}}, each {@code (B, T)} float32 or null
+     *     when its side was not given; the mean logits are TRL's per-position vocabulary means, without gradient
      */
-    static NDArray[] logProbs(CausalLm model, TokenLogProbs logProbs, SequenceBatch chosen, SequenceBatch rejected) {
+    static NDArray[] logProbs(CausalLm model, TokenLogProbs logProbs, SequenceBatch chosen, SequenceBatch rejected,
+            boolean meanLogits) {
         if (chosen != null && rejected != null) {
             long b = chosen.ids().getShape().get(0);
             NDArray ids = NDArrays.concat(new NDList(chosen.ids(), rejected.ids()), 0); // (2B, T)
             NDArray attention = NDArrays.concat(new NDList(chosen.attentionMask(), rejected.attentionMask()), 0);
             NDArray response = NDArrays.concat(new NDList(chosen.responseMask(), rejected.responseMask()), 0);
-            NDArray both = logProbs.compute(model, ids, attention, response); // (2B, T)
-            return new NDArray[] {both.get("0:" + b), both.get(b + ":")};
+            NDArray[] both = run(model, logProbs, ids, attention, response, meanLogits); // (2B, T) each
+            return new NDArray[] {both[0].get("0:" + b), both[0].get(b + ":"),
+                meanLogits ? both[1].get("0:" + b) : null, meanLogits ? both[1].get(b + ":") : null};
         }
         SequenceBatch side = chosen != null ? chosen : rejected;
-        NDArray out = logProbs.compute(model, side.ids(), side.attentionMask(), side.responseMask()); // (B, T)
-        return chosen != null ? new NDArray[] {out, null} : new NDArray[] {null, out};
+        NDArray[] out = run(model, logProbs, side.ids(), side.attentionMask(), side.responseMask(),
+                meanLogits); // (B, T) each
+        NDArray mean = meanLogits ? out[1] : null;
+        return chosen != null ? new NDArray[] {out[0], null, mean, null} : new NDArray[] {null, out[0], null, mean};
+    }
+
+    private static NDArray[] run(CausalLm model, TokenLogProbs logProbs, NDArray ids, NDArray attention,
+            NDArray response, boolean meanLogits) {
+        return meanLogits ? logProbs.computeWithMeanLogits(model, ids, attention, response)
+                : new NDArray[] {logProbs.compute(model, ids, attention, response)};
     }
 }

@@ -80,7 +80,8 @@ public final class ReferenceLogProbs {
                 List<TokenizedPair> rows = pairs.subList(from, Math.min(pairs.size(), from + batchSize));
                 try (NDScope scope = new NDScope(); PreferenceBatch batch = collator.collate(rows, manager)) {
                     scope.suppressNotUsedWarning();
-                    NDArray[] sides = PolicyForward.logProbs(reference, logProbs, batch.chosen(), batch.rejected());
+                    NDArray[] sides = PolicyForward.logProbs(reference, logProbs, batch.chosen(), batch.rejected(),
+                            false);
                     float[][] c = responses(sides[0].stopGradient(), batch.chosen().responseMask(), rows, true);
                     float[][] r = responses(sides[1].stopGradient(), batch.rejected().responseMask(), rows, false);
                     for (int b = 0; b < rows.size(); b++) {

@@ -107,7 +107,7 @@ class AlignmentPipelineTest {
             assertThat(lines).hasSize(learn.size());
             JsonNode first = new ObjectMapper().readTree(lines.get(0));
             for (String key : List.of("stage", "step", "loss", "rewards/accuracies", "rewards/margins",
-                    "logps/chosen", "learning_rate", "grad_norm", "tokens_per_second", "elapsed_seconds")) {
+                    "logps/chosen", "logps/rejected", "logits/chosen", "logits/rejected", "learning_rate", "grad_norm", "tokens_per_second", "elapsed_seconds")) {
                 assertThat(first.has(key)).as(key).isTrue();
             }
             assertThat(AlignmentConfigJson.read(out.resolve("alignment-config.json"))).isEqualTo(result.config());
