@@ -20,7 +20,8 @@ import java.util.Objects;
  *   <li>{@code rewards/margins}: mean of {@code rewards/chosen - rewards/rejected} per pair;
  *   <li>{@code rewards/accuracies}: fraction of pairs whose chosen reward is strictly greater than the rejected one;
  *   <li>{@code logps/chosen}, {@code logps/rejected}: the per-sequence sum of policy log-probs over response tokens
- *       {@code sum_j m_j l_j}, averaged over pairs;
+ *       {@code sum_j m_j l_j}, averaged over pairs (TRL's DPO trainer); for SimPO the length-averaged
+ *       {@code sum_j m_j l_j / n}, as TRL's CPO trainer reports it;
  *   <li>{@code logits/chosen}, {@code logits/rejected}: the mean logit over all response tokens of the batch and
  *       all vocabulary entries, {@code sum_{b,j} m_{b,j} meanLogit_{b,j} / sum_{b,j} m_{b,j}} (reported only when
  *       the mean logits were given);

@@ -110,6 +110,17 @@ abstract class AbstractObjective implements PreferenceObjective {
     abstract double beta();
 
     /**
+     * The per-sequence policy log-probability reported as {@code logps/chosen} and {@code logps/rejected}: the sum
+     * {@code sum_j m_j l_j} (TRL's DPO trainer) unless overridden.
+     *
+     * @param side the side's tensors
+     * @return {@code (B)} detached log-probabilities
+     */
+    NDArray reportedLogps(ResponseTensors side) {
+        return ResponseTensors.rowSum(side.policy()).stopGradient(); // (B)
+    }
+
+    /**
      * Whether the reference log-probs of one side are needed.
      *
      * @param side the side

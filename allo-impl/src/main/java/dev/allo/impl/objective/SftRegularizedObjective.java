@@ -45,6 +45,11 @@ final class SftRegularizedObjective extends AbstractObjective {
     }
 
     @Override
+    NDArray reportedLogps(ResponseTensors side) {
+        return base.reportedLogps(side);
+    }
+
+    @Override
     boolean needsReference(Side side) {
         return base.needsReference(side);
     }

@@ -41,6 +41,12 @@ final class SimPoObjective extends PairwiseObjective {
         return Scalars.times(ResponseTensors.rowSum(side.policy()).div(side.length()).stopGradient(), beta); // (B)
     }
 
+    /** TRL's CPO trainer reports SimPO's {@code logps/*} length-averaged, {@code sum_j m_j l_j / n}. */
+    @Override
+    NDArray reportedLogps(ResponseTensors side) {
+        return ResponseTensors.rowSum(side.policy()).div(side.length()).stopGradient(); // (B)
+    }
+
     @Override
     public boolean requiresReference() {
         return false;

@@ -34,10 +34,10 @@ final class TrlMetrics {
             out.put("rewards/margins", chosenRewards.sub(rejectedRewards).mean());
         }
         if (chosen != null) {
-            out.put("logps/chosen", ResponseTensors.rowSum(chosen.policy()).mean());
+            out.put("logps/chosen", objective.reportedLogps(chosen).mean());
         }
         if (rejected != null) {
-            out.put("logps/rejected", ResponseTensors.rowSum(rejected.policy()).mean());
+            out.put("logps/rejected", objective.reportedLogps(rejected).mean());
         }
         if (chosen != null && chosen.meanLogits() != null) {
             out.put("logits/chosen", chosen.meanLogits().sum().div(chosen.maskFloat().sum()));
