@@ -64,9 +64,10 @@ final class LlamaConfigJson {
         r.refuseTrue("attention_bias", "biases in the attention projections are not implemented");
         r.refuseTrue("mlp_bias", "biases in the MLP projections are not implemented");
         JsonNode scaling = root.get("rope_scaling");
-        if (scaling != null && !scaling.isNull()) {
-            throw new AlloException(source + ": field \"rope_scaling\" must be null (rotary scaling is not"
-                    + " implemented), got " + scaling);
+        if (scaling != null && !scaling.isNull() && !isDefaultRope(scaling)) {
+            throw new AlloException(source + ": field \"rope_scaling\" must be null or of rope_type \"default\""
+                    + " (rotary scaling such as \"llama3\", \"linear\" or \"dynamic\" is not implemented), got "
+                    + scaling);
         }
         Double nestedTheta = r.ropeParametersTheta();
         LlamaConfig.Builder b = LlamaConfig.builder()
@@ -331,5 +332,14 @@ final class LlamaConfigJson {
         private AlloException wrongType(String field, String expected, JsonNode actual) {
             return new AlloException(source + ": field \"" + field + "\" must be " + expected + ", got " + actual);
         }
+    }
+
+    /** HF treats {@code rope_scaling} with {@code rope_type} (or the older {@code type}) "default" as plain RoPE. */
+    private static boolean isDefaultRope(JsonNode scaling) {
+        if (!scaling.isObject()) {
+            return false;
+        }
+        JsonNode type = scaling.has("rope_type") ? scaling.get("rope_type") : scaling.get("type");
+        return type != null && "default".equals(type.asText());
     }
 }

@@ -24,7 +24,10 @@ final class RotaryEmbedding {
     RotaryEmbedding(int headDim, double theta) {
         inverseFrequencies = new float[headDim / 2];
         for (int i = 0; i < inverseFrequencies.length; i++) {
-            inverseFrequencies[i] = (float) (1.0 / Math.pow(theta, (2.0 * i) / headDim));
+            // In float32 step by step, as HF: 1.0 / (base ** (arange(0, d, 2).float() / d)).
+            float exponent = (float) (2 * i) / (float) headDim;
+            float power = (float) Math.pow((float) theta, exponent);
+            inverseFrequencies[i] = 1.0f / power;
         }
     }
 

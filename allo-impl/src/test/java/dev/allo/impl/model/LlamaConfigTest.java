@@ -55,6 +55,14 @@ class LlamaConfigTest {
     }
 
     @Test
+    void ropeScalingOfTheDefaultTypeIsPlainRope() {
+        assertThat(LlamaConfig.parse(tiny("\"rope_scaling\": {\"rope_type\": \"default\"}"), "c").ropeTheta())
+                .isEqualTo(LlamaConfig.parse(tiny(""), "c").ropeTheta());
+        assertThat(LlamaConfig.parse(tiny("\"rope_scaling\": {\"type\": \"default\"}"), "c").hiddenSize())
+                .isEqualTo(8);
+    }
+
+    @Test
     void readsAHuggingFaceConfig() {
         LlamaConfig c = LlamaConfig.parse(TINY_LLAMA, "config.json");
         assertThat(c.hiddenSize()).isEqualTo(2048);
