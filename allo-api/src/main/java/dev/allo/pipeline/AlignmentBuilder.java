@@ -3,6 +3,8 @@ package dev.allo.pipeline;
 import ai.djl.Device;
 import dev.allo.Allo;
 import dev.allo.data.PreferenceExample;
+import dev.allo.data.PromptTemplate;
+import dev.allo.data.RewriteQuadruple;
 import dev.allo.importance.ImportanceEstimator;
 import dev.allo.model.CausalLm;
 import dev.allo.objective.PreferenceObjective;
@@ -49,6 +51,8 @@ public final class AlignmentBuilder {
     private int maxPromptLength = 256;
     private int logProbChunk;
     private CausalLm rewriter;
+    private AlignmentPlan.RewriterTraining rewriterTraining;
+    private PromptTemplate rewriteTemplate = PromptTemplate.solutionRewriting();
     private TokenScorer tokenScorer;
     private ImportanceEstimator estimator;
     private MaskedOptimizerFactory optimizer;
@@ -202,6 +206,33 @@ public final class AlignmentBuilder {
      */
     public AlignmentBuilder rewriter(CausalLm value) {
         this.rewriter = Objects.requireNonNull(value, "rewriter");
+        return this;
+    }
+
+    /**
+     * Trains the rewriting model of Eq. (5) instead of taking a ready one: a copy of the policy is fine-tuned by SFT
+     * on {@code rewrite prompt (problem, correct solution, wrong prediction) -> corrected prediction}, with the same
+     * loop, before the first stage. It is saved to {@code rewriter/model} in the output directory.
+     *
+     * @param examples rewrite quadruples, at least one
+     * @param training how the SFT trains
+     * @return this builder
+     */
+    public AlignmentBuilder trainRewriter(List<RewriteQuadruple> examples, TrainingConfig training) {
+        this.rewriterTraining = new AlignmentPlan.RewriterTraining(examples, training);
+        return this;
+    }
+
+    /**
+     * The rewrite prompt, with {@code {problem}}, {@code {solution}} and {@code {prediction}}; default the paper's
+     * Table 6 "Solution Rewriting" template. Used to train the rewriter and to score tokens with it.
+     *
+     * @param value the template
+     * @return this builder
+     */
+    public AlignmentBuilder rewriteTemplate(PromptTemplate value) {
+        value.requirePlaceholders(List.of(PromptTemplate.PROBLEM, PromptTemplate.SOLUTION, PromptTemplate.PREDICTION));
+        this.rewriteTemplate = value;
         return this;
     }
 
@@ -377,9 +408,10 @@ public final class AlignmentBuilder {
         Set<String> names = new HashSet<>();
         for (StageConfig s : config.stages()) {
             names.add(s.name());
-            if (s.rewards() == TokenRewards.REWRITER && rewriter == null) {
+            if (s.rewards() == TokenRewards.REWRITER && rewriter == null && rewriterTraining == null) {
                 throw new IllegalStateException("stage '" + s.name() + "' takes its token rewards from a rewriting"
-                        + " model (Eq. 5): call rewriter(...), or choose TokenRewards.EDIT_DISTANCE or NONE");
+                        + " model (Eq. 5): call rewriter(...) or trainRewriter(...), or choose"
+                        + " TokenRewards.EDIT_DISTANCE or NONE");
             }
             if (s.rewards() == TokenRewards.CUSTOM && tokenScorer == null) {
                 throw new IllegalStateException("stage '" + s.name() + "' uses TokenRewards.CUSTOM: call "
@@ -393,7 +425,7 @@ public final class AlignmentBuilder {
             }
         }
         AlignmentPlan plan = new AlignmentPlan(model, tokenizer, examples, config, Optional.ofNullable(rewriter),
-                Optional.ofNullable(tokenScorer), Optional.ofNullable(estimator), Optional.ofNullable(optimizer),
+                Optional.ofNullable(rewriterTraining), rewriteTemplate, Optional.ofNullable(tokenScorer), Optional.ofNullable(estimator), Optional.ofNullable(optimizer),
                 objectives, device == null ? model.device() : device, outputDirectory, listeners,
                 new AlignmentPlan.Evaluation(heldOut, evaluators, evaluateEvery), checkpointEvery, resume);
         return new Alignment(plan);

@@ -2,6 +2,8 @@ package dev.allo.pipeline;
 
 import ai.djl.Device;
 import dev.allo.data.PreferenceExample;
+import dev.allo.data.PromptTemplate;
+import dev.allo.data.RewriteQuadruple;
 import dev.allo.importance.ImportanceEstimator;
 import dev.allo.model.CausalLm;
 import dev.allo.objective.PreferenceObjective;
@@ -22,6 +24,9 @@ import java.util.Optional;
  * @param examples the preference data
  * @param config the stages and their settings
  * @param rewriter the rewriting model for {@link TokenRewards#REWRITER} stages, if any
+ * @param rewriterTraining rewrite examples to train the rewriter from a copy of the policy by SFT, when no rewriter
+ *     is given
+ * @param rewriteTemplate the rewrite prompt (Table 6's by default) used to train the rewriter and to score tokens
  * @param tokenScorer the scorer for {@link TokenRewards#CUSTOM} stages, if any
  * @param estimator a custom importance estimator replacing {@link LocateConfig#method()}, if any
  * @param optimizer a custom optimiser factory replacing {@link TrainingConfig#optimizer()}, if any
@@ -34,10 +39,29 @@ import java.util.Optional;
  * @param resume whether to continue the run found in {@code outputDirectory}
  */
 public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<PreferenceExample> examples,
-        AlignmentConfig config, Optional<CausalLm> rewriter, Optional<TokenScorer> tokenScorer,
+        AlignmentConfig config, Optional<CausalLm> rewriter, Optional<RewriterTraining> rewriterTraining,
+        PromptTemplate rewriteTemplate, Optional<TokenScorer> tokenScorer,
         Optional<ImportanceEstimator> estimator, Optional<MaskedOptimizerFactory> optimizer,
         Map<String, PreferenceObjective> objectives, Device device, Path outputDirectory,
         List<TrainingListener> listeners, Evaluation evaluation, long checkpointEvery, boolean resume) {
+
+    /**
+     * How to train the rewriting model of Eq. (5) when none is given (Sec. 4.2: "leverage the rewritten response to
+     * fine-tune the small LLM"): SFT of a copy of the policy on {@code rewrite prompt -> corrected prediction}.
+     *
+     * @param examples the (problem, correct solution, wrong prediction, corrected prediction) quadruples
+     * @param training how the SFT stage trains
+     */
+    public record RewriterTraining(List<RewriteQuadruple> examples, TrainingConfig training) {
+        /** Copies the list and checks it is not empty. */
+        public RewriterTraining {
+            examples = List.copyOf(examples);
+            if (examples.isEmpty()) {
+                throw new IllegalArgumentException("rewriter training needs at least one rewrite example");
+            }
+            java.util.Objects.requireNonNull(training, "training");
+        }
+    }
 
     /**
      * What the pipeline evaluates between steps.

@@ -8,6 +8,8 @@ import dev.allo.AlloException;
 import dev.allo.data.BatchConfig;
 import dev.allo.data.DropLog;
 import dev.allo.data.PreferenceExample;
+import dev.allo.data.RewriteQuadruple;
+import dev.allo.data.SupervisedExample;
 import dev.allo.data.TokenizedPair;
 import dev.allo.data.TruncationPolicy;
 import dev.allo.impl.data.PairEncoder;
@@ -28,6 +30,7 @@ import dev.allo.importance.ImportanceEstimator;
 import dev.allo.importance.ImportanceScores;
 import dev.allo.mask.NeuronMask;
 import dev.allo.model.CausalLm;
+import dev.allo.objective.ObjectiveConfig;
 import dev.allo.objective.PreferenceObjective;
 import dev.allo.optim.MaskedOptimizer;
 import dev.allo.pipeline.AlignmentConfig;
@@ -63,6 +66,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * alignment-config.json         the exact configuration (AlignmentConfigJson)
  * importance.scores             the locate stage's scores, when it ran
+ * rewriter/                     the rewriter trained by SFT (trainRewriter), its metrics and model
  * cache/                        reference log-probs and token scores, keyed by fingerprints
  * &lt;stage&gt;/mask.bin             the stage's mask (NeuronMask file)
  * &lt;stage&gt;/metrics.jsonl        one JSON object per optimiser step
@@ -81,6 +85,7 @@ public final class AlignmentPipeline {
     private final Path out;
     private final int padId;
     private final TrainingListener userListeners;
+    private CausalLm rewriter;
 
     /**
      * Prepares a run.
@@ -118,6 +123,8 @@ public final class AlignmentPipeline {
         List<TokenizedPair> heldOut = plan.evaluation().heldOut().isEmpty() ? List.of()
                 : encode(plan.evaluation().heldOut());
         CausalLm model = plan.model();
+        CausalLm trainedRewriter = needsRewriter() && plan.rewriter().isEmpty() ? trainRewriter(model) : null;
+        rewriter = plan.rewriter().orElse(trainedRewriter);
         Map<String, NeuronMask> masks = new LinkedHashMap<>();
         Map<String, StageResult> results = new LinkedHashMap<>();
         ImportanceScores scores = config.locate() == null ? null : locate(model, pairs);
@@ -130,6 +137,9 @@ public final class AlignmentPipeline {
         } finally {
             if (scores != null) {
                 scores.close();
+            }
+            if (trainedRewriter != null) {
+                trainedRewriter.close();
             }
         }
         dev.allo.Allo.saveModel(model, out.resolve("model"));
@@ -291,11 +301,57 @@ public final class AlignmentPipeline {
                 plan.evaluation().everySteps(), batch, logProbs(), padId, dir.resolve("eval.jsonl"), append);
     }
 
+    private boolean needsRewriter() {
+        return config.stages().stream().anyMatch(s -> s.rewards() == dev.allo.pipeline.TokenRewards.REWRITER);
+    }
+
+    /**
+     * Sec. 4.2's rewriter: a copy of the policy fine-tuned by SFT on rewrite prompt -> corrected prediction (the
+     * wrong prediction fills the unused rejected side, which SFT never reads). Restored, not retrained, on resume.
+     */
+    private CausalLm trainRewriter(CausalLm model) {
+        AlignmentPlan.RewriterTraining training = plan.rewriterTraining().orElseThrow();
+        CausalLm copy = model.copy();
+        try {
+            List<PreferenceExample> examples = new ArrayList<>();
+            for (RewriteQuadruple q : training.examples()) {
+                SupervisedExample s = q.toSupervised(plan.rewriteTemplate());
+                examples.add(PreferenceExample.of(s.prompt(), s.completion(), q.wrongPrediction()));
+            }
+            List<TokenizedPair> pairs = encode(examples);
+            Path dir = out.resolve("rewriter");
+            Path checkpoint = dir.resolve("checkpoint");
+            TrainingConfig t = training.training();
+            long steps = t.totalSteps(pairs.size());
+            if (steps < 1) {
+                throw new IllegalArgumentException("rewriter training has no full batch: " + pairs.size()
+                        + " rewrite examples, batchSize " + t.batchSize() + "; lower the batch size");
+            }
+            try (MaskedOptimizer optimizer = optimizer(t, NeuronMask.all(NeuronMask.shapesOf(copy.parameters())),
+                    copy, steps); MetricsLog metrics = MetricsLog.open(dir.resolve("metrics.jsonl"), plan.resume())) {
+                StageTrainer trainer = StageTrainer.builder().name("rewriter").policy(copy)
+                        .objective(PreferenceObjective.of(new ObjectiveConfig.Sft())).optimizer(optimizer)
+                        .pairs(pairs).config(loop(t)).padId(padId)
+                        .listener(TrainingListeners.all(List.of(metrics, userListeners)))
+                        .checkpoints(checkpoint, Long.MAX_VALUE).build();
+                LOG.info("Training the rewriter on {} rewrite examples", pairs.size());
+                StageResult result = plan.resume() && Files.isDirectory(checkpoint) ? trainer.resume(checkpoint)
+                        : trainer.run();
+                LossChart.write(result, dir.resolve("loss.png"));
+            }
+            dev.allo.Allo.saveModel(copy, dir.resolve("model"));
+            return copy;
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+    }
+
     private List<TokenizedPair> weigh(StageConfig stage, List<TokenizedPair> pairs) {
         TokenScorer scorer = switch (stage.rewards()) {
             case NONE -> null;
-            case REWRITER -> TokenScorer.rewriteModel(plan.rewriter().orElseThrow(), plan.tokenizer(),
-                    RewriteScorerConfig.defaults().withThreshold(stage.rewardThreshold()));
+            case REWRITER -> TokenScorer.rewriteModel(rewriter, plan.tokenizer(), RewriteScorerConfig.defaults()
+                    .withTemplate(plan.rewriteTemplate()).withThreshold(stage.rewardThreshold()));
             case EDIT_DISTANCE -> TokenScorer.editDistance();
             case CUSTOM -> plan.tokenScorer().orElseThrow();
         };

@@ -119,6 +119,28 @@ class AlignmentPipelineTest {
     }
 
     @Test
+    void theRewriterCanBeTrainedByTheSameLoopFromRewriteExamples() throws Exception {
+        List<dev.allo.data.RewriteQuadruple> rewrites = new ArrayList<>();
+        for (PreferenceExample e : pairs()) {
+            rewrites.add(new dev.allo.data.RewriteQuadruple(e.prompt(), e.chosen(), e.rejected(), e.chosen(),
+                    java.util.Optional.empty()));
+        }
+        try (LlamaModel model = tinyModel(7)) {
+            AlignmentResult result = Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs())
+                    .locateNeurons(LocateConfig.random(3))
+                    .forget(ForgetConfig.defaults().withTraining(training(1e-3, 1)))
+                    .trainRewriter(rewrites, training(1e-2, 2))
+                    .rewriteTemplate(dev.allo.data.PromptTemplate.of("compact",
+                            "P:{problem} S:{solution} W:{prediction} C:"))
+                    .outputDirectory(dir.resolve("rw")).build().run();
+            assertThat(dir.resolve("rw/rewriter/model/config.json")).isRegularFile();
+            assertThat(Files.readAllLines(dir.resolve("rw/rewriter/metrics.jsonl"))).hasSize(8);
+            double weighted = result.stages().get("forget").history().get(0).get("tokens/rejected_weighted_fraction");
+            assertThat(weighted).isBetween(0.0, 1.0);
+        }
+    }
+
+    @Test
     void plainDpoIsOneFullParameterStage() {
         try (LlamaModel model = tinyModel(3)) {
             AlignmentResult result = Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs())
@@ -196,7 +218,7 @@ class AlignmentPipelineTest {
                     .learn(LearnConfig.defaults()).build()).hasMessageContaining("data is not set");
             assertThatThrownBy(() -> Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs())
                     .locateNeurons(LocateConfig.weightDelta()).forget(ForgetConfig.defaults()).build())
-                    .hasMessageContaining("stage 'forget'").hasMessageContaining("rewriter(...)");
+                    .hasMessageContaining("stage 'forget'").hasMessageContaining("trainRewriter(...)");
             assertThatThrownBy(() -> Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs())
                     .learn(LearnConfig.defaults()).build())
                     .hasMessageContaining("stage 'learn'").hasMessageContaining("locate stage");
