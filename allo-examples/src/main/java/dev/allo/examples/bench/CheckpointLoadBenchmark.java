@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.allo.examples.bench.BenchmarkFigure.Comparison;
 import dev.allo.impl.io.HfCheckpoint;
 import dev.allo.impl.io.HfCheckpointWriter;
 import dev.allo.impl.io.SafetensorsDtype;
@@ -15,8 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -45,6 +46,7 @@ public final class CheckpointLoadBenchmark {
     private static final int INTERMEDIATE = 2816;
     private static final int LAYERS = 4;
     private static final int VOCAB = 12000;
+    private static final String NAME = "checkpoint load";
 
     private CheckpointLoadBenchmark() {}
 
@@ -55,7 +57,19 @@ public final class CheckpointLoadBenchmark {
      * @throws IOException if the temporary directory cannot be created or deleted
      */
     public static void main(String[] args) throws IOException {
-        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        run(BenchArgs.intAt(args, 0, "runs", 5));
+    }
+
+    /**
+     * Writes the three checkpoint variants, times {@code runs} loads of each after one warm-up load, prints the
+     * report, and returns the median load seconds of each variant (the BF16 ones held against the one-second
+     * target).
+     *
+     * @param runs timed loads per variant
+     * @return the key figures
+     * @throws IOException if the temporary directory cannot be created or deleted
+     */
+    public static List<BenchmarkFigure> run(int runs) throws IOException {
         Path root = Files.createTempDirectory("allo-ckpt-bench");
         try {
             Path bf16 = root.resolve("bf16");
@@ -71,12 +85,18 @@ public final class CheckpointLoadBenchmark {
                 new HfCheckpointWriter().floatDtype(SafetensorsDtype.F32).write(f32, weights);
             }
             System.out.printf(Locale.ROOT, "engine %s, %d threads available, load average %s%n",
-                    Engine.getInstance().getEngineName(), Runtime.getRuntime().availableProcessors(), loadAverage());
+                    Engine.getInstance().getEngineName(), Runtime.getRuntime().availableProcessors(),
+                    BenchStats.loadAverage());
             System.out.printf(Locale.ROOT, "checkpoint: %,d parameters in %d tensors%n", params, 3 + 9 * LAYERS);
-            report("BF16 single file", bf16, runs);
-            report("BF16 50 MB shards", bf16Sharded, runs);
-            report("F32 single file", f32, runs);
-            System.out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
+            List<BenchmarkFigure> figures = List.of(
+                    BenchmarkFigure.checked(NAME, "load 152 MB BF16 checkpoint, single file (median)",
+                            report("BF16 single file", bf16, runs), "s", Comparison.BELOW, 1),
+                    BenchmarkFigure.checked(NAME, "load 152 MB BF16 checkpoint, 50 MB shards (median)",
+                            report("BF16 50 MB shards", bf16Sharded, runs), "s", Comparison.BELOW, 1),
+                    BenchmarkFigure.informational(NAME, "load the same weights as F32, single file (median)",
+                            report("F32 single file", f32, runs), "s"));
+            System.out.printf(Locale.ROOT, "load average after: %s%n", BenchStats.loadAverage());
+            return figures;
         } finally {
             deleteTree(root);
         }
@@ -106,7 +126,8 @@ public final class CheckpointLoadBenchmark {
         return manager.randomNormal(0f, 0.02f, new Shape(rows, cols), DataType.FLOAT32);
     }
 
-    private static void report(String label, Path dir, int runs) throws IOException {
+    /** Times {@code runs} loads after a warm-up, prints them, and returns the median seconds. */
+    private static double report(String label, Path dir, int runs) throws IOException {
         long bytes = 0;
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
             for (Path f : ckpt.files()) {
@@ -118,12 +139,12 @@ public final class CheckpointLoadBenchmark {
         for (int i = 0; i < runs; i++) {
             seconds[i] = load(dir);
         }
-        double[] sorted = seconds.clone();
-        Arrays.sort(sorted);
-        double median = sorted[runs / 2];
+        double median = BenchStats.median(seconds);
         System.out.printf(Locale.ROOT,
                 "%-18s %6.1f MB on disk: median %.3f s (min %.3f, max %.3f over %d runs), %.2f GB/s read%n",
-                label, bytes / 1e6, median, sorted[0], sorted[runs - 1], runs, bytes / 1e9 / median);
+                label, bytes / 1e6, median, BenchStats.min(seconds), BenchStats.max(seconds), runs,
+                bytes / 1e9 / median);
+        return median;
     }
 
     /** Opens the checkpoint and reads every tensor as float32 on the CPU; returns the wall time in seconds. */
@@ -137,14 +158,6 @@ public final class CheckpointLoadBenchmark {
                 throw new IllegalStateException("expected " + (3 + 9 * LAYERS) + " tensors, read " + arrays.size());
             }
             return elapsed;
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "unavailable (" + e.getMessage() + ")";
         }
     }
 

@@ -4,6 +4,7 @@ import dev.allo.data.DropLog;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.ReadOptions;
 import dev.allo.data.TruncationPolicy;
+import dev.allo.examples.bench.BenchmarkFigure.Comparison;
 import dev.allo.impl.data.JsonlPreferenceReader;
 import dev.allo.impl.data.JsonlPreferenceWriter;
 import dev.allo.impl.data.PairEncoder;
@@ -15,6 +16,8 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -28,6 +31,8 @@ import java.util.Random;
  */
 public final class DataBenchmark {
 
+    private static final String NAME = "data";
+
     private DataBenchmark() {
     }
 
@@ -38,29 +43,52 @@ public final class DataBenchmark {
      * @throws IOException if the temporary file cannot be written
      */
     public static void main(String[] args) throws IOException {
-        int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        int bytesPerPair = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
-        int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        run(BenchArgs.intAt(args, 0, "pairs", 100_000), BenchArgs.intAt(args, 1, "bytesPerPair", 1000),
+                BenchArgs.intAt(args, 2, "repeats", 3));
+    }
+
+    /**
+     * Generates the file, reads and tokenises it {@code repeats} times, prints each run, and returns the median
+     * pairs per second (target: at least 20,000) and the peak heap used over the timed runs (no target: it is the
+     * whole JVM's heap, so it includes whatever else the JVM holds, e.g. Maven's own objects under
+     * {@code exec:java}).
+     *
+     * @param pairs pairs in the file
+     * @param bytesPerPair approximate bytes per JSONL line
+     * @param repeats timed read+tokenise runs
+     * @return the key figures
+     * @throws IOException if the temporary file cannot be written
+     */
+    public static List<BenchmarkFigure> run(int pairs, int bytesPerPair, int repeats) throws IOException {
         Path dir = Files.createTempDirectory("allo-data-bench");
         Path file = dir.resolve("pairs.jsonl");
         try {
             long t0 = System.nanoTime();
             JsonlPreferenceWriter.writeAll(file, () -> generate(pairs, bytesPerPair));
             System.out.printf("generated %,d pairs, %,d bytes (%.0f bytes per line) in %.1f s%n", pairs,
-                    Files.size(file), Files.size(file) / (double) pairs, (System.nanoTime() - t0) / 1e9);
+                    Files.size(file), Files.size(file) / (double) pairs, BenchStats.secondsSince(t0));
             resetPeaks();
+            double[] rates = new double[repeats];
             for (int r = 0; r < repeats; r++) {
-                run(file, pairs);
+                rates[r] = readOnce(file, pairs);
             }
-            System.out.printf("peak heap used over the timed runs: %.1f MiB (max heap %.0f MiB)%n",
-                    peakHeapBytes() / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0);
+            double peakMiB = peakHeapBytes() / 1048576.0;
+            double maxMiB = Runtime.getRuntime().maxMemory() / 1048576.0;
+            System.out.printf("peak heap used over the timed runs: %.1f MiB (max heap %.0f MiB)%n", peakMiB, maxMiB);
+            return List.of(
+                    BenchmarkFigure.checked(NAME, String.format(Locale.ROOT,
+                            "read+tokenise %,d pairs of ~%,d bytes (median of %d runs)", pairs, bytesPerPair,
+                            repeats), BenchStats.median(rates), "pairs/s", Comparison.AT_LEAST, 20_000),
+                    BenchmarkFigure.informational(NAME, String.format(Locale.ROOT,
+                            "peak heap used while reading, whole JVM (max heap %.0f MiB)", maxMiB), peakMiB, "MiB"));
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir);
         }
     }
 
-    private static void run(Path file, int expected) {
+    /** Reads and tokenises the file once, prints the run, and returns pairs per second. */
+    private static double readOnce(Path file, int expected) {
         PairEncoder encoder = new PairEncoder(ByteTokenizer.create(), TruncationPolicy.of(2048, 1024));
         DropLog drops = new DropLog();
         long tokens = 0;
@@ -74,13 +102,14 @@ public final class DataBenchmark {
                 count++;
             }
         }
-        double s = (System.nanoTime() - t0) / 1e9;
+        double s = BenchStats.secondsSince(t0);
         if (count + drops.count() != expected) {
             throw new IllegalStateException("read " + count + " pairs and dropped " + drops.count() + ", expected "
                     + expected);
         }
         System.out.printf("read+tokenised %,d pairs (%,d tokens, %d dropped) in %.2f s: %,.0f pairs/s%n", count,
                 tokens, drops.count(), s, count / s);
+        return count / s;
     }
 
     // ASCII-heavy text with some multi-byte characters, about bytesPerPair bytes per JSONL line.

@@ -1,5 +1,10 @@
 package dev.allo.examples.bench;
 
+import static dev.allo.examples.bench.BenchStats.format;
+import static dev.allo.examples.bench.BenchStats.max;
+import static dev.allo.examples.bench.BenchStats.median;
+import static dev.allo.examples.bench.BenchStats.min;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -7,13 +12,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.allo.examples.bench.BenchmarkFigure.Comparison;
 import dev.allo.impl.model.LlamaConfig;
 import dev.allo.impl.model.LlamaModel;
 import dev.allo.impl.model.TokenLogProbs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
@@ -52,7 +59,12 @@ public final class ModelBenchmark {
     private static final int SEQ = 128;
     private static final int MATMUL = 1024;
     private static final int STEPS = 5;
+    private static final int[] DEFAULT_INTERMEDIATES = {1024, 688};
     private static final TokenLogProbs LOG_PROBS = TokenLogProbs.unchunked();
+    private static final String NAME = "model";
+
+    /** How the median forward+backward step figures of {@link #run} begin (milliseconds). */
+    public static final String STEP_FIGURE = "forward+backward step (median),";
 
     private ModelBenchmark() {}
 
@@ -60,21 +72,44 @@ public final class ModelBenchmark {
      * Runs the benchmark.
      *
      * @param args see the class documentation
-     * @throws IOException if the load average cannot be read
+     * @throws IOException if the load average or page-fault count cannot be read
      */
     public static void main(String[] args) throws IOException {
-        int rounds = intArg(args, "--rounds", 5);
-        String only = stringArg(args, "--intermediate");
-        String profile = stringArg(args, "--profile");
-        int hidden = intArg(args, "--hidden", 256);
-        int[] intermediates = only == null ? new int[] {1024, 688} : new int[] {Integer.parseInt(only)};
+        int rounds = BenchArgs.intOption(args, "--rounds", 5);
+        String only = BenchArgs.option(args, "--intermediate");
+        String profile = BenchArgs.option(args, "--profile");
+        int hidden = BenchArgs.intOption(args, "--hidden", 256);
+        int[] intermediates = only == null ? DEFAULT_INTERMEDIATES
+                : new int[] {BenchArgs.intOption(args, "--intermediate", 0)};
+        measure(rounds, hidden, intermediates, profile);
+    }
+
+    /**
+     * Measures the matmul and each model side by side, prints the report, and returns the key figures: per model,
+     * the best step's GFLOP/s as a percentage of the best matmul round under both FLOP counts (target: at least 60%),
+     * and the median forward+backward step in milliseconds (figure name starting with {@link #STEP_FIGURE}).
+     *
+     * @param rounds measurement rounds (matmul, then each model)
+     * @param hidden hidden size, with {@code hidden / 64} heads
+     * @param intermediates the MLP widths, one model each
+     * @return the key figures
+     * @throws IOException if the page-fault count cannot be read
+     */
+    public static List<BenchmarkFigure> run(int rounds, int hidden, int... intermediates) throws IOException {
+        return measure(rounds, hidden, intermediates, null);
+    }
+
+    /** As {@link #run}; with {@code profile} set, writes a profiler trace of the first model instead (no figures). */
+    private static List<BenchmarkFigure> measure(int rounds, int hidden, int[] intermediates, String profile)
+            throws IOException {
         Engine engine = Engine.getInstance();
         System.out.printf(Locale.ROOT, "engine %s %s, intra-op threads %d, cores %d%n", engine.getEngineName(),
                 engine.getVersion(), ai.djl.pytorch.jni.JniUtils.getNumThreads(),
                 Runtime.getRuntime().availableProcessors());
-        System.out.printf(Locale.ROOT, "load average before: %s%n", load());
+        System.out.printf(Locale.ROOT, "load average before: %s%n", BenchStats.loadAverage());
         System.getenv().keySet().stream().filter(k -> k.startsWith("MALLOC_") || k.startsWith("OMP_")).sorted()
                 .forEach(k -> System.out.printf(Locale.ROOT, "environment: %s=%s%n", k, System.getenv(k)));
+        List<BenchmarkFigure> figures = new ArrayList<>();
         Device device = Device.cpu();
         LlamaModel[] models = new LlamaModel[intermediates.length];
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -95,7 +130,7 @@ public final class ModelBenchmark {
                 trainStep(models[0], inputIds, mask, STEPS);
                 ai.djl.pytorch.jni.JniUtils.stopProfile(profile);
                 System.out.println("profile written to " + profile);
-                return;
+                return figures;
             }
             long faultsBefore = minorPageFaults();
             double[] matmul = new double[rounds];
@@ -124,10 +159,17 @@ public final class ModelBenchmark {
                 System.out.printf(Locale.ROOT, "  forward+backward: median %.1f ms/step (best %.1f) = %.0f tokens/s;"
                         + " forward only %.1f ms%n", median(step[m]) * 1e3, min(step[m]) * 1e3,
                         tokens / median(step[m]), median(forward[m]) * 1e3);
-                report("parameters in matrix products", 6.0 * matmulParameters(config) * tokens + attention,
-                        step[m], matmul);
-                report("all parameters (issue's formula)", 6.0 * config.parameterCount() * tokens + attention,
-                        step[m], matmul);
+                double exact = report("parameters in matrix products",
+                        6.0 * matmulParameters(config) * tokens + attention, step[m], matmul);
+                double issue = report("all parameters (issue's formula)",
+                        6.0 * config.parameterCount() * tokens + attention, step[m], matmul);
+                String model = "H=" + config.hiddenSize() + " I=" + config.intermediateSize();
+                figures.add(BenchmarkFigure.checked(NAME, model + " fwd+bwd / matmul GFLOP/s, all parameters"
+                        + " (issue's formula), best vs best", issue, "%", Comparison.AT_LEAST, 60));
+                figures.add(BenchmarkFigure.checked(NAME, model + " fwd+bwd / matmul GFLOP/s, matrix-product"
+                        + " parameters only, best vs best", exact, "%", Comparison.AT_LEAST, 60));
+                figures.add(BenchmarkFigure.informational(NAME, STEP_FIGURE + " " + model + ", batch 8 x 128",
+                        median(step[m]) * 1e3, "ms"));
             }
         } finally {
             for (LlamaModel model : models) {
@@ -136,7 +178,8 @@ public final class ModelBenchmark {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "load average after: %s%n", load());
+        System.out.printf(Locale.ROOT, "load average after: %s%n", BenchStats.loadAverage());
+        return figures;
     }
 
     private static LlamaConfig config(int hidden, int intermediate) {
@@ -144,8 +187,11 @@ public final class ModelBenchmark {
                 .numAttentionHeads(hidden / HEAD_DIM).vocabSize(VOCAB).maxPositionEmbeddings(SEQ).build();
     }
 
-    /** Prints achieved GFLOP/s for one way of counting FLOPs, and its ratio to the matmul figure. */
-    private static void report(String counting, double flops, double[] stepSeconds, double[] matmul) {
+    /**
+     * Prints achieved GFLOP/s for one way of counting FLOPs, and its ratio to the matmul figure; returns the
+     * headline, the best step's GFLOP/s as a percentage of the best matmul round.
+     */
+    private static double report(String counting, double flops, double[] stepSeconds, double[] matmul) {
         double[] ratio = new double[stepSeconds.length];
         for (int r = 0; r < ratio.length; r++) {
             ratio[r] = flops / stepSeconds[r] / 1e9 / matmul[r];
@@ -154,6 +200,7 @@ public final class ModelBenchmark {
         System.out.printf(Locale.ROOT, "  counting %s: %.2f GFLOP/step, %.1f GFLOP/s (best step) = %.0f%% of the"
                 + " best matmul; per round: median %.0f%% (%s)%n", counting, flops / 1e9, best,
                 100 * best / max(matmul), 100 * median(ratio), format(ratio));
+        return 100 * best / max(matmul);
     }
 
     /** Median seconds of {@code steps} forward+backward steps; gradients are zeroed after each (not timed). */
@@ -214,29 +261,6 @@ public final class ModelBenchmark {
         return perLayer * config.numHiddenLayers() + (long) config.vocabSize() * config.hiddenSize();
     }
 
-    private static double min(double[] values) {
-        return Arrays.stream(values).min().orElse(Double.NaN);
-    }
-
-    private static double max(double[] values) {
-        return Arrays.stream(values).max().orElse(Double.NaN);
-    }
-
-    private static String format(double[] values) {
-        StringBuilder b = new StringBuilder();
-        for (double v : values) {
-            b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, v < 10 ? "%.2f" : "%.0f", v));
-        }
-        return b.toString();
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
     /** Minor page faults of this process so far (field 10 of /proc/self/stat), or 0 where unavailable. */
     private static long minorPageFaults() throws IOException {
         Path stat = Path.of("/proc/self/stat");
@@ -246,24 +270,5 @@ public final class ModelBenchmark {
         String text = Files.readString(stat);
         String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[7]); // fields after the command name start at field 3
-    }
-
-    private static String load() throws IOException {
-        Path loadavg = Path.of("/proc/loadavg");
-        return Files.exists(loadavg) ? Files.readString(loadavg).trim() : "unknown";
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        String v = stringArg(args, name);
-        return v == null ? fallback : Integer.parseInt(v);
-    }
-
-    private static String stringArg(String[] args, String name) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return null;
     }
 }

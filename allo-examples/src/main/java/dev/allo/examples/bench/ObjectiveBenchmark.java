@@ -1,5 +1,8 @@
 package dev.allo.examples.bench;
 
+import static dev.allo.examples.bench.BenchStats.mean;
+import static dev.allo.examples.bench.BenchStats.median;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -13,7 +16,7 @@ import dev.allo.objective.ObjectiveOutput;
 import dev.allo.objective.PreferenceBatchLogProbs;
 import dev.allo.objective.PreferenceObjective;
 import dev.allo.objective.ResponseLogProbs;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,6 +31,10 @@ import java.util.Locale;
  */
 public final class ObjectiveBenchmark {
 
+    /** How the forward+backward figures of {@link #run} begin (milliseconds). */
+    public static final String STEP_FIGURE = "objective forward+backward (median),";
+    private static final String NAME = "objective";
+
     private ObjectiveBenchmark() {}
 
     /**
@@ -36,16 +43,29 @@ public final class ObjectiveBenchmark {
      * @param args optional: iterations, warmup, batch size, tokens per sequence
      */
     public static void main(String[] args) {
-        int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 200;
-        int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 30;
-        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        int tokens = args.length > 3 ? Integer.parseInt(args[3]) : 512;
+        run(BenchArgs.intAt(args, 0, "iterations", 200), BenchArgs.intAt(args, 1, "warmup", 30),
+                BenchArgs.intAt(args, 2, "batch", 8), BenchArgs.intAt(args, 3, "tokens", 512));
+    }
+
+    /**
+     * Times each objective, prints the report, and returns the median forward+backward milliseconds of each
+     * (figure names start with {@link #STEP_FIGURE}; no target of their own: issue 3's target is their ratio to
+     * the model step, which needs {@link ModelBenchmark}'s figure).
+     *
+     * @param iterations timed iterations per objective and mode
+     * @param warmup untimed iterations before them
+     * @param batch pairs per batch
+     * @param tokens tokens per sequence (the first 64 are the prompt)
+     * @return the key figures
+     */
+    public static List<BenchmarkFigure> run(int iterations, int warmup, int batch, int tokens) {
         Device device = Engine.getInstance().defaultDevice();
         System.out.printf(Locale.ROOT, "objective benchmark: B=%d T=%d device=%s engine=%s %s, %d iterations"
                 + " after %d warm-up%n", batch, tokens, device, Engine.getInstance().getEngineName(),
                 Engine.getInstance().getVersion(), iterations, warmup);
         List<ObjectiveConfig> configs = List.of(ObjectiveConfig.TokenDpo.defaults(),
                 ObjectiveConfig.TokenNpo.defaults(), ObjectiveConfig.Dpo.defaults());
+        List<BenchmarkFigure> figures = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(device)) {
             PreferenceBatchLogProbs inputs = inputs(manager, batch, tokens);
             for (ObjectiveConfig config : configs) {
@@ -58,8 +78,11 @@ public final class ObjectiveBenchmark {
                 System.out.printf(Locale.ROOT, "%-10s forward: median %.3f ms, mean %.3f ms | forward+backward:"
                         + " median %.3f ms, mean %.3f ms%n", config.name(), median(forward), mean(forward),
                         median(both), mean(both));
+                figures.add(BenchmarkFigure.informational(NAME, STEP_FIGURE + " " + config.name() + ", batch "
+                        + batch + " x " + tokens, median(both), "ms"));
             }
         }
+        return figures;
     }
 
     /** Random log-probs in [-8, 0), a 64-token prompt, right padding of up to 64 tokens, binary r weights. */
@@ -109,16 +132,5 @@ public final class ObjectiveBenchmark {
 
     private static NDArray gradientOf(PreferenceBatchLogProbs data) {
         return data.rejected().policy().getGradient();
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static double mean(double[] values) {
-        return Arrays.stream(values).average().orElse(Double.NaN);
     }
 }

@@ -1,11 +1,14 @@
 package dev.allo.examples.bench;
 
+import static dev.allo.examples.bench.BenchStats.median;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.allo.examples.bench.BenchmarkFigure.Comparison;
 import dev.allo.impl.optim.DenseMaskedAdamW;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.importance.ImportanceScores;
@@ -13,13 +16,11 @@ import dev.allo.mask.MaskSelector;
 import dev.allo.mask.NeuronMask;
 import dev.allo.optim.AdamWConfig;
 import dev.allo.optim.MaskedOptimizer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -48,6 +49,7 @@ public final class OptimizerBenchmark {
     private static final int VOCAB = 6144;
     private static final int LAYERS = 3;
     private static final int WARMUP_ROUNDS = 3;
+    private static final String NAME = "optimizer";
 
     private OptimizerBenchmark() {}
 
@@ -57,9 +59,23 @@ public final class OptimizerBenchmark {
      * @param args optional number of timed rounds
      */
     public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 9;
-        System.out.println("load before: " + load() + ", cores: " + Runtime.getRuntime().availableProcessors()
-                + ", engine: " + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        run(BenchArgs.intAt(args, 0, "rounds", 9));
+    }
+
+    /**
+     * Runs the benchmark, prints a Markdown report, and returns the key figures: the top-10% and top-1% selection
+     * seconds (target for top-10%: under 5 s), each {@link SparseAdamW} step's median time over the dense masked
+     * step's (targets: at most 0.25 at 10%, 0.05 at 1%), and the sparse optimiser's state bytes per parameter at 10%
+     * (target: at most 1.5).
+     *
+     * @param rounds timed rounds of optimiser steps, after {@value #WARMUP_ROUNDS} warm-up rounds
+     * @return the key figures
+     */
+    public static List<BenchmarkFigure> run(int rounds) {
+        List<BenchmarkFigure> figures = new ArrayList<>();
+        System.out.println("load before: " + BenchStats.loadAverage() + ", cores: "
+                + Runtime.getRuntime().availableProcessors() + ", engine: " + Engine.getInstance().getEngineName()
+                + " " + Engine.getInstance().getVersion());
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> params = parameters(manager);
             long n = params.values().stream().mapToLong(NDArray::size).sum();
@@ -78,13 +94,18 @@ public final class OptimizerBenchmark {
                         for (int r = 0; r < runs.length; r++) {
                             long t0 = System.nanoTime();
                             mask = MaskSelector.globalTopK(ratio).select(scores);
-                            runs[r] = seconds(t0);
+                            runs[r] = BenchStats.secondsSince(t0);
                         }
                         String label = String.format("%s top-%d%%", structured ? "structured" : "uniform",
                                 Math.round(ratio * 100));
                         masks.put(label, mask);
                         System.out.printf("| global %s (%,d selected) | %.2f | %s |%n", label, mask.selectedCount(),
                                 median(runs), Arrays.toString(round(runs)));
+                        String figure = String.format(Locale.ROOT, "global %s selection over %.0fM scores (median)",
+                                label, n / 1e6);
+                        figures.add(ratio == 0.10
+                                ? BenchmarkFigure.checked(NAME, figure, median(runs), "s", Comparison.BELOW, 5)
+                                : BenchmarkFigure.informational(NAME, figure, median(runs), "s"));
                     }
                 }
             }
@@ -105,27 +126,38 @@ public final class OptimizerBenchmark {
                     long t0 = System.nanoTime();
                     optimizers.get(names.get(o)).step(params);
                     if (r >= WARMUP_ROUNDS) {
-                        times[o][r - WARMUP_ROUNDS] = seconds(t0);
+                        times[o][r - WARMUP_ROUNDS] = BenchStats.secondsSince(t0);
                     }
                 }
             }
             double dense = median(times[0]);
-            double denseMin = Arrays.stream(times[0]).min().orElseThrow();
+            double denseMin = BenchStats.min(times[0]);
             System.out.println("| optimiser step | median ms | min ms | x dense (medians) | x dense (minima) "
                     + "| state bytes / parameter |");
             System.out.println("|---|---|---|---|---|---|");
             for (int o = 0; o < names.size(); o++) {
-                double min = Arrays.stream(times[o]).min().orElseThrow();
+                double min = BenchStats.min(times[o]);
+                double stateBytes = (double) optimizers.get(names.get(o)).stateBytes() / n;
                 System.out.printf("| %s | %.1f | %.1f | %.3f | %.3f | %.2f |%n", names.get(o), 1000 * median(times[o]),
-                        1000 * min, median(times[o]) / dense, min / denseMin,
-                        (double) optimizers.get(names.get(o)).stateBytes() / n);
+                        1000 * min, median(times[o]) / dense, min / denseMin, stateBytes);
+                String name = names.get(o);
+                if (name.startsWith("SparseAdamW")) {
+                    boolean tenPercent = name.contains("10%");
+                    figures.add(BenchmarkFigure.checked(NAME, name + ": step / dense masked step (medians)",
+                            median(times[o]) / dense, "x", Comparison.AT_MOST, tenPercent ? 0.25 : 0.05));
+                    if (name.equals("SparseAdamW, uniform 10% mask")) {
+                        figures.add(BenchmarkFigure.checked(NAME, name + ": optimiser state per parameter",
+                                stateBytes, "bytes", Comparison.AT_MOST, 1.5));
+                    }
+                }
             }
             for (int o = 0; o < names.size(); o++) {
                 System.out.println(names.get(o) + " step times (ms): " + Arrays.toString(round(scale(times[o]))));
             }
             optimizers.values().forEach(MaskedOptimizer::close);
         }
-        System.out.println("load after: " + load());
+        System.out.println("load after: " + BenchStats.loadAverage());
+        return figures;
     }
 
     /** LLaMA-shaped float32 parameters with Hugging Face names, N(0, 0.02). */
@@ -192,25 +224,6 @@ public final class OptimizerBenchmark {
             }
         });
         return ImportanceScores.of(scores);
-    }
-
-    private static String load() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
-    }
-
-    private static double seconds(long t0) {
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int m = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 
     private static double[] scale(double[] seconds) {

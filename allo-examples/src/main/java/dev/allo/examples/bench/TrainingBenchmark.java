@@ -1,9 +1,12 @@
 package dev.allo.examples.bench;
 
+import static dev.allo.examples.bench.BenchStats.median;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
+import dev.allo.examples.bench.BenchmarkFigure.Comparison;
 import dev.allo.impl.model.LlamaConfig;
 import dev.allo.impl.model.LlamaModel;
 import dev.allo.impl.model.TokenLogProbs;
@@ -44,6 +47,7 @@ public final class TrainingBenchmark {
     private static final int BATCH = 8;
     private static final int PROMPT = 32;
     private static final int RESPONSE = 95; // + EOS = 96
+    private static final String NAME = "training";
 
     private TrainingBenchmark() {}
 
@@ -53,8 +57,19 @@ public final class TrainingBenchmark {
      * @param args see the class documentation
      */
     public static void main(String[] args) {
-        int rounds = intArg(args, "--rounds", 9);
-        int warmup = intArg(args, "--warmup", 2);
+        run(BenchArgs.intOption(args, "--rounds", 9), BenchArgs.intOption(args, "--warmup", 2));
+    }
+
+    /**
+     * Runs the variants interleaved, prints the report, and returns the key figures: the live-reference DPO step
+     * over the cached-reference one (target: at least 1.4) and the ALLO learning step over the cached-reference
+     * full-parameter DPO step (target: at most 1), both on medians.
+     *
+     * @param rounds timed rounds
+     * @param warmup untimed rounds before them
+     * @return the key figures
+     */
+    public static List<BenchmarkFigure> run(int rounds, int warmup) {
         Engine engine = Engine.getInstance();
         System.out.printf(Locale.ROOT, "engine %s %s, processors=%d%n", engine.getEngineName(), engine.getVersion(),
                 Runtime.getRuntime().availableProcessors());
@@ -108,17 +123,17 @@ public final class TrainingBenchmark {
         row("allo-learn step (token DPO, SparseAdamW 10%)", learn, cached);
         System.out.printf(Locale.ROOT, "live / cached (medians): %.3f; allo-learn / dpo-cached (medians): %.3f%n",
                 median(live) / median(cached), median(learn) / median(cached));
+        return List.of(
+                BenchmarkFigure.checked(NAME, "DPO step, live reference / cached reference log-probs (medians)",
+                        median(live) / median(cached), "x", Comparison.AT_LEAST, 1.4),
+                BenchmarkFigure.checked(NAME, "ALLO learn step (token DPO, SparseAdamW 10%) / full-parameter DPO"
+                        + " step, cached reference (medians)", median(learn) / median(cached), "x",
+                        Comparison.AT_MOST, 1.0));
     }
 
     private static void row(String name, double[] ms, double[] baseline) {
         System.out.printf(Locale.ROOT, "%-46s median %8.1f ms  min %8.1f ms  x dpo-cached %.3f%n", name, median(ms),
-                Arrays.stream(ms).min().orElse(0), median(ms) / median(baseline));
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
+                BenchStats.min(ms), median(ms) / median(baseline));
     }
 
     private static List<TokenizedPair> pairs(int vocab, int n) {
@@ -144,14 +159,5 @@ public final class TrainingBenchmark {
             b.add(name, p.getShape(), random.ints(0, n).distinct().limit(k).sorted().toArray());
         });
         return b.build();
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }
