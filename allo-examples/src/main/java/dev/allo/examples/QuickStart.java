@@ -4,6 +4,8 @@ import dev.allo.examples.quickstart.QuickStartOptions;
 import dev.allo.examples.quickstart.QuickStartResult;
 import dev.allo.examples.quickstart.QuickStartRun;
 import dev.allo.impl.pipeline.ConsoleProgress;
+import dev.allo.train.TrainingListener;
+import java.io.PrintStream;
 import java.util.Locale;
 
 /**
@@ -23,12 +25,24 @@ public final class QuickStart {
      * @param args {@code --key=value} options
      */
     public static void main(String[] args) {
-        QuickStartOptions options = QuickStartOptions.parse(args, System.getProperties());
+        run(QuickStartOptions.parse(args, System.getProperties()), System.out, new ConsoleProgress(System.err));
+    }
+
+    /**
+     * Runs the quick start and prints its log, the result table and the output directory.
+     *
+     * @param options the options
+     * @param out where to print
+     * @param progress a listener of every training stage
+     * @return the measurements
+     */
+    public static QuickStartResult run(QuickStartOptions options, PrintStream out, TrainingListener progress) {
         long start = System.nanoTime();
-        QuickStartResult result = new QuickStartRun(options, System.out, new ConsoleProgress(System.err)).run();
-        System.out.println();
-        System.out.print(result.table());
-        System.out.printf(Locale.ROOT, "%nTotal wall time %.0f s. Output directory: %s%n",
+        QuickStartResult result = new QuickStartRun(options, out, progress).run();
+        out.println();
+        out.print(result.table());
+        out.printf(Locale.ROOT, "%nTotal wall time %.0f s. Output directory: %s%n",
                 (System.nanoTime() - start) / 1e9, result.outputDirectory());
+        return result;
     }
 }
