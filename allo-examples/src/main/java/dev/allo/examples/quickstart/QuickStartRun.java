@@ -111,7 +111,7 @@ public final class QuickStartRun {
                 options.seed(), options.problems(), options.validation(), options.test());
         WrongSolutionGenerator wrong = new WrongSolutionGenerator(options.seed() + 1);
         int maxNewTokens = longestSolution(splits) + 16;
-        LlamaConfig config = modelConfig();
+        LlamaConfig config = TinyModels.config(tokenizer, options.hidden(), options.layers(), TRUNCATION.maxLength());
         log.printf(Locale.ROOT, "Task: %d train, %d validation, %d test problems (1-%d steps). Model: hidden %d, %d"
                 + " layers, %,d parameters, byte-level vocabulary of %d. Device %s.%n", splits.train().size(),
                 splits.validation().size(), splits.test().size(), options.maxSteps(), options.hidden(),
@@ -231,19 +231,6 @@ public final class QuickStartRun {
         int batch = Math.max(1, Math.min(options.batchSize(), pairs));
         return TrainingConfig.defaults().withLearningRate(learningRate).withBatchSize(batch, batch)
                 .withEpochs(epochs);
-    }
-
-    private LlamaConfig modelConfig() {
-        int hidden = options.hidden();
-        int heads = Math.max(1, hidden / 16);
-        int kvHeads = heads % 2 == 0 ? heads / 2 : heads;
-        int intermediate = (hidden * 8 / 3 + 7) / 8 * 8;
-        return LlamaConfig.builder().hiddenSize(hidden).intermediateSize(intermediate)
-                .numHiddenLayers(options.layers()).numAttentionHeads(heads).numKeyValueHeads(kvHeads)
-                .vocabSize(tokenizer.vocabSize()).maxPositionEmbeddings(TRUNCATION.maxLength())
-                .bosTokenId(tokenizer.bosId().orElseThrow())
-                .eosTokenIds(List.of(tokenizer.eosId().orElseThrow()))
-                .padTokenId(tokenizer.padId().orElseThrow()).build();
     }
 
     /** SFT examples of the rewriter: the scorer's own prompt (same template, same filling) to the teacher's fix. */
