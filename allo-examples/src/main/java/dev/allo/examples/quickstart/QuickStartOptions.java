@@ -9,7 +9,8 @@ import java.util.Properties;
  * The quick start's knobs. Every one can be set as a {@code --key=value} argument or as a system property
  * {@code -Dquickstart.key=value} (arguments win); unknown keys are rejected with the list of known ones.
  *
- * @param problems training problems (default 400)
+ * @param problems training problems of the SFT stage (default 1000)
+ * @param preferenceProblems the first this many training problems are sampled for the preference data (default 256)
  * @param validation validation problems, the source of the held-out preference pairs (default 64)
  * @param test held-out test problems for greedy accuracy (default 200)
  * @param maxSteps the most arithmetic steps per problem, in [1, 5] (default 2)
@@ -20,7 +21,7 @@ import java.util.Properties;
  * @param samples solutions sampled per training problem from the SFT model (default 4)
  * @param temperature sampling temperature (default 1.0)
  * @param topP sampling nucleus mass (default 0.95)
- * @param rewriterEpochs epochs of SFT of the rewriter on the teacher's rewrites (default 4)
+ * @param rewriterEpochs epochs of SFT of the rewriter on the teacher's rewrites (default 2)
  * @param dpoEpochs epochs of DPO and of ALLO's learning stage (default 2)
  * @param dpoLearningRate learning rate of DPO, of ALLO's warm-up and learning stage (default 5e-4)
  * @param forgetLearningRate learning rate of ALLO's forgetting stage (default 5e-5)
@@ -28,7 +29,7 @@ import java.util.Properties;
  * @param seed the seed of the task, the model and the sampling (default 7)
  * @param out the output directory (default {@code allo-output/quickstart})
  */
-public record QuickStartOptions(int problems, int validation, int test, int maxSteps, int hidden, int layers,
+public record QuickStartOptions(int problems, int preferenceProblems, int validation, int test, int maxSteps, int hidden, int layers,
         int sftEpochs, double sftLearningRate, int samples, double temperature, double topP, int rewriterEpochs,
         int dpoEpochs, double dpoLearningRate, double forgetLearningRate, int batchSize, long seed, Path out) {
 
@@ -42,6 +43,10 @@ public record QuickStartOptions(int problems, int validation, int test, int maxS
      */
     public QuickStartOptions {
         atLeast("problems", problems, 1);
+        if (preferenceProblems < 1 || preferenceProblems > problems) {
+            throw new IllegalArgumentException("--preference-problems must be in [1, problems=" + problems + "], got "
+                    + preferenceProblems);
+        }
         atLeast("validation", validation, 1);
         atLeast("test", test, 1);
         if (maxSteps < 1 || maxSteps > 5) {
@@ -75,7 +80,7 @@ public record QuickStartOptions(int problems, int validation, int test, int maxS
      * @return the default options
      */
     public static QuickStartOptions defaults() {
-        return new QuickStartOptions(400, 64, 200, 2, 96, 2, 6, 3e-3, 4, 1.0, 0.95, 4, 2, 5e-4, 5e-5, 16, 7,
+        return new QuickStartOptions(1000, 256, 64, 200, 2, 96, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 5e-4, 5e-5, 16, 7,
                 Path.of("allo-output", "quickstart"));
     }
 
@@ -103,14 +108,16 @@ public record QuickStartOptions(int problems, int validation, int test, int maxS
         }
         QuickStartOptions d = defaults();
         Reader r = new Reader(values);
-        QuickStartOptions options = new QuickStartOptions(r.integer("problems", d.problems),
+        int problems = r.integer("problems", d.problems);
+        QuickStartOptions options = new QuickStartOptions(problems,
+                r.integer("preference-problems", Math.min(problems, d.preferenceProblems)),
                 r.integer("validation", d.validation), r.integer("test", d.test),
                 r.integer("max-steps", d.maxSteps), r.integer("hidden", d.hidden), r.integer("layers", d.layers),
                 r.integer("sft-epochs", d.sftEpochs), r.real("sft-lr", d.sftLearningRate),
                 r.integer("samples", d.samples), r.real("temperature", d.temperature), r.real("top-p", d.topP),
                 r.integer("rewriter-epochs", d.rewriterEpochs), r.integer("dpo-epochs", d.dpoEpochs),
                 r.real("dpo-lr", d.dpoLearningRate), r.real("forget-lr", d.forgetLearningRate),
-                r.integer("batch", d.batchSize), r.integer("seed", (int) d.seed),
+                r.integer("batch", d.batchSize), r.longValue("seed", d.seed),
                 Path.of(values.getOrDefault("out", d.out.toString())));
         r.used.add("out");
         for (String key : values.keySet()) {
@@ -128,7 +135,8 @@ public record QuickStartOptions(int problems, int validation, int test, int maxS
      */
     public Map<String, String> describe() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("problems", problems + "/" + validation + "/" + test + " (train/validation/test)");
+        m.put("problems", problems + "/" + validation + "/" + test + " (train/validation/test), "
+                + preferenceProblems + " of them sampled for preference pairs");
         m.put("max-steps", Integer.toString(maxSteps));
         m.put("model", "hidden " + hidden + ", " + layers + " layers");
         m.put("sft", sftEpochs + " epochs, lr " + sftLearningRate);
@@ -169,6 +177,19 @@ public record QuickStartOptions(int problems, int validation, int test, int maxS
             }
             try {
                 return Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'", e);
+            }
+        }
+
+        long longValue(String key, long fallback) {
+            used.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                return Long.parseLong(v.trim());
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'", e);
             }

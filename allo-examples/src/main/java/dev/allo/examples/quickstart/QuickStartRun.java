@@ -131,8 +131,9 @@ public final class QuickStartRun {
 
             log.println("[2/5] Sampling solutions from the SFT model: on-policy preference pairs and rewrites");
             SolutionSampler sampler = new SolutionSampler(sft, tokenizer, STYLE, maxNewTokens);
-            int minTrain = Math.max(2 * options.batchSize(), options.problems() / 2);
-            OnPolicyPairs train = OnPolicyPairs.build(sampler.sample(splits.train(), options.samples(),
+            int minTrain = Math.max(2 * options.batchSize(), options.preferenceProblems() / 2);
+            List<Problem> preferenceProblems = splits.train().subList(0, options.preferenceProblems());
+            OnPolicyPairs train = OnPolicyPairs.build(sampler.sample(preferenceProblems, options.samples(),
                     options.temperature(), options.topP(), options.seed()), STYLE, minTrain, 2, wrong);
             List<SampledSolutions> validationSamples = sampler.sample(splits.validation(), options.samples(),
                     options.temperature(), options.topP(), options.seed() + 2);
