@@ -2,7 +2,10 @@ package dev.allo.examples;
 
 import ai.djl.engine.Engine;
 import dev.allo.Allo;
+import dev.allo.data.DropLog;
 import dev.allo.data.PreferenceExample;
+import dev.allo.data.TokenizedPair;
+import dev.allo.data.TruncationPolicy;
 import dev.allo.examples.quickstart.TinyModels;
 import dev.allo.examples.scorer.WrongNumberTokenScorer;
 import dev.allo.examples.task.PreferenceData;
@@ -122,8 +125,8 @@ public final class CustomTokenScorerExample {
 
     /** The rejected response with every token of weight 1 in brackets. */
     static String marked(Tokenizer tokenizer, TokenScorer scorer, PreferenceExample example) {
-        var pair = new PairEncoder(tokenizer, dev.allo.data.TruncationPolicy.none())
-                .encode(0, example, new dev.allo.data.DropLog()).orElseThrow();
+        TokenizedPair pair = new PairEncoder(tokenizer, TruncationPolicy.none()).encode(0, example, new DropLog())
+                .orElseThrow();
         float[] r = scorer.score(pair).rejected();
         int[] ids = pair.rejectedIds();
         StringBuilder b = new StringBuilder();

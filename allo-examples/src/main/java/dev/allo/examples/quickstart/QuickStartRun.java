@@ -3,6 +3,7 @@ package dev.allo.examples.quickstart;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.allo.Allo;
+import dev.allo.AlloException;
 import dev.allo.data.DropLog;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.PromptTemplate;
@@ -28,6 +29,7 @@ import dev.allo.impl.train.PreferenceEvaluator;
 import dev.allo.impl.train.ReferenceLogProbs;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.objective.PreferenceObjective;
+import dev.allo.pipeline.AlignmentBuilder;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.pipeline.ForgetConfig;
 import dev.allo.pipeline.LearnConfig;
@@ -41,13 +43,17 @@ import dev.allo.scorer.TokenScorer;
 import dev.allo.tokenizer.ByteTokenizer;
 import dev.allo.tokenizer.Tokenizer;
 import dev.allo.train.TrainingListener;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The quick start end to end, on the built-in arithmetic task (docs/quickstart.md):
@@ -56,8 +62,8 @@ import java.util.Map;
  *   <li>generate train / validation / test problems ({@link ProblemGenerator}, {@link PromptStyle#COMPACT});
  *   <li>supervised fine-tuning of a tiny random {@link LlamaModel} on the reference solutions (one pipeline stage
  *       with the SFT objective on every weight);
- *   <li>on-policy preference data: sample solutions of every training problem from the SFT model, keep (correct,
- *       wrong) pairs ({@link OnPolicyPairs}); the teacher's minimal rewrites of the wrong samples train a rewriter
+ *   <li>on-policy preference data: sample solutions of the first {@code preferenceProblems} training problems from
+ *       the SFT model, keep (correct, wrong) pairs ({@link OnPolicyPairs}); the teacher's minimal rewrites of the wrong samples train a rewriter
  *       (a copy of the SFT model, fine-tuned by SFT on rewrite prompt to corrected prediction);
  *   <li>DPO: one full-parameter stage from a copy of the SFT model;
  *   <li>ALLO: locate (weight delta after a DPO warm-up), forget (token NPO on the top 5%, token rewards from the
@@ -216,7 +222,7 @@ public final class QuickStartRun {
     }
 
     private void train(LlamaModel model, List<PreferenceExample> data, Path dir,
-            java.util.function.UnaryOperator<dev.allo.pipeline.AlignmentBuilder> stages) {
+            UnaryOperator<AlignmentBuilder> stages) {
         AlignmentResult result = stages.apply(Allo.builder().model(model).tokenizer(tokenizer).data(data)
                 .seed(options.seed()).maxLength(TRUNCATION.maxLength(), TRUNCATION.maxPromptLength())
                 .listener(progress).outputDirectory(dir)).build().run();
@@ -257,15 +263,15 @@ public final class QuickStartRun {
     private static void writeData(Path dir, List<PreferenceExample> train, List<PreferenceExample> validation,
             List<PreferenceExample> rewriter) {
         try {
-            java.nio.file.Files.createDirectories(dir);
-        } catch (java.io.IOException e) {
-            throw new dev.allo.AlloException("Cannot create " + dir + ": " + e.getMessage(), e);
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new AlloException("Cannot create " + dir + ": " + e.getMessage(), e);
         }
         JsonlPreferenceWriter.writeAll(dir.resolve("train-pairs.jsonl"), train);
         JsonlPreferenceWriter.writeAll(dir.resolve("validation-pairs.jsonl"), validation);
         List<SupervisedExample> supervised = new ArrayList<>();
         for (PreferenceExample e : rewriter) {
-            supervised.add(new SupervisedExample(e.prompt(), e.chosen(), java.util.Optional.empty()));
+            supervised.add(new SupervisedExample(e.prompt(), e.chosen(), Optional.empty()));
         }
         JsonlPreferenceWriter.writeSupervised(dir.resolve("rewriter-sft.jsonl"), supervised);
     }
