@@ -1,28 +1,20 @@
 package dev.allo.examples;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import dev.allo.Allo;
-import dev.allo.impl.model.GenerationConfig;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
-import dev.allo.impl.model.TokenGenerator;
-import dev.allo.impl.model.TokenLogProbs;
-import dev.allo.tokenizer.ByteTokenizer;
-import dev.allo.tokenizer.Tokenizer;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
+import dev.allo.examples.quickstart.QuickStartOptions;
+import dev.allo.examples.quickstart.QuickStartResult;
+import dev.allo.examples.quickstart.QuickStartRun;
+import dev.allo.impl.pipeline.ConsoleProgress;
+import dev.allo.train.TrainingListener;
+import java.io.PrintStream;
+import java.util.Locale;
 
 /**
- * The README's main job, on built-in defaults: a tiny LLaMA-architecture model with the byte-level tokenizer is
- * created, saved as a Hugging Face checkpoint, loaded back, and used for a forward pass, per-token log-probabilities
- * and generation with a key/value cache (greedy and sampled).
+ * The README's main job: on the built-in arithmetic task, train a tiny model by SFT, build on-policy preference
+ * data and a rewriter, run DPO and ALLO from the same SFT model, and print a table of test accuracy and held-out
+ * preference accuracy with the output directory (see {@link QuickStartRun} and docs/quickstart.md).
  *
- * <p>Arguments (all optional): the output directory (default {@code allo-output/quickstart}).
+ * <p>Options: {@code --key=value} arguments or {@code -Dquickstart.key=value} system properties
+ * ({@link QuickStartOptions}), e.g. {@code --problems=2000 --hidden=128 --layers=4}.
  */
 public final class QuickStart {
     private QuickStart() {}
@@ -30,57 +22,27 @@ public final class QuickStart {
     /**
      * Runs the quick start.
      *
-     * @param args optional output directory
+     * @param args {@code --key=value} options
      */
     public static void main(String[] args) {
-        Path out = Path.of(args.length > 0 ? args[0] : "allo-output/quickstart").toAbsolutePath();
-        Device device = Engine.getInstance().defaultDevice();
-        Tokenizer tokenizer = ByteTokenizer.create();
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(64).intermediateSize(172).numHiddenLayers(2)
-                .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(tokenizer.vocabSize())
-                .maxPositionEmbeddings(512).bosTokenId(tokenizer.bosId().orElseThrow())
-                .eosTokenIds(List.of(tokenizer.eosId().orElseThrow())).padTokenId(tokenizer.padId().orElseThrow())
-                .build();
-        System.out.printf("Engine %s %s on %s%n", Engine.getInstance().getEngineName(),
-                Engine.getInstance().getVersion(), device);
-        try (LlamaModel model = LlamaModel.random(config, device, 42)) {
-            System.out.printf("Model: %d layers, hidden %d, %d heads (%d key/value), vocabulary %d, %,d parameters%n",
-                    config.numHiddenLayers(), config.hiddenSize(), config.numAttentionHeads(),
-                    config.numKeyValueHeads(), config.vocabSize(), config.parameterCount());
-            Allo.saveModel(model, out.resolve("model"));
-            System.out.println("Saved Hugging Face checkpoint: " + out.resolve("model"));
-        }
-        String text = "The answer is: 42";
-        try (LlamaModel model = (LlamaModel) Allo.loadModel(out.resolve("model"), device);
-                NDManager manager = NDManager.newBaseManager(device)) {
-            int[] ids = withBos(tokenizer, tokenizer.encode(text));
-            NDArray input = manager.create(Arrays.stream(ids).asLongStream().toArray(), new Shape(1, ids.length));
-            NDArray attention = manager.ones(new Shape(1, ids.length));
-            NDArray logits = model.forward(input, attention); // (1, T, V)
-            NDArray logProbs = TokenLogProbs.chunked(8).compute(model, input, attention, attention); // (1, T)
-            System.out.printf("Forward: logits %s; log P(\"%s\") = %.3f nats (untrained: about T ln V = %.1f)%n",
-                    logits.getShape(), text, logProbs.sum().getFloat(),
-                    (ids.length - 1) * Math.log(config.vocabSize()));
-            TokenGenerator generator = new TokenGenerator(model);
-            int[] prompt = withBos(tokenizer, tokenizer.encode("Q: 2 + 3?\nA:"));
-            List<Integer> eos = List.of(tokenizer.eosId().orElseThrow());
-            int[] greedy = generator.generate(prompt, GenerationConfig.greedy(24).withEosTokenIds(eos));
-            int[] sampled = generator.generate(prompt,
-                    GenerationConfig.sampling(24, 0.8, 0.95, 7).withEosTokenIds(eos));
-            System.out.println("Greedy continuation (untrained model): " + quoted(tokenizer, greedy));
-            System.out.println("Sampled continuation (T=0.8, top-p=0.95): " + quoted(tokenizer, sampled));
-        }
-        System.out.println("Output directory: " + out);
+        run(QuickStartOptions.parse(args, System.getProperties()), System.out, new ConsoleProgress(System.err));
     }
 
-    private static int[] withBos(Tokenizer tokenizer, int[] ids) {
-        int[] out = new int[ids.length + 1];
-        out[0] = tokenizer.bosId().orElseThrow();
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        return out;
-    }
-
-    private static String quoted(Tokenizer tokenizer, int[] ids) {
-        return '"' + tokenizer.decode(ids).replace("\n", "\\n") + '"';
+    /**
+     * Runs the quick start and prints its log, the result table and the output directory.
+     *
+     * @param options the options
+     * @param out where to print
+     * @param progress a listener of every training stage
+     * @return the measurements
+     */
+    public static QuickStartResult run(QuickStartOptions options, PrintStream out, TrainingListener progress) {
+        long start = System.nanoTime();
+        QuickStartResult result = new QuickStartRun(options, out, progress).run();
+        out.println();
+        out.print(result.table());
+        out.printf(Locale.ROOT, "%nTotal wall time %.0f s. Output directory: %s%n",
+                (System.nanoTime() - start) / 1e9, result.outputDirectory());
+        return result;
     }
 }
