@@ -7,15 +7,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.examples.bench.BenchmarkFigure.Comparison;
+import dev.allo.impl.io.AtomicFiles;
 import dev.allo.impl.io.HfCheckpoint;
 import dev.allo.impl.io.HfCheckpointWriter;
 import dev.allo.impl.io.SafetensorsDtype;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,7 +96,7 @@ public final class CheckpointLoadBenchmark {
             System.out.printf(Locale.ROOT, "load average after: %s%n", BenchStats.loadAverage());
             return figures;
         } finally {
-            deleteTree(root);
+            AtomicFiles.deleteTree(root);
         }
     }
 
@@ -159,21 +157,5 @@ public final class CheckpointLoadBenchmark {
             }
             return elapsed;
         }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

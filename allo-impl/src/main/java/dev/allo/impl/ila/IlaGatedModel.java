@@ -3,10 +3,10 @@ package dev.allo.impl.ila;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.OwnedArrays;
 import dev.allo.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,7 +71,7 @@ public final class IlaGatedModel implements CausalLm {
         try {
             Map<String, NDArray> owned = new LinkedHashMap<>();
             for (String name : names) {
-                owned.put(name, ownedCopy(updates.get(name), manager));
+                owned.put(name, OwnedArrays.float32Copy(updates.get(name), manager));
             }
             this.matrices = List.copyOf(names);
             this.updates = Collections.unmodifiableMap(owned);
@@ -239,19 +239,6 @@ public final class IlaGatedModel implements CausalLm {
         manager.close();
         if (ownsBase) {
             base.close();
-        }
-    }
-
-    private static NDArray ownedCopy(NDArray source, NDManager target) {
-        try (NDManager scratch = target.newSubManager()) {
-            NDArray detached = source.stopGradient();
-            detached.attach(scratch);
-            NDArray onDevice = detached.getDevice().equals(target.getDevice())
-                    ? detached.duplicate() : detached.toDevice(target.getDevice(), true);
-            onDevice.attach(scratch);
-            NDArray copy = onDevice.toType(DataType.FLOAT32, false);
-            copy.attach(target);
-            return copy;
         }
     }
 }

@@ -16,9 +16,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * Writing files so that a reader sees either the old content or the complete new content, never a half-written
  * file: write a temporary file in the same directory, force it to disk, rename it over the target, force the
- * directory.
+ * directory. Also the helpers for the same pattern on directories: an atomic rename and the deletion of a tree.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     /** Writes the content of a file through an open channel. */
     @FunctionalInterface
@@ -82,8 +82,15 @@ final class AtomicFiles {
         }
     }
 
-    /** Renames atomically, replacing the target; falls back to a plain replace where atomic moves are unsupported. */
-    static void move(Path from, Path to) throws IOException {
+    /**
+     * Renames a file or a directory atomically, replacing the target; falls back to a plain replace where atomic
+     * moves are unsupported (for example across file stores).
+     *
+     * @param from the existing file or directory
+     * @param to the new path, in the same directory for the rename to be atomic
+     * @throws IOException if the move fails (for example a non-empty directory is in the way)
+     */
+    public static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -100,28 +107,43 @@ final class AtomicFiles {
         }
     }
 
-    /** Deletes a file or a directory tree; failures are ignored (used for clean-up only). */
-    static void deleteQuietly(Path path) {
+    /**
+     * Deletes a file or a directory tree; failures are ignored (used for clean-up only).
+     *
+     * @param path the file or directory; nothing happens if it does not exist
+     */
+    public static void deleteQuietly(Path path) {
         try {
             if (Files.isDirectory(path)) {
-                Files.walkFileTree(path, new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                        Files.deleteIfExists(file);
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                        Files.deleteIfExists(d);
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
+                deleteTree(path);
             } else {
                 Files.deleteIfExists(path);
             }
         } catch (IOException e) {
             // Clean-up of a temporary path: nothing useful to do on failure.
         }
+    }
+
+    /**
+     * Deletes a directory and everything below it (or a single file), files before their directories.
+     *
+     * @param root the directory or file, which must exist
+     * @throws IOException if {@code root} does not exist or an entry cannot be deleted; what was deleted before
+     *     stays deleted
+     */
+    public static void deleteTree(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }

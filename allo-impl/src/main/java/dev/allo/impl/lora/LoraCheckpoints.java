@@ -9,19 +9,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
+import dev.allo.impl.io.AtomicFiles;
 import dev.allo.impl.io.SafetensorsDtype;
 import dev.allo.impl.io.SafetensorsFile;
 import dev.allo.impl.io.SafetensorsWriter;
 import dev.allo.impl.model.LlamaModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,18 +74,18 @@ public final class LoraCheckpoints {
             Path old = null;
             if (Files.exists(target)) {
                 old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID());
-                move(target, old);
+                AtomicFiles.move(target, old);
             }
-            move(tmp, target);
+            AtomicFiles.move(tmp, target);
             tmp = null;
             if (old != null) {
-                deleteTree(old);
+                AtomicFiles.deleteQuietly(old);
             }
         } catch (IOException e) {
             throw new AlloException("cannot write LoRA adapters to " + target + ": " + e, e);
         } finally {
             if (tmp != null) {
-                deleteTree(tmp);
+                AtomicFiles.deleteQuietly(tmp);
             }
         }
     }
@@ -247,34 +243,6 @@ public final class LoraCheckpoints {
         JsonNode v = root.get(field);
         if (v != null && !v.isNull() && !(v.isBoolean() && !v.asBoolean())) {
             throw new AlloException(file + ": field '" + field + "' must be false, got " + v + " (not supported)");
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to);
-        }
-    }
-
-    private static void deleteTree(Path path) {
-        try {
-            Files.walkFileTree(path, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(f);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // Clean-up only: a leftover hidden directory is harmless.
         }
     }
 }

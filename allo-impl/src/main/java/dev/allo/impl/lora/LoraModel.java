@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.OwnedArrays;
 import dev.allo.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -141,7 +142,7 @@ public final class LoraModel implements CausalLm {
                     throw new IllegalArgumentException("adapter tensor '" + e.getKey() + "' has shape "
                             + t.getShape() + ", expected " + e.getValue() + " (r=" + config.rank() + ")");
                 }
-                adapters.put(e.getKey(), named(ownedCopy(t, manager), e.getKey()));
+                adapters.put(e.getKey(), OwnedArrays.float32Copy(t, manager, e.getKey()));
             }
             return new LoraModel(base, ownsBase, config, manager, adapters, targets, dropoutSeed);
         } catch (RuntimeException e) {
@@ -347,21 +348,6 @@ public final class LoraModel implements CausalLm {
         product.attach(into);
         NDArray scale = into.full(new Shape(), (float) config.scaling(), DataType.FLOAT32); // engine-allocated
         return product.mul(scale); // LoRA Eq. (3): (alpha / r) B A
-    }
-
-    /** A float32 copy sharing no storage with {@code source}, detached from any graph, owned by target. */
-    private static NDArray ownedCopy(NDArray source, NDManager target) {
-        try (NDManager scratch = target.newSubManager()) {
-            NDArray detached = source.stopGradient();
-            detached.attach(scratch);
-            // toDevice(sameDevice, true) returns the same storage with the PyTorch engine: duplicate instead.
-            NDArray onDevice = detached.getDevice().equals(target.getDevice())
-                    ? detached.duplicate() : detached.toDevice(target.getDevice(), true);
-            onDevice.attach(scratch);
-            NDArray copy = onDevice.toType(DataType.FLOAT32, false);
-            copy.attach(target);
-            return copy;
-        }
     }
 
     private static NDArray named(NDArray array, String name) {

@@ -165,7 +165,7 @@ public final class LlamaModel implements CausalLm {
         try {
             Map<String, NDArray> params = new LinkedHashMap<>();
             for (String name : expected.keySet()) {
-                params.put(name, ownedCopy(tensors.get(name), manager, name));
+                params.put(name, OwnedArrays.float32Copy(tensors.get(name), manager, name));
             }
             return new LlamaModel(config, manager, params);
         } catch (RuntimeException e) {
@@ -330,7 +330,7 @@ public final class LlamaModel implements CausalLm {
         try {
             Map<String, NDArray> params = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-                params.put(e.getKey(), ownedCopy(e.getValue(), copyManager, e.getKey()));
+                params.put(e.getKey(), OwnedArrays.float32Copy(e.getValue(), copyManager, e.getKey()));
             }
             LlamaModel copy = new LlamaModel(config, copyManager, params);
             copy.setTrainable(trainable);
@@ -365,22 +365,6 @@ public final class LlamaModel implements CausalLm {
     public void close() {
         if (ownsManager) {
             manager.close();
-        }
-    }
-
-    /** A float32 copy of {@code source} on {@code target}'s device, detached from any graph, owned by target. */
-    private static NDArray ownedCopy(NDArray source, NDManager target, String name) {
-        try (NDManager scratch = target.newSubManager()) {
-            NDArray detached = source.stopGradient();
-            detached.attach(scratch);
-            // toDevice(..., true) returns the same storage when nothing changes, so copy explicitly.
-            NDArray onDevice = detached.getDevice().equals(target.getDevice())
-                    ? detached.duplicate() : detached.toDevice(target.getDevice(), true);
-            onDevice.attach(scratch);
-            NDArray copy = onDevice.toType(DataType.FLOAT32, false);
-            copy.attach(target);
-            copy.setName(name);
-            return copy;
         }
     }
 
