@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.AlloException;
 import dev.allo.data.BatchPosition;
+import dev.allo.impl.io.AtomicFiles;
 import dev.allo.impl.io.HfCheckpoint;
 import dev.allo.impl.io.HfCheckpointWriter;
 import dev.allo.impl.io.SafetensorsDtype;
@@ -19,12 +20,9 @@ import dev.allo.objective.PreferenceObjective;
 import dev.allo.optim.MaskedOptimizer;
 import dev.allo.optim.OptimizerState;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 
 /**
@@ -116,7 +114,7 @@ final class StageCheckpoint {
                 Files.move(target, old.resolve("c"), StandardCopyOption.ATOMIC_MOVE);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 tmp = null;
-                deleteRecursively(old);
+                AtomicFiles.deleteTree(old);
             } else {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 tmp = null;
@@ -125,11 +123,7 @@ final class StageCheckpoint {
             throw new AlloException("cannot write stage checkpoint " + target + ": " + e, e);
         } finally {
             if (tmp != null) {
-                try {
-                    deleteRecursively(tmp);
-                } catch (IOException ignored) {
-                    // a hidden leftover; the error that brought us here is what matters
-                }
+                AtomicFiles.deleteQuietly(tmp); // a hidden leftover; the error that brought us here is what matters
             }
         }
     }
@@ -197,24 +191,5 @@ final class StageCheckpoint {
         } catch (IOException e) {
             throw new AlloException("cannot read " + directory.resolve(REFERENCE) + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }
