@@ -35,11 +35,8 @@ import dev.allo.pipeline.ForgetConfig;
 import dev.allo.pipeline.LearnConfig;
 import dev.allo.pipeline.LocateConfig;
 import dev.allo.pipeline.StageConfig;
-import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
 import dev.allo.scorer.RewritePrompt;
-import dev.allo.scorer.RewriteScorerConfig;
-import dev.allo.scorer.TokenScorer;
 import dev.allo.tokenizer.ByteTokenizer;
 import dev.allo.tokenizer.Tokenizer;
 import dev.allo.train.TrainingListener;
@@ -169,14 +166,12 @@ public final class QuickStartRun {
                 phase("dpo");
 
                 log.println("[5/5] ALLO: locate key neurons, forget with the rewriter's token rewards, learn");
-                TokenScorer rewards = TokenScorer.rewriteModel(rewriter, tokenizer,
-                        RewriteScorerConfig.defaults().withTemplate(REWRITE_TEMPLATE));
                 train(allo, trainPairs, out.resolve("allo"), b -> b
                         .locateNeurons(LocateConfig.weightDelta().withWarmUp(
                                 training(options.dpoLearningRate(), 1, trainPairs.size())))
-                        .forget(ForgetConfig.defaults().withRewards(TokenRewards.CUSTOM).withTraining(
+                        .forget(ForgetConfig.defaults().withTraining(
                                 training(options.forgetLearningRate(), 1, trainPairs.size())))
-                        .tokenScorer(rewards)
+                        .rewriter(rewriter).rewriteTemplate(REWRITE_TEMPLATE) // Eq. (5) with the short template
                         .learn(LearnConfig.defaults().withTraining(dpoTraining)));
                 phase("allo");
 
