@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * The knobs of {@link LayerSignificanceExperiment}, read from {@code --key=value} arguments. Every knob has a default
- * sized so that the whole run (three seeds) takes a few minutes on a shared 2-core CPU; {@link #toy()} is the
+ * sized so that the whole run (three seeds) takes a few minutes on a shared 2-core CPU; {@link #toy(Path)} is the
  * smoke-test size.
  *
  * @param out output directory (default {@code allo-output/ila})

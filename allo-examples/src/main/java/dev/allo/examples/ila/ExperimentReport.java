@@ -151,8 +151,8 @@ public record ExperimentReport(ExperimentOptions options, Base base, List<Varian
         s.append("| variant | trainable parameters | share | test accuracy mean ± sd | min – max | per seed"
                 + " | with ×: mean | without ×: mean |\n");
         s.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
-        s.append(String.format(Locale.ROOT, "| base model (no fine-tuning) | 0 | 0 %% | %.3f | – | – | %.3f | %.3f |%n",
-                base.task().all(), base.task().multiply(), base.task().other()));
+        s.append(String.format(Locale.ROOT, "| base model (no fine-tuning) | 0 | 0 %% | %.3f | – | – | %.3f"
+                + " | %.3f |%n", base.task().all(), base.task().multiply(), base.task().other()));
         for (String v : LayerSignificanceExperiment.VARIANTS) {
             Spread acc = accuracy(v);
             Spread trainable = trainable(v);

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import javax.imageio.ImageIO;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,7 +119,7 @@ class LayerSignificanceExperimentTest {
         assertThat(overlap.get("taskAcrossSeeds")).hasSize(1);
         for (JsonNode v : overlap.get("taskVsVariant")) {
             // |T_3(a) ∩ T_3(b)| / 3 is one of 0, 1/3, 2/3, 1
-            assertThat(v.asDouble() * 3).isCloseTo(Math.rint(v.asDouble() * 3), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(v.asDouble() * 3).isCloseTo(Math.rint(v.asDouble() * 3), Offset.offset(1e-9));
         }
         String md = Files.readString(dir.resolve("results.md"));
         assertThat(md).contains("| full |", "| ila-freeze |", "| ila-top |", "| random-top |",
