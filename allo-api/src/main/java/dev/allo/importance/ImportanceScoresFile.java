@@ -5,27 +5,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.AlloException;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import dev.allo.io.ChecksummedFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
-import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 
 /**
  * The binary scores format, version 1 (header fields big-endian, tensor data little-endian float32):
@@ -43,6 +32,7 @@ import java.util.zip.CheckedOutputStream;
  */
 final class ImportanceScoresFile {
     private static final byte[] MAGIC = "ALLOSCOR".getBytes(StandardCharsets.US_ASCII);
+    private static final String KIND = "scores";
     private static final int VERSION = 1;
     private static final int MAX_NAME_BYTES = 1 << 16;
     private static final int MAX_RANK = 32;
@@ -51,60 +41,37 @@ final class ImportanceScoresFile {
     private ImportanceScoresFile() {}
 
     static void write(Map<String, NDArray> scores, Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                CRC32 crc = new CRC32();
-                DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc));
-                out.write(MAGIC);
-                out.writeInt(VERSION);
-                out.writeInt(scores.size());
-                ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                for (Map.Entry<String, NDArray> e : scores.entrySet()) {
-                    byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
-                    out.writeInt(name.length);
-                    out.write(name);
-                    long[] dims = e.getValue().getShape().getShape();
-                    out.writeInt(dims.length);
-                    for (long d : dims) {
-                        out.writeLong(d);
-                    }
-                    FloatBuffer src = e.getValue().toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
-                    while (src.hasRemaining()) {
-                        int len = Math.min(CHUNK_FLOATS, src.remaining());
-                        FloatBuffer slice = src.slice();
-                        slice.limit(len);
-                        chunk.clear();
-                        chunk.asFloatBuffer().put(slice);
-                        src.position(src.position() + len);
-                        out.write(chunk.array(), 0, len * Float.BYTES);
-                    }
+        ChecksummedFile.write(file, KIND, out -> {
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(scores.size());
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (Map.Entry<String, NDArray> e : scores.entrySet()) {
+                byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+                out.writeInt(name.length);
+                out.write(name);
+                long[] dims = e.getValue().getShape().getShape();
+                out.writeInt(dims.length);
+                for (long d : dims) {
+                    out.writeLong(d);
                 }
-                out.flush();
-                new DataOutputStream(raw).writeLong(crc.getValue());
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new AlloException("cannot write scores file " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // Only the temporary file is left behind; the destination is untouched.
+                FloatBuffer src = e.getValue().toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+                while (src.hasRemaining()) {
+                    int len = Math.min(CHUNK_FLOATS, src.remaining());
+                    FloatBuffer slice = src.slice();
+                    slice.limit(len);
+                    chunk.clear();
+                    chunk.asFloatBuffer().put(slice);
+                    src.position(src.position() + len);
+                    out.write(chunk.array(), 0, len * Float.BYTES);
                 }
             }
-        }
+        });
     }
 
     /** Reads every tensor into {@code manager}; on any failure the caller closes the manager. */
     static Map<String, NDArray> read(Path file, NDManager manager) {
-        CRC32 crc = new CRC32();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
+        return ChecksummedFile.read(file, KIND, in -> {
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);
             if (!Arrays.equals(magic, MAGIC)) {
@@ -156,24 +123,11 @@ final class ImportanceScoresFile {
                 }
                 arrays.put(name, manager.create(data, new Shape(dims), DataType.FLOAT32));
             }
-            long computed = crc.getValue();
-            long stored = new DataInputStream(raw).readLong();
-            if (stored != computed) {
-                throw corrupted(file, String.format(
-                        "CRC32 checksum mismatch: stored %08x, computed %08x", stored, computed));
-            }
-            if (raw.read() != -1) {
-                throw corrupted(file, "unexpected bytes after the checksum");
-            }
             return arrays;
-        } catch (EOFException e) {
-            throw corrupted(file, "the file is truncated");
-        } catch (IOException e) {
-            throw new AlloException("cannot read scores file " + file + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     private static AlloException corrupted(Path file, String detail) {
-        return new AlloException("scores file " + file + " is corrupted: " + detail);
+        return ChecksummedFile.corrupted(file, KIND, detail);
     }
 }

@@ -2,22 +2,16 @@ package dev.allo.mask;
 
 import ai.djl.ndarray.types.Shape;
 import dev.allo.AlloException;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+import dev.allo.io.ChecksummedFile;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.zip.CRC32;
-import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
@@ -37,6 +31,7 @@ import java.util.zip.CheckedOutputStream;
  */
 final class NeuronMaskFile {
     private static final byte[] MAGIC = "ALLOMASK".getBytes(StandardCharsets.US_ASCII);
+    private static final String KIND = "mask";
     private static final int VERSION = 1;
     private static final int MAX_NAME_BYTES = 1 << 16;
     private static final int MAX_RANK = 32;
@@ -45,24 +40,7 @@ final class NeuronMaskFile {
     private NeuronMaskFile() {}
 
     static void write(NeuronMask mask, Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                CRC32 crc = new CRC32();
-                DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc));
-                encode(mask, out);
-                out.flush();
-                new DataOutputStream(raw).writeLong(crc.getValue());
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new AlloException("cannot write mask file " + file + ": " + e.getMessage(), e);
-        } finally {
-            deleteQuietly(tmp);
-        }
+        ChecksummedFile.write(file, KIND, out -> encode(mask, out));
     }
 
     static long checksum(NeuronMask mask) {
@@ -106,25 +84,7 @@ final class NeuronMaskFile {
     }
 
     static NeuronMask read(Path file) {
-        CRC32 crc = new CRC32();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
-            NeuronMask mask = decode(in, file);
-            long computed = crc.getValue();
-            long stored = new DataInputStream(raw).readLong();
-            if (stored != computed) {
-                throw corrupted(file, String.format(
-                        "CRC32 checksum mismatch: stored %08x, computed %08x", stored, computed));
-            }
-            if (raw.read() != -1) {
-                throw corrupted(file, "unexpected bytes after the checksum");
-            }
-            return mask;
-        } catch (EOFException e) {
-            throw corrupted(file, "the file is truncated");
-        } catch (IOException e) {
-            throw new AlloException("cannot read mask file " + file + ": " + e.getMessage(), e);
-        }
+        return ChecksummedFile.read(file, KIND, in -> decode(in, file));
     }
 
     private static NeuronMask decode(DataInputStream in, Path file) throws IOException {
@@ -195,16 +155,6 @@ final class NeuronMaskFile {
     }
 
     private static AlloException corrupted(Path file, String detail) {
-        return new AlloException("mask file " + file + " is corrupted: " + detail);
-    }
-
-    static void deleteQuietly(Path tmp) {
-        if (tmp != null) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // The temporary file is only left behind; the destination is untouched.
-            }
-        }
+        return ChecksummedFile.corrupted(file, KIND, detail);
     }
 }

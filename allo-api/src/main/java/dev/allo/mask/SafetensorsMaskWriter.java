@@ -1,15 +1,12 @@
 package dev.allo.mask;
 
-import dev.allo.AlloException;
-import java.io.BufferedOutputStream;
+import dev.allo.io.ChecksummedFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -26,26 +23,14 @@ final class SafetensorsMaskWriter {
     static void write(NeuronMask mask, Path file, MaskExportType type) {
         int width = type == MaskExportType.U8 ? 1 : Float.BYTES;
         byte[] header = header(mask, type, width);
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                out.write(ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN)
-                        .putLong(header.length).array());
-                out.write(header);
-                ByteBuffer chunk = ByteBuffer.allocate(CHUNK * width).order(ByteOrder.LITTLE_ENDIAN);
-                for (NeuronMask.Entry e : mask.entries().values()) {
-                    writeTensor(out, e, chunk, type);
-                }
+        ChecksummedFile.writeAtomically(file, "safetensors mask", out -> {
+            out.write(ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+            out.write(header);
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK * width).order(ByteOrder.LITTLE_ENDIAN);
+            for (NeuronMask.Entry e : mask.entries().values()) {
+                writeTensor(out, e, chunk, type);
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new AlloException("cannot write safetensors mask " + file + ": " + e.getMessage(), e);
-        } finally {
-            NeuronMaskFile.deleteQuietly(tmp);
-        }
+        });
     }
 
     /** Streams one tensor in chunks: zeros, with ones at the selected indices (which are ascending). */

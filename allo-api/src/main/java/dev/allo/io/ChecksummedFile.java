@@ -1,0 +1,162 @@
+package dev.allo.io;
+
+import dev.allo.AlloException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The library's own small binary files (masks, importance scores): a body followed by the CRC32 of the body as a
+ * big-endian long; and atomic writes of any file. Writes go to a temporary file in the target's directory that is then renamed over the target,
+ * so a reader never sees a half-written file; reads check the checksum and that nothing follows it.
+ */
+public final class ChecksummedFile {
+    private static final int BUFFER = 1 << 16;
+
+    private ChecksummedFile() {}
+
+    /** Writes a file's body. */
+    @FunctionalInterface
+    public interface Body {
+        /**
+         * Writes the body.
+         *
+         * @param out the stream, whose bytes are checksummed
+         * @throws IOException if writing fails
+         */
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    /**
+     * Reads a file's body.
+     *
+     * @param <T> what the body decodes to
+     */
+    @FunctionalInterface
+    public interface Parser<T> {
+        /**
+         * Reads the body.
+         *
+         * @param in the stream, whose bytes are checksummed
+         * @return the decoded value
+         * @throws IOException if reading fails
+         */
+        T read(DataInputStream in) throws IOException;
+    }
+
+    /**
+     * Writes {@code body} and its checksum atomically.
+     *
+     * @param file the target file; its directory is created if needed
+     * @param kind what the file holds, for messages ("mask", "scores")
+     * @param body the body writer
+     * @throws AlloException naming the file if it cannot be written; the target is then untouched
+     */
+    public static void write(Path file, String kind, Body body) {
+        writeAtomically(file, kind + " file", raw -> {
+            CRC32 crc = new CRC32();
+            DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc));
+            body.write(out);
+            out.flush();
+            new DataOutputStream(raw).writeLong(crc.getValue());
+        });
+    }
+
+    /** Writes a file's raw bytes. */
+    @FunctionalInterface
+    public interface RawBody {
+        /**
+         * Writes the bytes.
+         *
+         * @param out the buffered stream of the temporary file
+         * @throws IOException if writing fails
+         */
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes a file atomically, without a checksum: to a temporary file in the target's directory, then renamed over
+     * the target.
+     *
+     * @param file the target file; its directory is created if needed
+     * @param what the file's description for messages ("safetensors mask")
+     * @param body the byte writer
+     * @throws AlloException naming the file if it cannot be written; the target is then untouched
+     */
+    public static void writeAtomically(Path file, String what, RawBody body) {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), BUFFER)) {
+                body.write(raw);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new AlloException("cannot write " + what + " " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // Only the temporary file is left behind; the destination is untouched.
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads a body and checks its checksum.
+     *
+     * @param <T> what the body decodes to
+     * @param file the file
+     * @param kind what the file holds, for messages
+     * @param parser the body reader
+     * @return the decoded value
+     * @throws AlloException naming the file when it is missing, truncated, fails its checksum or has trailing bytes
+     */
+    public static <T> T read(Path file, String kind, Parser<T> parser) {
+        CRC32 crc = new CRC32();
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), BUFFER)) {
+            T value = parser.read(new DataInputStream(new CheckedInputStream(raw, crc)));
+            long computed = crc.getValue();
+            long stored = new DataInputStream(raw).readLong();
+            if (stored != computed) {
+                throw corrupted(file, kind, String.format("CRC32 checksum mismatch: stored %08x, computed %08x",
+                        stored, computed));
+            }
+            if (raw.read() != -1) {
+                throw corrupted(file, kind, "unexpected bytes after the checksum");
+            }
+            return value;
+        } catch (EOFException e) {
+            throw corrupted(file, kind, "the file is truncated");
+        } catch (IOException e) {
+            throw new AlloException("cannot read " + kind + " file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The error for a file whose content is not valid.
+     *
+     * @param file the file
+     * @param kind what the file holds
+     * @param detail what is wrong
+     * @return the exception to throw
+     */
+    public static AlloException corrupted(Path file, String kind, String detail) {
+        return new AlloException(kind + " file " + file + " is corrupted: " + detail);
+    }
+}
