@@ -11,7 +11,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -42,8 +41,7 @@ final class ImportanceScoresFile {
 
     static void write(Map<String, NDArray> scores, Path file) {
         ChecksummedFile.write(file, KIND, out -> {
-            out.write(MAGIC);
-            out.writeInt(VERSION);
+            ChecksummedFile.writeHeader(out, MAGIC, VERSION);
             out.writeInt(scores.size());
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (Map.Entry<String, NDArray> e : scores.entrySet()) {
@@ -72,17 +70,7 @@ final class ImportanceScoresFile {
     /** Reads every tensor into {@code manager}; on any failure the caller closes the manager. */
     static Map<String, NDArray> read(Path file, NDManager manager) {
         return ChecksummedFile.read(file, KIND, in -> {
-            byte[] magic = new byte[MAGIC.length];
-            in.readFully(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new AlloException("not an ALLO scores file: " + file + " (expected magic 'ALLOSCOR', found '"
-                        + new String(magic, StandardCharsets.ISO_8859_1) + "')");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new AlloException("unsupported scores file version in " + file + ": expected " + VERSION
-                        + ", found " + version);
-            }
+            ChecksummedFile.readHeader(in, file, KIND, MAGIC, VERSION);
             int count = in.readInt();
             if (count < 0) {
                 throw corrupted(file, "negative tensor count " + count);

@@ -9,9 +9,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
@@ -145,6 +147,46 @@ public final class ChecksummedFile {
             throw corrupted(file, kind, "the file is truncated");
         } catch (IOException e) {
             throw new AlloException("cannot read " + kind + " file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes the header every such file starts with: its magic bytes, then its format version.
+     *
+     * @param out the body stream
+     * @param magic the file type's magic bytes
+     * @param version the format version
+     * @throws IOException if writing fails
+     */
+    public static void writeHeader(DataOutputStream out, byte[] magic, int version) throws IOException {
+        out.write(magic);
+        out.writeInt(version);
+    }
+
+    /**
+     * Reads and checks the header written by {@link #writeHeader}.
+     *
+     * @param in the body stream
+     * @param file the file, for messages
+     * @param kind what the file holds, for messages
+     * @param magic the expected magic bytes
+     * @param version the supported format version
+     * @throws IOException if reading fails
+     * @throws AlloException naming the file and the expected and found value when the magic or version differs
+     */
+    public static void readHeader(DataInputStream in, Path file, String kind, byte[] magic, int version)
+            throws IOException {
+        byte[] found = new byte[magic.length];
+        in.readFully(found);
+        if (!Arrays.equals(found, magic)) {
+            throw new AlloException("not an ALLO " + kind + " file: " + file + " (expected magic '"
+                    + new String(magic, StandardCharsets.ISO_8859_1) + "', found '"
+                    + new String(found, StandardCharsets.ISO_8859_1) + "')");
+        }
+        int foundVersion = in.readInt();
+        if (foundVersion != version) {
+            throw new AlloException("unsupported " + kind + " file version in " + file + ": expected " + version
+                    + ", found " + foundVersion);
         }
     }
 

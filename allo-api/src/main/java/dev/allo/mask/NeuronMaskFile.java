@@ -54,8 +54,7 @@ final class NeuronMaskFile {
     }
 
     private static void encode(NeuronMask mask, DataOutputStream out) throws IOException {
-        out.write(MAGIC);
-        out.writeInt(VERSION);
+        ChecksummedFile.writeHeader(out, MAGIC, VERSION);
         out.writeInt(mask.entries().size());
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK_INTS * Integer.BYTES);
         for (Map.Entry<String, NeuronMask.Entry> e : mask.entries().entrySet()) {
@@ -88,17 +87,7 @@ final class NeuronMaskFile {
     }
 
     private static NeuronMask decode(DataInputStream in, Path file) throws IOException {
-        byte[] magic = new byte[MAGIC.length];
-        in.readFully(magic);
-        if (!java.util.Arrays.equals(magic, MAGIC)) {
-            throw new AlloException("not an ALLO mask file: " + file + " (expected magic 'ALLOMASK', found '"
-                    + new String(magic, StandardCharsets.ISO_8859_1) + "')");
-        }
-        int version = in.readInt();
-        if (version != VERSION) {
-            throw new AlloException("unsupported mask file version in " + file + ": expected " + VERSION
-                    + ", found " + version);
-        }
+        ChecksummedFile.readHeader(in, file, KIND, MAGIC, VERSION);
         int count = in.readInt();
         if (count < 0) {
             throw corrupted(file, "negative tensor count " + count);
