@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Writes a text file atomically: a temporary sibling file, then a rename over the target. */
-final class TextFiles {
+public final class TextFiles {
     private TextFiles() {}
 
     /**
@@ -18,7 +18,7 @@ final class TextFiles {
      * @param text the content
      * @throws AlloException naming the file if writing fails; the target is then unchanged
      */
-    static void write(Path file, String text) {
+    public static void write(Path file, String text) {
         Path target = file.toAbsolutePath();
         Path tmp = null;
         try {

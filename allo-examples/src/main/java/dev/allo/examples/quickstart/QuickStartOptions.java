@@ -129,6 +129,30 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
     }
 
     /**
+     * A copy with another seed.
+     *
+     * @param value the seed of the task, the model and the sampling
+     * @return the copy
+     */
+    public QuickStartOptions withSeed(long value) {
+        return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
+                sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpoLearningRate,
+                forgetLearningRate, batchSize, value, out);
+    }
+
+    /**
+     * A copy with another output directory.
+     *
+     * @param value the output directory
+     * @return the copy
+     */
+    public QuickStartOptions withOut(Path value) {
+        return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
+                sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpoLearningRate,
+                forgetLearningRate, batchSize, seed, value);
+    }
+
+    /**
      * These options as {@code --key=value} pairs, for the run's log.
      *
      * @return the map of option names to values

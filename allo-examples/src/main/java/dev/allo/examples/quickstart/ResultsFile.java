@@ -1,11 +1,8 @@
 package dev.allo.examples.quickstart;
 
 import dev.allo.AlloException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.allo.examples.ila.TextFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Map;
 
@@ -32,12 +29,6 @@ public final class ResultsFile {
         b.append("Wall time per phase (s):");
         result.seconds().forEach((k, v) -> b.append(String.format(Locale.ROOT, " %s %.1f;", k, v)));
         b.append('\n');
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, b.toString().replace(System.lineSeparator(), "\n"), StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new AlloException("Cannot write " + target + ": " + e.getMessage(), e);
-        }
+        TextFiles.write(target, b.toString().replace(System.lineSeparator(), "\n"));
     }
 }

@@ -1,0 +1,60 @@
+package dev.allo.examples.paper;
+
+import dev.allo.AlloException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** Writes a line chart of named (x, y) series as a PNG (JFreeChart, headless), atomically. */
+final class LineChart {
+    private static final int WIDTH = 900;
+    private static final int HEIGHT = 500;
+
+    private LineChart() {}
+
+    /**
+     * Draws the series.
+     *
+     * @param title the chart title
+     * @param xLabel the x axis label
+     * @param yLabel the y axis label
+     * @param series name to points {@code {x, y}}, in legend order
+     * @param logX whether the x axis is logarithmic
+     * @param file the PNG file
+     * @throws AlloException naming the file if it cannot be written
+     */
+    static void write(String title, String xLabel, String yLabel, Map<String, double[][]> series, boolean logX,
+            Path file) {
+        System.setProperty("java.awt.headless", "true");
+        XYSeriesCollection data = new XYSeriesCollection();
+        series.forEach((name, points) -> {
+            XYSeries s = new XYSeries(name, false);
+            for (double[] p : points) {
+                s.add(p[0], p[1]);
+            }
+            data.addSeries(s);
+        });
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true,
+                false, false);
+        if (logX) {
+            chart.getXYPlot().setDomainAxis(new LogAxis(xLabel));
+        }
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new AlloException("cannot write chart " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
