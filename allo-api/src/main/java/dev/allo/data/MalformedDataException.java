@@ -13,8 +13,11 @@ public class MalformedDataException extends AlloException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** The 1-based line number. */
     private final long line;
+    /** The offending field, or {@code null} when the whole line is at fault. */
     private final String field;
+    /** What was expected and what was found. */
     private final String reason;
 
     /**

@@ -22,6 +22,11 @@ public record PreferenceBatch(SequenceBatch chosen, SequenceBatch rejected, long
         Objects.requireNonNull(paddingSide, "paddingSide");
     }
 
+    /**
+     * The source index of each row's pair, in row order.
+     *
+     * @return a copy of the indices, one per row
+     */
     @Override
     public long[] indices() {
         return indices.clone();

@@ -89,31 +89,62 @@ public record TokenizedPair(
                 newRejectedWeights);
     }
 
+    /**
+     * The prompt ids, starting with BOS when the tokenizer has one.
+     *
+     * @return a copy of the prompt ids
+     */
     @Override
     public int[] promptIds() {
         return promptIds.clone();
     }
 
+    /**
+     * The chosen response ids, ending with EOS unless truncated.
+     *
+     * @return a copy of the chosen ids
+     */
     @Override
     public int[] chosenIds() {
         return chosenIds.clone();
     }
 
+    /**
+     * The rejected response ids, ending with EOS unless truncated.
+     *
+     * @return a copy of the rejected ids
+     */
     @Override
     public int[] rejectedIds() {
         return rejectedIds.clone();
     }
 
+    /**
+     * The reference solution ids (tokens + EOS, never truncated), used only by token scorers.
+     *
+     * @return a copy of the reference ids, or empty when the example has no reference
+     */
     @Override
     public Optional<int[]> referenceIds() {
         return referenceIds.map(int[]::clone);
     }
 
+    /**
+     * The per-token weights of the chosen response, each in {@code [0, 1]}.
+     *
+     * @return a copy of the weights, one per chosen token
+     */
     @Override
     public float[] chosenWeights() {
         return chosenWeights.clone();
     }
 
+    /**
+     * The per-token weights of the rejected response, each in {@code [0, 1]}: the forgetting stage's
+     * {@code r_j} (Eq. 5) once a token scorer has set them, else all ones.
+     *
+     * @return a copy of the weights, one per rejected token
+     */
     @Override
     public float[] rejectedWeights() {
         return rejectedWeights.clone();

@@ -3,7 +3,8 @@ package dev.allo.optim;
 /**
  * A learning-rate multiplier per optimiser step, with the semantics of Hugging Face transformers'
  * {@code get_constant_schedule_with_warmup}, {@code get_linear_schedule_with_warmup} and
- * {@code get_cosine_schedule_with_warmup} (the paper trains with cosine and warm-up, Table 5).
+ * {@code get_cosine_schedule_with_warmup} (the released ALLO scripts train with cosine and warm-up; the paper's
+ * Table 5 gives only learning rates and batch sizes).
  *
  * <p>{@code s} is the number of optimiser steps already taken (0 for the first step), {@code W} the warm-up steps,
  * {@code S} the total steps. The step uses {@code lr_s = lr * multiplier(s)}. As in transformers, the warm-up is

@@ -14,7 +14,8 @@ import dev.allo.optim.SgdConfig;
  * @param optimizer which masked optimiser updates the selected weights; default {@link OptimizerKind#SPARSE_ADAMW}
  * @param learningRate peak learning rate {@code alpha}, finite, {@code > 0}; default {@code 5e-6} (Table 5, stage 2,
  *     question answering)
- * @param schedule learning-rate schedule after warm-up; default {@link ScheduleKind#COSINE} (the paper's)
+ * @param schedule learning-rate schedule after warm-up; default {@link ScheduleKind#COSINE} (the released ALLO
+ *     scripts'; the paper names no schedule)
  * @param warmupRatio fraction of the steps spent warming the learning rate up linearly, in {@code [0, 1)}; default
  *     0.1
  * @param weightDecay decoupled weight decay on the selected weights, finite, {@code >= 0}; default 0
@@ -43,7 +44,7 @@ public record TrainingConfig(OptimizerKind optimizer, double learningRate, Sched
         CONSTANT,
         /** Linear decay to 0 after warm-up. */
         LINEAR,
-        /** Half-cosine decay to 0 after warm-up (the paper's choice). */
+        /** Half-cosine decay to 0 after warm-up (the released ALLO scripts' choice; the paper names none). */
         COSINE
     }
 

@@ -42,6 +42,11 @@ public final class RewritePrompt {
             }
         }
 
+        /**
+         * The teacher-forced sequence: {@code BOS? ++ encode(rewrite prompt) ++ rejectedIds}.
+         *
+         * @return a copy of the ids
+         */
         @Override
         public int[] ids() {
             return ids.clone();

@@ -36,11 +36,21 @@ public record TokenScores(float[] rejected, Optional<float[]> chosen) {
         return new TokenScores(rejected, Optional.empty());
     }
 
+    /**
+     * The rejected response's weights {@code r_j}, each in {@code [0, 1]}.
+     *
+     * @return a copy, one weight per rejected token
+     */
     @Override
     public float[] rejected() {
         return rejected.clone();
     }
 
+    /**
+     * The chosen response's weights, when the scorer weights it.
+     *
+     * @return a copy, one weight per chosen token, or empty for "leave the chosen weights as they are"
+     */
     @Override
     public Optional<float[]> chosen() {
         return chosen.map(float[]::clone);
