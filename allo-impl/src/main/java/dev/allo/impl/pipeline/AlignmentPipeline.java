@@ -376,7 +376,8 @@ public final class AlignmentPipeline {
     }
 
     private LoopConfig loop(TrainingConfig training) {
-        BatchConfig batch = BatchConfig.of(training.batchSize()).withShuffle(true, config.seed());
+        // Full batches only, so the loop runs exactly TrainingConfig.totalSteps steps, the schedule's length.
+        BatchConfig batch = BatchConfig.of(training.batchSize()).withShuffle(true, config.seed()).withDropLast(true);
         return new LoopConfig(batch, training.microBatchSize(), training.epochs(), training.maxSteps(),
                 config.logProbChunk(), training.microBatchSize());
     }

@@ -154,6 +154,24 @@ class AlignmentPipelineTest {
     }
 
     @Test
+    void aStageRunsExactlyTheStepsItsScheduleIsSizedFor() {
+        // 14 pairs in batches of 4: 3 full batches per epoch; the short fourth batch would outrun the schedule.
+        List<PreferenceExample> fourteen = pairs().subList(0, 14);
+        TrainingConfig cosine = TrainingConfig.defaults().withLearningRate(1e-3).withBatchSize(4, 2).withEpochs(2);
+        try (LlamaModel model = tinyModel(5)) {
+            AlignmentResult result = Allo.builder().model(model).tokenizer(TOKENIZER).data(fourteen)
+                    .stage(StageConfig.of("dpo", ObjectiveConfig.Dpo.defaults(), cosine))
+                    .outputDirectory(dir.resolve("steps")).build().run();
+            List<StepMetrics> h = result.stages().get("dpo").history();
+            assertThat(cosine.totalSteps(14)).isEqualTo(6);
+            assertThat(h).hasSize(6);
+            // The last step uses the schedule's last multiplier (s = 5 steps taken of S = 6).
+            assertThat(h.get(5).get(StepMetrics.LEARNING_RATE)).isCloseTo(
+                    1e-3 * cosine.scheduleFor(6).multiplier(5), org.assertj.core.data.Offset.offset(1e-12));
+        }
+    }
+
+    @Test
     void loraDpoRunsThroughThePipelineAndSavesPeftAdapters() {
         try (LlamaModel base = tinyModel(6);
                 dev.allo.impl.lora.LoraModel lora = dev.allo.impl.lora.LoraModel.create(base,
