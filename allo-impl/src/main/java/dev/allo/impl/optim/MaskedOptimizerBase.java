@@ -90,14 +90,14 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
         this.manager = NDManager.newBaseManager(device);
         for (String name : mask.tensorNames()) {
             if (mask.selectedCount(name) > 0) {
-                SelectedTensor s = SelectedTensor.of(mask, name, manager);
+                SelectedTensor s = SelectedTensor.of(mask, name);
                 selected.add(s);
                 if (s.isFull()) {
                     full.add(s);
                 }
             }
         }
-        this.group = new SelectedGroup(selected);
+        this.group = new SelectedGroup(selected, mask, manager);
     }
 
     /**
@@ -184,7 +184,7 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
                 norms.add(groupGradient.norm());
             }
             for (SelectedTensor s : full) {
-                NDArray g = raw.get(s.name()).reshape(-1); // (n) view of the caller's gradient
+                NDArray g = SelectedTensor.flat(raw.get(s.name())); // (n) view of the caller's gradient
                 fullGradients.add(g);
                 norms.add(g.norm());
             }
@@ -269,10 +269,7 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
         for (NDArray a : ownedState) {
             bytes += a.size() * a.getDataType().getNumOfBytes();
         }
-        for (SelectedTensor s : selected) {
-            bytes += s.indexBytes();
-        }
-        return bytes;
+        return bytes + group.indexBytes();
     }
 
     @Override
