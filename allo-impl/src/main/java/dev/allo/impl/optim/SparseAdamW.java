@@ -54,16 +54,20 @@ public final class SparseAdamW extends MaskedOptimizerBase {
         }
     }
 
-    /** The AdamW update of {@link AdamWConfig}, in place on {@code p, m, v}; {@code g} is read only. */
+    /**
+     * The AdamW update of {@link AdamWConfig}, in place on {@code p, m, v}; {@code g} is read only. With
+     * {@code c2 = sqrt(1 - beta2^t)}, {@code (lr_t / bc1) m / (sqrt(v) / c2 + eps)} is computed as
+     * {@code (lr_t c2 / bc1) m / (sqrt(v) + eps c2)}: the same value, one element-wise pass fewer.
+     */
     private void adamW(NDArray p, NDArray g, NDArray m, NDArray v, double lr, long t) {
         double b1 = config.beta1();
         double b2 = config.beta2();
         double biasCorrection1 = 1 - Math.pow(b1, t);
-        double biasCorrection2 = 1 - Math.pow(b2, t);
+        double c2 = Math.sqrt(1 - Math.pow(b2, t)); // sqrt of the second bias correction
         p.muli(1 - lr * config.weightDecay()); // decoupled weight decay
         m.muli(b1).addi(g.mul(1 - b1)); // m_t = b1 m + (1 - b1) g
-        v.muli(b2).addi(g.mul(g).muli(1 - b2)); // v_t = b2 v + (1 - b2) g^2
-        NDArray denom = v.sqrt().divi(Math.sqrt(biasCorrection2)).addi(config.epsilon()); // sqrt(v_hat) + eps
-        p.subi(m.div(denom).muli(lr / biasCorrection1)); // theta -= lr m_hat / denom
+        v.muli(b2).addi(g.square().muli(1 - b2)); // v_t = b2 v + (1 - b2) g^2
+        NDArray denom = v.sqrt().addi(config.epsilon() * c2); // c2 (sqrt(v_hat) + eps)
+        p.subi(m.div(denom).muli(lr * c2 / biasCorrection1)); // theta -= lr m_hat / (sqrt(v_hat) + eps)
     }
 }
