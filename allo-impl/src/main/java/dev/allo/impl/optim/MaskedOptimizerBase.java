@@ -68,6 +68,12 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
 
     MaskedOptimizerBase(String kind, NeuronMask mask, Map<String, NDArray> parameters, double baseLearningRate,
             LearningRateSchedule schedule, GradientClipping clipping) {
+        this(kind, mask, parameters, baseLearningRate, schedule, clipping, SelectedGroup.MIN_SHARED);
+    }
+
+    /** As the other constructor, with the group's helper-thread threshold (see {@link SelectedGroup}). */
+    MaskedOptimizerBase(String kind, NeuronMask mask, Map<String, NDArray> parameters, double baseLearningRate,
+            LearningRateSchedule schedule, GradientClipping clipping, long minShared) {
         this.kind = kind;
         this.mask = Objects.requireNonNull(mask, "mask");
         this.baseLearningRate = baseLearningRate;
@@ -97,7 +103,7 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
                 }
             }
         }
-        this.group = new SelectedGroup(selected, mask, manager);
+        this.group = new SelectedGroup(selected, mask, manager, minShared);
     }
 
     /**
@@ -188,7 +194,8 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
                 fullGradients.add(g);
                 norms.add(g.norm());
             }
-            norm = norms.isEmpty() ? 0.0 : NDArrays.stack(norms).norm().getFloat(); // ||g_selected||_2
+            NDArray total = norms.size() == 1 ? norms.get(0) : norms.isEmpty() ? null : NDArrays.stack(norms).norm();
+            norm = total == null ? 0.0 : total.getFloat(); // ||g_selected||_2
             coefficient = clipping.coefficient(norm);
             if (coefficient != 1.0) {
                 if (groupGradient != null) {
@@ -276,6 +283,7 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
     public final void close() {
         if (!closed) {
             closed = true;
+            group.close();
             manager.close();
         }
     }

@@ -35,7 +35,15 @@ public final class SparseAdamW extends MaskedOptimizerBase {
      * @throws IllegalArgumentException if the mask does not match the parameters (naming the tensor)
      */
     public SparseAdamW(AdamWConfig config, NeuronMask mask, Map<String, NDArray> parameters) {
-        super("SparseAdamW", mask, parameters, config.learningRate(), config.schedule(), config.clipping());
+        this(config, mask, parameters, SelectedGroup.MIN_SHARED);
+    }
+
+    /**
+     * As the public constructor, with the fewest small-member scalars for which gathers and index-puts are shared
+     * with a helper thread (see {@link SelectedGroup}); tests use 0 to cover that path on tiny tensors.
+     */
+    SparseAdamW(AdamWConfig config, NeuronMask mask, Map<String, NDArray> parameters, long minShared) {
+        super("SparseAdamW", mask, parameters, config.learningRate(), config.schedule(), config.clipping(), minShared);
         this.config = config;
         this.firstMoments = newSelectedState("exp_avg");
         this.secondMoments = newSelectedState("exp_avg_sq");

@@ -52,22 +52,19 @@ class MaskedOptimizerProperties {
 
     @Test
     void maskedSgdEqualsTheReferenceSgdOnTheSelectedScalars() {
-        qt().withFixedSeed(34).withExamples(60).forAll(OptimGenerators.optimizerCases()).checkAssert(c -> {
-            boolean nesterov = c.beta1() > 0 && c.beta2() == 0 && c.params()[0].length % 2 == 0;
-            SgdConfig config = SgdConfig.builder().learningRate(c.lr()).momentum(c.beta1()).dampening(c.beta2())
-                    .weightDecay(c.weightDecay()).nesterov(nesterov).schedule(schedule(c))
-                    .clipping(new GradientClipping(c.maxNorm())).build();
-            ReferenceSgd reference = new ReferenceSgd(c.lr(), c.beta1(), c.beta2(), c.weightDecay(), nesterov,
-                    referenceSchedule(c), c.maxNorm());
-            double[][] expected = deepCopy(c.params());
-            try (OptimizerHarness h = new OptimizerHarness(c.shapes(), c.params());
-                    MaskedSgd sgd = new MaskedSgd(config, mask(c), h.params)) {
-                for (double[][] g : c.grads()) {
-                    h.step(sgd, g);
-                    reference.step(expected, g, c.selected());
-                }
-                assertClose(h.values(), expected);
-            }
+        qt().withFixedSeed(34).withExamples(60).forAll(OptimGenerators.optimizerCases())
+                .checkAssert(c -> checkSgd(c, MaskedSgd::new));
+    }
+
+    @Test
+    void manyPartlySelectedTensorsMatchTheReferencesWithAndWithoutTheHelperThread() {
+        // 2 to 12 tensors, some empty, some full: the group and its split; minShared 0 puts half of the members'
+        // gathers and index-puts on the helper thread even for these tiny tensors.
+        qt().withFixedSeed(38).withExamples(40).forAll(OptimGenerators.manyTensorOptimizerCases()).checkAssert(c -> {
+            checkAdamW(c, mask(c), SparseAdamW::new);
+            checkAdamW(c, mask(c), (config, mask, params) -> new SparseAdamW(config, mask, params, 0));
+            checkAdamW(c, mask(c), DenseMaskedAdamW::new);
+            checkSgd(c, (config, mask, params) -> new MaskedSgd(config, mask, params, 0));
         });
     }
 
@@ -78,7 +75,7 @@ class MaskedOptimizerProperties {
             SgdConfig sgd = SgdConfig.builder().learningRate(c.lr()).momentum(0.9).weightDecay(0.1)
                     .clipping(new GradientClipping(c.maxNorm())).build();
             NeuronMask mask = mask(c);
-            for (int variant = 0; variant < 3; variant++) {
+            for (int variant = 0; variant < 5; variant++) {
                 try (OptimizerHarness h = new OptimizerHarness(c.shapes(), c.params())) {
                     // Unmasked steps first: every weight moves and momentum builds up.
                     try (SparseAdamW full = new SparseAdamW(adamW, NeuronMask.all(NeuronMask.shapesOf(h.params)),
@@ -89,7 +86,9 @@ class MaskedOptimizerProperties {
                     int[][] before = h.bits();
                     try (MaskedOptimizer masked = variant == 0 ? new SparseAdamW(adamW, mask, h.params)
                             : variant == 1 ? new DenseMaskedAdamW(adamW, mask, h.params)
-                            : new MaskedSgd(sgd, mask, h.params)) {
+                            : variant == 2 ? new MaskedSgd(sgd, mask, h.params)
+                            : variant == 3 ? new SparseAdamW(adamW, mask, h.params, 0) // with the helper thread
+                            : new MaskedSgd(sgd, mask, h.params, 0)) {
                         for (double[][] g : c.grads()) {
                             h.step(masked, g);
                         }
@@ -170,9 +169,32 @@ class MaskedOptimizerProperties {
         }
     }
 
+    private static void checkSgd(OptimizerCase c, SgdFactory factory) {
+        boolean nesterov = c.beta1() > 0 && c.beta2() == 0 && c.params()[0].length % 2 == 0;
+        SgdConfig config = SgdConfig.builder().learningRate(c.lr()).momentum(c.beta1()).dampening(c.beta2())
+                .weightDecay(c.weightDecay()).nesterov(nesterov).schedule(schedule(c))
+                .clipping(new GradientClipping(c.maxNorm())).build();
+        ReferenceSgd reference = new ReferenceSgd(c.lr(), c.beta1(), c.beta2(), c.weightDecay(), nesterov,
+                referenceSchedule(c), c.maxNorm());
+        double[][] expected = deepCopy(c.params());
+        try (OptimizerHarness h = new OptimizerHarness(c.shapes(), c.params());
+                MaskedOptimizer sgd = factory.create(config, mask(c), h.params)) {
+            for (double[][] g : c.grads()) {
+                h.step(sgd, g);
+                reference.step(expected, g, c.selected());
+            }
+            assertClose(h.values(), expected);
+        }
+    }
+
     /** An optimiser constructor. */
     interface Factory {
         MaskedOptimizer create(AdamWConfig config, NeuronMask mask, Map<String, NDArray> parameters);
+    }
+
+    /** A masked SGD constructor. */
+    interface SgdFactory {
+        MaskedOptimizer create(SgdConfig config, NeuronMask mask, Map<String, NDArray> parameters);
     }
 
     static AdamWConfig adamW(OptimizerCase c) {
