@@ -68,12 +68,6 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
 
     MaskedOptimizerBase(String kind, NeuronMask mask, Map<String, NDArray> parameters, double baseLearningRate,
             LearningRateSchedule schedule, GradientClipping clipping) {
-        this(kind, mask, parameters, baseLearningRate, schedule, clipping, SelectedGroup.MIN_SHARED);
-    }
-
-    /** As the other constructor, with the group's helper-thread threshold (see {@link SelectedGroup}). */
-    MaskedOptimizerBase(String kind, NeuronMask mask, Map<String, NDArray> parameters, double baseLearningRate,
-            LearningRateSchedule schedule, GradientClipping clipping, long minShared) {
         this.kind = kind;
         this.mask = Objects.requireNonNull(mask, "mask");
         this.baseLearningRate = baseLearningRate;
@@ -103,7 +97,7 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
                 }
             }
         }
-        this.group = new SelectedGroup(selected, mask, manager, minShared);
+        this.group = new SelectedGroup(selected, mask, manager);
     }
 
     /**
@@ -283,7 +277,6 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
     public final void close() {
         if (!closed) {
             closed = true;
-            group.close();
             manager.close();
         }
     }

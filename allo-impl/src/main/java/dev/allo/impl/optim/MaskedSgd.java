@@ -26,15 +26,7 @@ public final class MaskedSgd extends MaskedOptimizerBase {
      * @throws IllegalArgumentException if the mask does not match the parameters (naming the tensor)
      */
     public MaskedSgd(SgdConfig config, NeuronMask mask, Map<String, NDArray> parameters) {
-        this(config, mask, parameters, SelectedGroup.MIN_SHARED);
-    }
-
-    /**
-     * As the public constructor, with the fewest small-member scalars for which gathers and index-puts are shared
-     * with a helper thread (see {@link SelectedGroup}); tests use 0 to cover that path on tiny tensors.
-     */
-    MaskedSgd(SgdConfig config, NeuronMask mask, Map<String, NDArray> parameters, long minShared) {
-        super("MaskedSgd", mask, parameters, config.learningRate(), config.schedule(), config.clipping(), minShared);
+        super("MaskedSgd", mask, parameters, config.learningRate(), config.schedule(), config.clipping());
         this.config = config;
         this.buffers = config.momentum() != 0 ? newSelectedState("momentum_buffer") : null;
     }

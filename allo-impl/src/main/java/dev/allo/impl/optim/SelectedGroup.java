@@ -6,16 +6,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.allo.mask.NeuronMask;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /**
@@ -26,23 +23,12 @@ import java.util.function.Function;
  * per tensor: on a CPU shared with other work, the number of ops, not the arithmetic, dominates a step. Per member
  * and step there remain one {@code take} per gathered array and one index-put.
  */
-final class SelectedGroup implements AutoCloseable {
-    /**
-     * PyTorch runs an element-wise or index op on one thread below this many elements ({@code at::internal::
-     * GRAIN_SIZE}): the gathers and index-puts of members this small leave the second core idle, so half of their
-     * elements go to a helper thread that runs beside the calling thread.
-     */
-    static final long ENGINE_GRAIN = 32_768;
-    /** The default fewest small-member scalars worth a helper thread. */
-    static final long MIN_SHARED = 65_536;
+final class SelectedGroup {
     private final List<SelectedTensor> members;
     private final long[] offsets;
     private final long[] splitPoints; // offsets[1..]: where a group vector splits into its members' slices
     private final long size;
     private final NDArray index; // (K) int32, the members' flat indices end to end; null when the group is empty
-    private final List<Integer> helperMembers = new ArrayList<>(); // small members the helper thread handles
-    private final List<Integer> callerMembers = new ArrayList<>(); // the rest, handled by the calling thread
-    private ExecutorService helper; // one daemon thread, created on first use
 
     /**
      * Groups the partly selected tensors of {@code selected} and creates their index array in {@code manager}.
@@ -50,10 +36,8 @@ final class SelectedGroup implements AutoCloseable {
      * @param selected every tensor with a selected scalar, in mask order
      * @param mask the mask they come from
      * @param manager the manager that keeps the index array between steps
-     * @param minShared the fewest selected scalars in members below {@link #ENGINE_GRAIN} for which the helper
-     *     thread is used ({@link #MIN_SHARED} by default; below it, handing work over costs more than it saves)
      */
-    SelectedGroup(List<SelectedTensor> selected, NeuronMask mask, NDManager manager, long minShared) {
+    SelectedGroup(List<SelectedTensor> selected, NeuronMask mask, NDManager manager) {
         List<SelectedTensor> partial = new ArrayList<>();
         for (SelectedTensor s : selected) {
             if (!s.isFull()) {
@@ -69,21 +53,6 @@ final class SelectedGroup implements AutoCloseable {
         }
         this.size = at;
         this.splitPoints = partial.isEmpty() ? new long[0] : Arrays.copyOfRange(offsets, 1, offsets.length);
-        long small = 0; // selected scalars in members below the engine's grain
-        for (SelectedTensor s : partial) {
-            small += s.count() < ENGINE_GRAIN ? s.count() : 0;
-        }
-        boolean share = partial.size() > 1 && small >= minShared;
-        long helped = 0;
-        for (int i = 0; i < partial.size(); i++) {
-            long k = partial.get(i).count();
-            if (share && k < ENGINE_GRAIN && 2 * helped + k <= small) { // the member's middle is in the first half
-                helperMembers.add(i);
-                helped += k;
-            } else {
-                callerMembers.add(i);
-            }
-        }
         if (partial.isEmpty()) {
             this.index = null;
         } else {
@@ -149,118 +118,43 @@ final class SelectedGroup implements AutoCloseable {
      * @param indices the members' indices from {@link #widenIndices()}
      */
     NDArray gather(Map<String, NDArray> tensors, Function<NDArray, NDArray> pick, List<NDArray> indices) {
-        NDArray[] parts = new NDArray[members.size()];
-        List<NDArray> helperOwned = new ArrayList<>(); // made on the helper thread, outside the caller's scope
-        Future<?> helped = onHelper(() -> {
-                for (int i : helperMembers) {
-                    // detached: the helper thread's autograd mode is the engine default, not the caller's
-                    NDArray source = pick.apply(tensors.get(members.get(i).name())).stopGradient();
-                    helperOwned.add(source);
-                parts[i] = source.take(indices.get(i)); // (K_t), flat indices
-                helperOwned.add(parts[i]);
-            }
-        });
-        try {
-            for (int i : callerMembers) {
-                parts[i] = pick.apply(tensors.get(members.get(i).name())).take(indices.get(i)); // (K_t)
-            }
-            join(helped);
-            helped = null;
-            return parts.length == 1 ? parts[0] : NDArrays.concat(new NDList(parts)); // (K)
-        } finally {
-            release(helped, helperOwned);
+        NDList parts = new NDList(members.size());
+        for (int i = 0; i < members.size(); i++) {
+            parts.add(pick.apply(tensors.get(members.get(i).name())).take(indices.get(i))); // (K_t), flat indices
         }
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts); // (K)
     }
 
     /** Writes a {@code (K)} vector into the selected scalars of every member parameter (index-put). */
     void scatter(Map<String, NDArray> parameters, NDArray values, List<NDArray> indices) {
         NDList pieces = members.size() == 1 ? new NDList(values) : values.split(splitPoints); // (K_t) views
-        List<NDArray> helperOwned = new ArrayList<>();
-        Future<?> helped = onHelper(() -> {
-            for (int i : helperMembers) {
-                NDArray detached = parameters.get(members.get(i).name()).stopGradient(); // shares the storage
-                helperOwned.add(detached);
-                NDArray flat = detached.reshape(-1); // (n) view
-                helperOwned.add(flat);
-                flat.set(new NDIndex("{}", indices.get(i)), pieces.get(i)); // in place
-            }
-        });
-        try {
-            for (int i : callerMembers) {
-                NDArray flat = parameters.get(members.get(i).name()).reshape(-1); // (n) view
-                flat.set(new NDIndex("{}", indices.get(i)), pieces.get(i)); // in place
-            }
-            join(helped);
-            helped = null;
-        } finally {
-            release(helped, helperOwned);
-        }
-    }
-
-    private Future<?> onHelper(Runnable work) {
-        if (helperMembers.isEmpty()) {
-            return null;
-        }
-        if (helper == null) {
-            helper = Executors.newSingleThreadExecutor(r -> {
-                Thread thread = new Thread(r, "allo-optimizer-gather");
-                thread.setDaemon(true);
-                return thread;
-            });
-        }
-        return helper.submit(work);
-    }
-
-    private static void join(Future<?> helped) {
-        if (helped == null) {
-            return;
-        }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    helped.get();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true; // finish the ops in flight before the caller moves on
-                }
-            }
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IllegalStateException("optimizer gather failed", cause);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        for (int i = 0; i < members.size(); i++) {
+            NDArray flat = parameters.get(members.get(i).name()).reshape(-1); // (n) view
+            flat.set(new NDIndex("{}", indices.get(i)), pieces.get(i)); // in place
         }
     }
 
     /**
-     * Closes the arrays the helper made, after waiting for it when the caller failed first ({@code helped} not yet
-     * joined): the caller's exception propagates, and no array is closed while the helper may still use it.
+     * Applies {@code theta <- decay * theta - update} to the selected scalars of every member parameter: per member,
+     * one gather, the arithmetic on its {@code (K_t)} slice, and one index-put right after, while the gathered cache
+     * lines are still hot (a gather pass over all members and then an index-put pass read them from memory twice).
+     * The arithmetic is that of {@code p.muli(decay).subi(update)} on the gathered vector.
+     *
+     * @param parameters the live parameters
+     * @param update the {@code (K)} update to subtract, laid out as the group
+     * @param decay the factor applied first (1 skips it)
+     * @param indices the members' indices from {@link #widenIndices()}
      */
-    private static void release(Future<?> helped, List<NDArray> helperOwned) {
-        if (helped != null) {
-            try {
-                join(helped);
-            } catch (RuntimeException | Error ignored) {
-                // the caller's own exception is already propagating
+    void decayAndSubtract(Map<String, NDArray> parameters, NDArray update, double decay, List<NDArray> indices) {
+        NDList pieces = members.size() == 1 ? new NDList(update) : update.split(splitPoints); // (K_t) views
+        NDArray factor = decay == 1 ? null : update.getManager().full(new Shape(), (float) decay, DataType.FLOAT32);
+        for (int i = 0; i < members.size(); i++) {
+            NDArray flat = parameters.get(members.get(i).name()).reshape(-1); // (n) view
+            NDArray selected = flat.take(indices.get(i)); // (K_t)
+            if (factor != null) {
+                selected.muli(factor); // decoupled weight decay
             }
-        }
-        helperOwned.forEach(NDArray::close);
-    }
-
-    /** Stops the helper thread, if one was started. */
-    @Override
-    public void close() {
-        if (helper != null) {
-            helper.shutdown();
+            flat.set(new NDIndex("{}", indices.get(i)), selected.subi(pieces.get(i))); // in place
         }
     }
 }
