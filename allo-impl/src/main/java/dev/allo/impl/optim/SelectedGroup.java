@@ -20,8 +20,8 @@ import java.util.function.Function;
  * {@code K = sum_t K_t}, tensor {@code t} at {@code [offset_t, offset_t + K_t)}. The group holds the flat indices of
  * all members as one int32 {@code (K)} array (4 bytes per selected scalar). Sparse optimisers keep one state vector
  * per slot for the whole group and run each update as a handful of ops on {@code (K)} vectors, instead of a handful
- * per tensor: on a CPU shared with other work, the number of ops, not the arithmetic, dominates a step. Per member
- * and step there remain one {@code take} per gathered array and one index-put.
+ * per tensor (on a CPU shared with other work every op costs far more than its arithmetic). Per member and step there
+ * remain the index ops, which are bound by memory latency: one {@code take} per gathered array and one index-put.
  */
 final class SelectedGroup {
     private final List<SelectedTensor> members;
