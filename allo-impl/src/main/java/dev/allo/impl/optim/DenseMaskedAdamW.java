@@ -40,6 +40,7 @@ public final class DenseMaskedAdamW extends MaskedOptimizerBase {
     public DenseMaskedAdamW(AdamWConfig config, NeuronMask mask, Map<String, NDArray> parameters) {
         super("DenseMaskedAdamW", mask, parameters, config.learningRate(), config.schedule(), config.clipping());
         this.config = config;
+        int member = 0; // position of the next partly selected tensor in the group
         for (SelectedTensor s : selected()) {
             NDArray m = newState(s.shape(), DataType.FLOAT32);
             NDArray v = newState(s.shape(), DataType.FLOAT32);
@@ -50,7 +51,8 @@ public final class DenseMaskedAdamW extends MaskedOptimizerBase {
             NDArray selectedFlags = null;
             if (!s.isFull()) {
                 selectedFlags = newState(new Shape(s.shape().size()), DataType.BOOLEAN); // (n)
-                selectedFlags.set(new NDIndex("{}", s.index()), manager.ones(new Shape(s.count()), DataType.BOOLEAN));
+                selectedFlags.set(new NDIndex("{}", group().index(member++)),
+                        manager.ones(new Shape(s.count()), DataType.BOOLEAN));
             }
             masks.add(selectedFlags);
         }

@@ -90,14 +90,14 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
         this.manager = NDManager.newBaseManager(device);
         for (String name : mask.tensorNames()) {
             if (mask.selectedCount(name) > 0) {
-                SelectedTensor s = SelectedTensor.of(mask, name, manager);
+                SelectedTensor s = SelectedTensor.of(mask, name);
                 selected.add(s);
                 if (s.isFull()) {
                     full.add(s);
                 }
             }
         }
-        this.group = new SelectedGroup(selected);
+        this.group = new SelectedGroup(selected, mask, manager);
     }
 
     /**
@@ -184,11 +184,12 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
                 norms.add(groupGradient.norm());
             }
             for (SelectedTensor s : full) {
-                NDArray g = raw.get(s.name()).reshape(-1); // (n) view of the caller's gradient
+                NDArray g = SelectedTensor.flat(raw.get(s.name())); // (n) view of the caller's gradient
                 fullGradients.add(g);
                 norms.add(g.norm());
             }
-            norm = norms.isEmpty() ? 0.0 : NDArrays.stack(norms).norm().getFloat(); // ||g_selected||_2
+            NDArray total = norms.size() == 1 ? norms.get(0) : norms.isEmpty() ? null : NDArrays.stack(norms).norm();
+            norm = total == null ? 0.0 : total.getFloat(); // ||g_selected||_2
             coefficient = clipping.coefficient(norm);
             if (coefficient != 1.0) {
                 if (groupGradient != null) {
@@ -269,10 +270,7 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
         for (NDArray a : ownedState) {
             bytes += a.size() * a.getDataType().getNumOfBytes();
         }
-        for (SelectedTensor s : selected) {
-            bytes += s.indexBytes();
-        }
-        return bytes;
+        return bytes + group.indexBytes();
     }
 
     @Override

@@ -39,7 +39,7 @@ public final class MaskedSgd extends MaskedOptimizerBase {
             group().scatter(parameters, p, gradients.groupIndices); // Eq. (1): only the selected scalars are written
         }
         for (int i = 0; i < full().size(); i++) {
-            NDArray p = full().get(i).gather(parameters.get(full().get(i).name())); // (n) view: updated in place
+            NDArray p = SelectedTensor.flat(parameters.get(full().get(i).name())); // (n) view: updated in place
             sgd(p, gradients.full.get(i), buffers == null ? null : buffers.get(i + 1), lr, t);
         }
     }

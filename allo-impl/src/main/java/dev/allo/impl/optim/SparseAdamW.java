@@ -11,10 +11,11 @@ import java.util.Map;
  *
  * <p>It holds the int32 flat indices of every partly selected tensor and the two moments {@code m, v} of every
  * selected scalar: 12 bytes per selected scalar, 1.2 bytes per model parameter at a 10% mask (dense AdamW: 8). The
- * partly selected tensors form one group (see {@link SelectedGroup}): each step gathers their selected gradients and
- * weights by index into two {@code (K)} vectors, runs the {@link AdamWConfig} update on them with a fixed handful of
- * ops, and writes the weights back with an index-put; no other scalar is read or written, so every unselected scalar
- * stays bit-identical. Adam's update is element-wise, so this equals AdamW on the full tensors restricted to the
+ * partly selected tensors form one group (see {@link SelectedGroup}): each step gathers their selected gradients by
+ * index into one {@code (K)} vector, computes the {@link AdamWConfig} moments and step on it with a fixed handful of
+ * ops, then per tensor gathers the selected weights, decays them, subtracts the step and writes them back with an
+ * index-put while they are still in cache; no other scalar is read or written, so every unselected scalar stays
+ * bit-identical. Adam's update is element-wise, so this equals AdamW on the full tensors restricted to the
  * selected indices. A fully selected tensor skips gather and scatter and is updated in place; with
  * {@link NeuronMask#all} this is plain full-parameter AdamW.
  *
@@ -43,27 +44,33 @@ public final class SparseAdamW extends MaskedOptimizerBase {
 
     @Override
     void update(Map<String, NDArray> parameters, StepGradients gradients, double lr, long t) {
+        double decay = 1 - lr * config.weightDecay(); // decoupled weight decay
         if (gradients.group != null) {
-            NDArray p = group().gather(parameters, a -> a, gradients.groupIndices); // (K) copy of the selected weights
-            adamW(p, gradients.group, firstMoments.get(0), secondMoments.get(0), lr, t);
-            group().scatter(parameters, p, gradients.groupIndices); // Eq. (1): only the selected scalars are written
+            NDArray step = adamStep(gradients.group, firstMoments.get(0), secondMoments.get(0), lr, t); // (K)
+            // Eq. (1): only the selected scalars are read and written, one member at a time.
+            group().decayAndSubtract(parameters, step, decay, gradients.groupIndices);
         }
         for (int i = 0; i < full().size(); i++) {
-            NDArray p = full().get(i).gather(parameters.get(full().get(i).name())); // (n) view: updated in place
-            adamW(p, gradients.full.get(i), firstMoments.get(i + 1), secondMoments.get(i + 1), lr, t);
+            NDArray p = SelectedTensor.flat(parameters.get(full().get(i).name())); // (n) view: updated in place
+            NDArray step = adamStep(gradients.full.get(i), firstMoments.get(i + 1), secondMoments.get(i + 1), lr, t);
+            p.muli(decay).subi(step);
         }
     }
 
-    /** The AdamW update of {@link AdamWConfig}, in place on {@code p, m, v}; {@code g} is read only. */
-    private void adamW(NDArray p, NDArray g, NDArray m, NDArray v, double lr, long t) {
+    /**
+     * Updates {@code m, v} in place as in {@link AdamWConfig} and returns the step
+     * {@code (lr_t / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps)} to subtract from the decayed weights;
+     * {@code g} is read only. With {@code c2 = sqrt(1 - beta2^t)} it is computed as
+     * {@code (lr_t c2 / (1 - beta1^t)) m / (sqrt(v) + eps c2)}: the same value, one element-wise pass fewer.
+     */
+    private NDArray adamStep(NDArray g, NDArray m, NDArray v, double lr, long t) {
         double b1 = config.beta1();
         double b2 = config.beta2();
         double biasCorrection1 = 1 - Math.pow(b1, t);
-        double biasCorrection2 = 1 - Math.pow(b2, t);
-        p.muli(1 - lr * config.weightDecay()); // decoupled weight decay
+        double c2 = Math.sqrt(1 - Math.pow(b2, t)); // sqrt of the second bias correction
         m.muli(b1).addi(g.mul(1 - b1)); // m_t = b1 m + (1 - b1) g
-        v.muli(b2).addi(g.mul(g).muli(1 - b2)); // v_t = b2 v + (1 - b2) g^2
-        NDArray denom = v.sqrt().divi(Math.sqrt(biasCorrection2)).addi(config.epsilon()); // sqrt(v_hat) + eps
-        p.subi(m.div(denom).muli(lr / biasCorrection1)); // theta -= lr m_hat / denom
+        v.muli(b2).addi(g.square().muli(1 - b2)); // v_t = b2 v + (1 - b2) g^2
+        NDArray denom = v.sqrt().addi(config.epsilon() * c2); // c2 (sqrt(v_hat) + eps)
+        return m.div(denom).muli(lr * c2 / biasCorrection1); // lr m_hat / (sqrt(v_hat) + eps)
     }
 }

@@ -52,22 +52,17 @@ class MaskedOptimizerProperties {
 
     @Test
     void maskedSgdEqualsTheReferenceSgdOnTheSelectedScalars() {
-        qt().withFixedSeed(34).withExamples(60).forAll(OptimGenerators.optimizerCases()).checkAssert(c -> {
-            boolean nesterov = c.beta1() > 0 && c.beta2() == 0 && c.params()[0].length % 2 == 0;
-            SgdConfig config = SgdConfig.builder().learningRate(c.lr()).momentum(c.beta1()).dampening(c.beta2())
-                    .weightDecay(c.weightDecay()).nesterov(nesterov).schedule(schedule(c))
-                    .clipping(new GradientClipping(c.maxNorm())).build();
-            ReferenceSgd reference = new ReferenceSgd(c.lr(), c.beta1(), c.beta2(), c.weightDecay(), nesterov,
-                    referenceSchedule(c), c.maxNorm());
-            double[][] expected = deepCopy(c.params());
-            try (OptimizerHarness h = new OptimizerHarness(c.shapes(), c.params());
-                    MaskedSgd sgd = new MaskedSgd(config, mask(c), h.params)) {
-                for (double[][] g : c.grads()) {
-                    h.step(sgd, g);
-                    reference.step(expected, g, c.selected());
-                }
-                assertClose(h.values(), expected);
-            }
+        qt().withFixedSeed(34).withExamples(60).forAll(OptimGenerators.optimizerCases())
+                .checkAssert(c -> checkSgd(c, MaskedSgd::new));
+    }
+
+    @Test
+    void manyPartlySelectedTensorsMatchTheReferences() {
+        // 2 to 12 tensors, some empty, some full: one group of many members, split per member on every step.
+        qt().withFixedSeed(38).withExamples(40).forAll(OptimGenerators.manyTensorOptimizerCases()).checkAssert(c -> {
+            checkAdamW(c, mask(c), SparseAdamW::new);
+            checkAdamW(c, mask(c), DenseMaskedAdamW::new);
+            checkSgd(c, MaskedSgd::new);
         });
     }
 
@@ -170,9 +165,32 @@ class MaskedOptimizerProperties {
         }
     }
 
+    private static void checkSgd(OptimizerCase c, SgdFactory factory) {
+        boolean nesterov = c.beta1() > 0 && c.beta2() == 0 && c.params()[0].length % 2 == 0;
+        SgdConfig config = SgdConfig.builder().learningRate(c.lr()).momentum(c.beta1()).dampening(c.beta2())
+                .weightDecay(c.weightDecay()).nesterov(nesterov).schedule(schedule(c))
+                .clipping(new GradientClipping(c.maxNorm())).build();
+        ReferenceSgd reference = new ReferenceSgd(c.lr(), c.beta1(), c.beta2(), c.weightDecay(), nesterov,
+                referenceSchedule(c), c.maxNorm());
+        double[][] expected = deepCopy(c.params());
+        try (OptimizerHarness h = new OptimizerHarness(c.shapes(), c.params());
+                MaskedOptimizer sgd = factory.create(config, mask(c), h.params)) {
+            for (double[][] g : c.grads()) {
+                h.step(sgd, g);
+                reference.step(expected, g, c.selected());
+            }
+            assertClose(h.values(), expected);
+        }
+    }
+
     /** An optimiser constructor. */
     interface Factory {
         MaskedOptimizer create(AdamWConfig config, NeuronMask mask, Map<String, NDArray> parameters);
+    }
+
+    /** A masked SGD constructor. */
+    interface SgdFactory {
+        MaskedOptimizer create(SgdConfig config, NeuronMask mask, Map<String, NDArray> parameters);
     }
 
     static AdamWConfig adamW(OptimizerCase c) {
