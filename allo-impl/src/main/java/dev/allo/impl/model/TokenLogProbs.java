@@ -27,6 +27,14 @@ import dev.allo.model.CausalLm;
  * token weights and the output all share the token grid of {@code inputIds}. DESIGN.md writes this as
  * {@code l(y_j)}.
  *
+ * <p><b>Scored range.</b> Only the positions whose logits score a token, from the batch's first scored column
+ * {@code t_lo} to its last {@code t_hi} (positions {@code t_lo - 1 .. t_hi - 1}), go through the head (the
+ * {@code (B, ., H) x (H, V)} projection, log-softmax and gather); the other columns are 0 whatever their logits, so
+ * their logits are never computed. For prompt-then-response batches this skips the prompt positions' head cost in the
+ * forward pass, in the backward pass and in reference forwards alike. Finding the range reads the {@code (T)} column
+ * counts of the mask back to the host once per call. A batch with no scored token still runs the head on one
+ * position, so the result keeps its gradient graph.
+ *
  * <p><b>Chunks.</b> With {@link #chunked(int)}, positions are processed {@code c} at a time (hidden states, logits,
  * log-softmax, gather for that chunk), and each chunk's {@code (B, c, V)} arrays are released before the next, so
  * without gradient recording the full {@code (B, T, V)} float tensor never exists; peak extra memory is
@@ -80,9 +88,10 @@ public final class TokenLogProbs {
 
     /**
      * Like {@link #compute}, and also the mean logit of every scored position, for TRL's {@code logits/chosen} and
-     * {@code logits/rejected}: {@code meanLogits[b, t] = mean_v logits[b, t - 1, v]} (the logits that score token
-     * {@code t}), without gradient, 0 in column 0. Computed chunk by chunk beside the log-softmax, so it costs one
-     * extra reduction over the vocabulary and never the full {@code (B, T, V)} tensor.
+     * {@code logits/rejected}: {@code meanLogits[b, t] = m[b, t] * mean_v logits[b, t - 1, v]} (the logits that score
+     * token {@code t}), without gradient, 0 wherever the token is not scored (as the log-probs). Computed chunk by
+     * chunk beside the log-softmax, so it costs one extra reduction over the vocabulary and never the full
+     * {@code (B, T, V)} tensor.
      *
      * @param model the causal LM
      * @param inputIds {@code (B, T)} int64 token ids
@@ -153,28 +162,58 @@ public final class TokenLogProbs {
         NDList columns = new NDList();
         NDList means = new NDList();
         try (NDManager scope = owner.newSubManager()) {
-            NDArray first = scope.zeros(new Shape(batch, 1), DataType.FLOAT32); // nothing predicts token 0
-            columns.add(first);
-            means.add(first);
+            NDArray mask = scoredTokens(attentionMask, responseMask, hidden.getDevice(), scope); // (B, T)
+            long[] range = scoredRange(mask); // columns lo .. hi scored, 1 <= lo, hi <= T - 1
+            NDArray before = scope.zeros(new Shape(batch, range[0]), DataType.FLOAT32); // columns 0 .. lo - 1
+            columns.add(before);
+            means.add(before);
             NDArray labels = ScopedArrays.borrow(inputIds, hidden.getDevice(), DataType.INT64, scope);
-            for (long start = 0; start < tokens - 1; start += chunkSize) {
-                long end = Math.min(tokens - 1, start + chunkSize);
+            // logits at positions lo - 1 .. hi - 1 score columns lo .. hi
+            for (long start = range[0] - 1; start < range[1]; start += chunkSize) {
+                long end = Math.min(range[1], start + chunkSize);
                 NDArray[] c = chunk(model, hidden, labels, start, end, scope, meanLogits);
                 columns.add(c[0]);
                 if (meanLogits) {
                     means.add(c[1]);
                 }
             }
-            NDArray mask = scoredTokens(attentionMask, responseMask, hidden.getDevice(), scope); // (B, T)
+            if (range[1] < tokens - 1) {
+                NDArray after = scope.zeros(new Shape(batch, tokens - 1 - range[1]), DataType.FLOAT32);
+                columns.add(after);
+                means.add(after);
+            }
             NDArray out = NDArrays.concat(columns, 1).mul(mask); // (B, T)
             out.attach(owner);
             if (!meanLogits) {
                 return new NDArray[] {out};
             }
-            NDArray meanOut = NDArrays.concat(means, 1); // (B, T), no gradient
+            NDArray meanOut = NDArrays.concat(means, 1).mul(mask); // (B, T), no gradient
             meanOut.attach(owner);
             return new NDArray[] {out, meanOut};
         }
+    }
+
+    /**
+     * The first and last column holding a scored token in any row, {@code {lo, hi}} with {@code 1 <= lo <= hi}
+     * ({@code {1, 1}} when none is scored, so the head still runs on one position; {@code {1, 0}}, no position, when
+     * {@code T = 1}); column 0 is never scored.
+     */
+    private static long[] scoredRange(NDArray mask) {
+        float[] perColumn = mask.sum(new int[] {0}).toFloatArray(); // (T) scored tokens per column
+        if (perColumn.length < 2) {
+            return new long[] {1, 0};
+        }
+        int lo = -1;
+        int hi = -1;
+        for (int t = 1; t < perColumn.length; t++) {
+            if (perColumn[t] != 0f) {
+                if (lo < 0) {
+                    lo = t;
+                }
+                hi = t;
+            }
+        }
+        return lo < 0 ? new long[] {1, 1} : new long[] {lo, hi};
     }
 
     /**

@@ -7,7 +7,10 @@ import static org.quicktheories.QuickTheory.qt;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.allo.fixtures.model.ReferenceLlama;
 import dev.allo.fixtures.model.ReferenceTokenLogProbs;
@@ -114,6 +117,104 @@ class TokenLogProbsProperties {
                     for (int i = 0; i < a.length; i++) {
                         assertThat(b[i]).as("gradient %s[%d], chunk %d", name, i, chunk)
                                 .isCloseTo(a[i], within(1e-4f * (1 + Math.abs(a[i]))));
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * A prompt-then-response mask: each row's real tokens from a random prompt length on (at least one prompt
+     * token), or none at all in some rows, so the scored column range of the batch varies.
+     */
+    private static double[][] promptResponseMask(Case c, Random r) {
+        int[][] mask = c.batch().mask();
+        double[][] out = new double[mask.length][mask[0].length];
+        for (int b = 0; b < mask.length; b++) {
+            int prompt = 1 + r.nextInt(mask[b].length);
+            boolean scored = r.nextInt(5) > 0;
+            for (int t = prompt; t < mask[b].length && scored; t++) {
+                out[b][t] = mask[b][t];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The head runs only on the batch's scored column range; the result must equal the same formula evaluated on
+     * every position with plain DJL ops (full logits, log-softmax, gather, mask), values, mean logits and gradients.
+     */
+    @Test
+    void scoredRangeHeadEqualsTheAllPositionsComputation() {
+        qt().withFixedSeed(204).withExamples(40).forAll(LlamaModelProperties.cases(7)
+                .assuming(c -> c.batch().length() > 1)).checkAssert(c -> { // T = 1: nothing to score or differentiate
+            Random r = new Random(c.seed());
+            int[][] ids = c.batch().ids(c.padId());
+            int[][] attention = c.batch().mask();
+            double[][] response = promptResponseMask(c, r);
+            int length = ids[0].length;
+            double[][] scored = new double[ids.length][length];
+            for (int b = 0; b < ids.length; b++) {
+                for (int t = 1; t < length; t++) {
+                    scored[b][t] = response[b][t] * attention[b][t] * attention[b][t - 1];
+                }
+            }
+            int chunk = 1 + r.nextInt(length);
+            try (NDManager m = NDManager.newBaseManager();
+                    LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                model.setTrainable(true);
+                List<float[]> values = new ArrayList<>();
+                List<float[]> means = new ArrayList<>();
+                List<Map<String, float[]>> grads = new ArrayList<>();
+                for (int variant = 0; variant < 3; variant++) {
+                    try (NDManager step = m.newSubManager()) {
+                        NDArray idArray = ModelTestSupport.ids(step, ids);
+                        NDArray attentionArray = ModelTestSupport.mask(step, attention);
+                        NDArray[] out;
+                        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                            if (variant == 0) { // every position, plain ops
+                                NDArray logits = model.forward(idArray, attentionArray); // (B, T, V)
+                                NDArray shifted = logits.get(":, :-1, :"); // (B, T-1, V) scores columns 1 ..
+                                NDArray next = idArray.get(":, 1:").expandDims(-1); // (B, T-1, 1)
+                                NDArray first = step.zeros(new Shape(ids.length, 1));
+                                NDArray mask = ModelTestSupport.floats(step, scored);
+                                NDArray lp = NDArrays.concat(new NDList(first,
+                                        shifted.logSoftmax(-1).gather(next, -1).squeeze(-1)), 1).mul(mask);
+                                NDArray mean = NDArrays.concat(new NDList(first,
+                                        shifted.stopGradient().mean(new int[] {-1})), 1).mul(mask);
+                                out = new NDArray[] {lp, mean};
+                            } else {
+                                TokenLogProbs calculator = variant == 1 ? TokenLogProbs.unchunked()
+                                        : TokenLogProbs.chunked(chunk);
+                                out = calculator.computeWithMeanLogits(model, idArray, attentionArray,
+                                        ModelTestSupport.floats(step, response));
+                            }
+                            collector.backward(out[0].sum());
+                        }
+                        values.add(out[0].toFloatArray());
+                        means.add(out[1].toFloatArray());
+                        Map<String, float[]> g = new LinkedHashMap<>();
+                        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                            NDArray grad = e.getValue().getGradient();
+                            g.put(e.getKey(), grad.toFloatArray());
+                            grad.subi(grad);
+                            grad.close();
+                        }
+                        grads.add(g);
+                    }
+                }
+                for (int variant = 1; variant < 3; variant++) {
+                    assertThat(values.get(variant)).as("values, variant %d (chunk %d)", variant, chunk)
+                            .containsExactly(values.get(0), within(1e-5f));
+                    assertThat(means.get(variant)).as("mean logits, variant %d (chunk %d)", variant, chunk)
+                            .containsExactly(means.get(0), within(1e-5f));
+                    for (String name : grads.get(0).keySet()) {
+                        float[] a = grads.get(0).get(name);
+                        float[] b = grads.get(variant).get(name);
+                        for (int i = 0; i < a.length; i++) {
+                            assertThat(b[i]).as("gradient %s[%d], variant %d (chunk %d)", name, i, variant, chunk)
+                                    .isCloseTo(a[i], within(1e-4f * (1 + Math.abs(a[i]))));
+                        }
                     }
                 }
             }
