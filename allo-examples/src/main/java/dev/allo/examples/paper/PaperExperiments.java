@@ -30,7 +30,7 @@ import java.util.Map;
  * SFT model and is scored by greedy accuracy on the seed's test and validation problems and by held-out preference
  * accuracy. A variant shared by several experiments (ALLO, DPO) runs once per seed.
  *
- * <p>Options ({@link PaperOptions}): {@code --seeds=3 --experiments=table2,figure1,table4,figure4 --allo-lr=...
+ * <p>Options ({@link PaperOptions}): {@code --seeds=3 --experiments=table2,figure1,table4,figure4
  * --grid=1e-5,3e-5,1e-4,3e-4 --progress=false} and every quick-start option ({@code --dpo-lr}, {@code --problems},
  * ...). Outputs under {@code --out} (default {@code allo-output/paper}): {@code results.md}, {@code results.json},
  * {@code figure1-loss.png}, {@code figure4-ratios.png}, and {@code seed-N/} with the preparation's outputs and one

@@ -14,21 +14,20 @@ import java.util.Set;
  * task, the SFT model, the preference data and the rewriter of each seed exactly as in the quick start.
  *
  * @param base the quick-start options of seed 1 (each seed {@code s} uses {@code base.withSeed(s)}); its
- *     {@code dpo-lr} is the learning rate of every preference baseline, of Figure 1's runs and of ALLO's locate
- *     warm-up; its {@code forget-lr} is that of ALLO's forgetting stage
+ *     {@code dpo-lr} is the learning rate of every preference baseline and of Figure 1's runs, its {@code allo-lr},
+ *     {@code forget-lr} and {@code warmup-lr} those of ALLO's learning stage, forgetting stage and locate warm-up
  * @param seeds how many seeds, {@code 1..seeds} (default 3)
  * @param experiments which experiments (default table2, figure1, table4, figure4)
- * @param alloLearningRate the learning rate of ALLO's learning stage (default: {@code dpo-lr})
  * @param grid the learning rates {@link Experiment#TUNE} tries (default 1e-5, 3e-5, 1e-4, 3e-4)
  * @param progress whether to draw a progress bar for every stage (default false)
  */
-public record PaperOptions(QuickStartOptions base, int seeds, Set<Experiment> experiments, double alloLearningRate,
-        List<Double> grid, boolean progress) {
+public record PaperOptions(QuickStartOptions base, int seeds, Set<Experiment> experiments, List<Double> grid,
+        boolean progress) {
 
     /** The default output directory. */
     public static final Path DEFAULT_OUT = Path.of("allo-output", "paper");
 
-    private static final List<String> KEYS = List.of("seeds", "experiments", "allo-lr", "grid", "progress");
+    private static final List<String> KEYS = List.of("seeds", "experiments", "grid", "progress");
 
     /**
      * Validates the options.
@@ -47,7 +46,6 @@ public record PaperOptions(QuickStartOptions base, int seeds, Set<Experiment> ex
                     + List.of(Experiment.values()));
         }
         experiments = Set.copyOf(experiments);
-        positive("allo-lr", alloLearningRate);
         grid = List.copyOf(grid);
         if (grid.isEmpty()) {
             throw new IllegalArgumentException("--grid must hold at least one learning rate");
@@ -67,7 +65,6 @@ public record PaperOptions(QuickStartOptions base, int seeds, Set<Experiment> ex
         List<String> rest = new ArrayList<>();
         String seeds = "3";
         String experiments = "table2,figure1,table4,figure4";
-        String alloLr = null;
         String grid = "1e-5,3e-5,1e-4,3e-4";
         String progress = "false";
         boolean outGiven = false;
@@ -78,7 +75,6 @@ public record PaperOptions(QuickStartOptions base, int seeds, Set<Experiment> ex
             switch (key) {
                 case "seeds" -> seeds = value;
                 case "experiments" -> experiments = value;
-                case "allo-lr" -> alloLr = value;
                 case "grid" -> grid = value;
                 case "progress" -> progress = value;
                 default -> {
@@ -96,8 +92,7 @@ public record PaperOptions(QuickStartOptions base, int seeds, Set<Experiment> ex
         if (!outGiven && properties.getProperty(QuickStartOptions.PROPERTY_PREFIX + "out") == null) {
             base = base.withOut(DEFAULT_OUT);
         }
-        return new PaperOptions(base, integer("seeds", seeds), experiments(experiments),
-                alloLr == null ? base.dpoLearningRate() : real("allo-lr", alloLr), reals("grid", grid),
+        return new PaperOptions(base, integer("seeds", seeds), experiments(experiments), reals("grid", grid),
                 bool("progress", progress));
     }
 

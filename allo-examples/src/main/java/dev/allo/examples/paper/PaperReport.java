@@ -89,8 +89,7 @@ final class PaperReport {
     String markdown() {
         StringBuilder b = new StringBuilder("# The paper's experiments at small scale\n\n");
         options.base().describe().forEach((k, v) -> b.append("- ").append(k).append(": ").append(v).append('\n'));
-        b.append(String.format(Locale.ROOT, "- seeds: %d; ALLO learning-stage lr %s; wall time %.0f s%n%n",
-                options.seeds(), options.alloLearningRate(), seconds));
+        b.append(String.format(Locale.ROOT, "- seeds: %d; wall time %.0f s%n%n", options.seeds(), seconds));
         b.append("| seed | training pairs | recipe | held-out pairs | rewrites | SFT test accuracy |\n");
         b.append("|---|---|---|---|---|---|\n");
         seedLines.forEach(line -> b.append(line).append('\n'));

@@ -37,7 +37,7 @@ final class PaperVariants {
      */
     static List<Variant> of(Experiment experiment, PaperOptions options) {
         double lr = options.base().dpoLearningRate();
-        double alloLr = options.alloLearningRate();
+        double alloLr = options.base().alloLearningRate();
         double forgetLr = options.base().forgetLearningRate();
         return switch (experiment) {
             case TUNE -> tune(options.grid());

@@ -50,7 +50,7 @@ final class SeedContext {
 
     /**
      * An estimator that returns this seed's scores of a method, computing them on first use with a locate-only
-     * pipeline run on the SFT model (weight delta: one epoch of full-parameter DPO at {@code dpo-lr}, Eq. 4;
+     * pipeline run on the SFT model (weight delta: one epoch of full-parameter DPO at {@code warmup-lr}, Eq. 4;
      * accumulated gradient: {@code |sum_d grad L_DPO(d)|} at the SFT weights).
      */
     ImportanceEstimator scores(LocateConfig.Method method) {
@@ -60,7 +60,7 @@ final class SeedContext {
 
     /** The locate config whose scores {@link #scores} returns (recorded in each run's configuration). */
     LocateConfig locateConfig(LocateConfig.Method method) {
-        TrainingConfig warmUp = runner.training(options.base().dpoLearningRate(), 1, task.trainPairs().size());
+        TrainingConfig warmUp = runner.training(options.base().warmUpLearningRate(), 1, task.trainPairs().size());
         LocateConfig base = method == LocateConfig.Method.WEIGHT_DELTA ? LocateConfig.weightDelta()
                 : LocateConfig.accumulatedGradient();
         return base.withWarmUp(warmUp);

@@ -23,15 +23,19 @@ import java.util.Properties;
  * @param topP sampling nucleus mass (default 0.95)
  * @param rewriterEpochs epochs of SFT of the rewriter on the teacher's rewrites (default 2)
  * @param dpoEpochs epochs of DPO and of ALLO's learning stage (default 2)
- * @param dpoLearningRate learning rate of DPO, of ALLO's warm-up and learning stage (default 5e-4)
- * @param forgetLearningRate learning rate of ALLO's forgetting stage (default 5e-5)
+ * @param dpoLearningRate learning rate of DPO (default 3e-5, chosen on validation problems: docs/results.md)
+ * @param alloLearningRate learning rate of ALLO's learning stage (default 3e-4, chosen the same way)
+ * @param forgetLearningRate learning rate of ALLO's forgetting stage (default 3e-5, chosen the same way)
+ * @param warmUpLearningRate learning rate of the one-epoch DPO warm-up whose weight delta locates ALLO's key
+ *     neurons, Eq. (4) (default 5e-4)
  * @param batchSize pairs per optimiser step in every stage (default 16)
  * @param seed the seed of the task, the model and the sampling (default 7)
  * @param out the output directory (default {@code allo-output/quickstart})
  */
 public record QuickStartOptions(int problems, int preferenceProblems, int validation, int test, int maxSteps, int hidden, int layers,
         int sftEpochs, double sftLearningRate, int samples, double temperature, double topP, int rewriterEpochs,
-        int dpoEpochs, double dpoLearningRate, double forgetLearningRate, int batchSize, long seed, Path out) {
+        int dpoEpochs, double dpoLearningRate, double alloLearningRate, double forgetLearningRate,
+        double warmUpLearningRate, int batchSize, long seed, Path out) {
 
     /** Prefix of the system properties that set options. */
     public static final String PROPERTY_PREFIX = "quickstart.";
@@ -67,7 +71,9 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         atLeast("rewriter-epochs", rewriterEpochs, 1);
         atLeast("dpo-epochs", dpoEpochs, 1);
         positive("dpo-lr", dpoLearningRate);
+        positive("allo-lr", alloLearningRate);
         positive("forget-lr", forgetLearningRate);
+        positive("warmup-lr", warmUpLearningRate);
         atLeast("batch", batchSize, 1);
         if (out == null) {
             throw new IllegalArgumentException("--out must be set");
@@ -80,7 +86,8 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
      * @return the default options
      */
     public static QuickStartOptions defaults() {
-        return new QuickStartOptions(1000, 256, 64, 200, 2, 96, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 5e-4, 5e-5, 16, 7,
+        return new QuickStartOptions(1000, 256, 64, 200, 2, 96, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 3e-5, 3e-4, 3e-5, 5e-4,
+                16, 7,
                 Path.of("allo-output", "quickstart"));
     }
 
@@ -116,7 +123,8 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
                 r.integer("sft-epochs", d.sftEpochs), r.real("sft-lr", d.sftLearningRate),
                 r.integer("samples", d.samples), r.real("temperature", d.temperature), r.real("top-p", d.topP),
                 r.integer("rewriter-epochs", d.rewriterEpochs), r.integer("dpo-epochs", d.dpoEpochs),
-                r.real("dpo-lr", d.dpoLearningRate), r.real("forget-lr", d.forgetLearningRate),
+                r.real("dpo-lr", d.dpoLearningRate), r.real("allo-lr", d.alloLearningRate),
+                r.real("forget-lr", d.forgetLearningRate), r.real("warmup-lr", d.warmUpLearningRate),
                 r.integer("batch", d.batchSize), r.longValue("seed", d.seed),
                 Path.of(values.getOrDefault("out", d.out.toString())));
         r.used.add("out");
@@ -137,7 +145,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
     public QuickStartOptions withSeed(long value) {
         return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
                 sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpoLearningRate,
-                forgetLearningRate, batchSize, value, out);
+                alloLearningRate, forgetLearningRate, warmUpLearningRate, batchSize, value, out);
     }
 
     /**
@@ -149,7 +157,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
     public QuickStartOptions withOut(Path value) {
         return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
                 sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpoLearningRate,
-                forgetLearningRate, batchSize, seed, value);
+                alloLearningRate, forgetLearningRate, warmUpLearningRate, batchSize, seed, value);
     }
 
     /**
@@ -166,8 +174,9 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         m.put("sft", sftEpochs + " epochs, lr " + sftLearningRate);
         m.put("sampling", samples + " per problem, temperature " + temperature + ", top-p " + topP);
         m.put("rewriter", rewriterEpochs + " epochs");
-        m.put("dpo / allo", dpoEpochs + " epochs, lr " + dpoLearningRate + " (forget lr " + forgetLearningRate
-                + "), batch " + batchSize);
+        m.put("dpo / allo", dpoEpochs + " epochs, batch " + batchSize + "; DPO lr " + dpoLearningRate
+                + "; ALLO learn lr " + alloLearningRate + ", forget lr " + forgetLearningRate + " (1 epoch), warm-up lr "
+                + warmUpLearningRate + " (1 epoch)");
         m.put("seed", Long.toString(seed));
         return m;
     }

@@ -79,11 +79,12 @@ public final class QuickStartRun {
             log.println("[5/5] ALLO: locate key neurons, forget with the rewriter's token rewards, learn");
             runner.train(allo, pairs, out.resolve("allo"), b -> b
                     .locateNeurons(LocateConfig.weightDelta().withWarmUp(
-                            runner.training(options.dpoLearningRate(), 1, pairs.size())))
+                            runner.training(options.warmUpLearningRate(), 1, pairs.size())))
                     .forget(ForgetConfig.defaults().withTraining(
                             runner.training(options.forgetLearningRate(), 1, pairs.size())))
                     .rewriter(task.rewriter()).rewriteTemplate(PreparedTask.REWRITE_TEMPLATE) // Eq. (5)
-                    .learn(LearnConfig.defaults().withTraining(dpoTraining)));
+                    .learn(LearnConfig.defaults().withTraining(runner.training(options.alloLearningRate(),
+                            options.dpoEpochs(), pairs.size()))));
             clock.phase("allo");
 
             log.println("Evaluating on the test problems and the held-out pairs");

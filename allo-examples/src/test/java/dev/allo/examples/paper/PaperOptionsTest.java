@@ -16,7 +16,7 @@ class PaperOptionsTest {
         assertThat(o.experiments()).containsExactlyInAnyOrder(Experiment.TABLE2, Experiment.FIGURE1,
                 Experiment.TABLE4, Experiment.FIGURE4);
         assertThat(o.base().out()).isEqualTo(PaperOptions.DEFAULT_OUT);
-        assertThat(o.alloLearningRate()).isEqualTo(o.base().dpoLearningRate());
+        assertThat(o.base().alloLearningRate()).isEqualTo(3e-4);
         assertThat(o.progress()).isFalse();
     }
 
@@ -27,7 +27,7 @@ class PaperOptionsTest {
         assertThat(o.seeds()).isEqualTo(2);
         assertThat(o.experiments()).containsExactlyInAnyOrder(Experiment.TUNE, Experiment.TABLE4);
         assertThat(o.base().dpoLearningRate()).isEqualTo(1e-4);
-        assertThat(o.alloLearningRate()).isEqualTo(3e-4);
+        assertThat(o.base().alloLearningRate()).isEqualTo(3e-4);
         assertThat(o.grid()).containsExactly(1e-5, 2e-5);
         assertThat(o.base().hidden()).isEqualTo(64);
         assertThat(o.base().out()).isEqualTo(Path.of("x/y"));
