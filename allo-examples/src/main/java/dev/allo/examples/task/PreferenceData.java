@@ -1,5 +1,6 @@
 package dev.allo.examples.task;
 
+import dev.allo.data.RewriteQuadruple;
 import java.util.List;
 import java.util.Objects;
 

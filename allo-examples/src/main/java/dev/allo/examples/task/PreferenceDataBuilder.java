@@ -1,9 +1,11 @@
 package dev.allo.examples.task;
 
+import dev.allo.data.RewriteQuadruple;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -71,7 +73,8 @@ public final class PreferenceDataBuilder {
                 boolean fallback = rewrite.outcome() == Rewrite.Outcome.REFERENCE_FALLBACK;
                 fallbacks += fallback ? 1 : 0;
                 if (!fallback || config.keepFallbackRewrites()) {
-                    rewrites.add(new RewriteQuadruple(problem.text(), reference, prediction, rewrite.text()));
+                    rewrites.add(new RewriteQuadruple(problem.text(), reference, prediction, rewrite.text(),
+                            Optional.empty()));
                 }
             }
         }

@@ -5,6 +5,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import dev.allo.data.RewriteQuadruple;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -3,7 +3,9 @@ package dev.allo.examples.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.allo.data.RewriteQuadruple;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class PreferenceDataBuilderTest {
@@ -33,8 +35,8 @@ class PreferenceDataBuilderTest {
                 new PreferenceRecord(PROMPT, REWORDED, SLIP, REFERENCE));
         // The truncated sample has no answer: the teacher can only fall back, so by default it gives no rewrite.
         assertThat(data.rewrites()).containsExactly(
-                new RewriteQuadruple(TOM.text(), REFERENCE, SLIP, REFERENCE),
-                new RewriteQuadruple(TOM.text(), REFERENCE, WRONG_OPERATION, REFERENCE));
+                new RewriteQuadruple(TOM.text(), REFERENCE, SLIP, REFERENCE, Optional.empty()),
+                new RewriteQuadruple(TOM.text(), REFERENCE, WRONG_OPERATION, REFERENCE, Optional.empty()));
         assertThat(data.summary()).isEqualTo(new PreferenceData.Summary(1, 7, 3, 3, 1, 1, 0, 1));
     }
 
@@ -44,7 +46,7 @@ class PreferenceDataBuilderTest {
         PreferenceData data = new PreferenceDataBuilder(PreferenceDataConfig.defaults(), PromptStyle.COMPACT)
                 .build(List.of(new SampledSolutions(TOM, List.of(reworded))));
         assertThat(data.rewrites()).containsExactly(new RewriteQuadruple(TOM.text(), REFERENCE, reworded,
-                "Tom starts with 3 apples. So 3 + 4 = 7. So 7 - 2 = 5. The answer is 5."));
+                "Tom starts with 3 apples. So 3 + 4 = 7. So 7 - 2 = 5. The answer is 5.", Optional.empty()));
     }
 
     @Test

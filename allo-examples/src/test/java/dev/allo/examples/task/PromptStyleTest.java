@@ -14,7 +14,7 @@ class PromptStyleTest {
 
     @Test
     void paperRewritePromptIsTable6() {
-        assertThat(new RewriteQuadruple("P?", "R", "W", "C").prompt(PromptStyle.PAPER)).isEqualTo(
+        assertThat(PromptStyle.PAPER.rewritePrompt("P?", "R", "W")).isEqualTo(
                 "Given the problem and the correct solution, you need to correct the mistakes in the prediction to "
                         + "get the correct answer. You should write down the correct prediction and use \"The answer "
                         + "is: \" (without quotation mark) to identify the final answer. You should make minimal "
