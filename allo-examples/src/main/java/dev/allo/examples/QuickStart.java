@@ -1,5 +1,6 @@
 package dev.allo.examples;
 
+import dev.allo.examples.quickstart.EngineThreads;
 import dev.allo.examples.quickstart.QuickStartOptions;
 import dev.allo.examples.quickstart.QuickStartResult;
 import dev.allo.examples.quickstart.QuickStartRun;
@@ -13,6 +14,8 @@ import java.util.Locale;
  * data and a rewriter, run DPO and ALLO from the same SFT model, and print a table of test accuracy and held-out
  * preference accuracy with the output directory (see {@link QuickStartRun} and docs/quickstart.md).
  *
+ * <p>PyTorch runs on one thread unless {@code -Dai.djl.pytorch.num_threads} says otherwise ({@link EngineThreads}).
+ *
  * <p>Options: {@code --key=value} arguments or {@code -Dquickstart.key=value} system properties
  * ({@link QuickStartOptions}), e.g. {@code --problems=2000 --hidden=128 --layers=4}.
  */
@@ -25,6 +28,7 @@ public final class QuickStart {
      * @param args {@code --key=value} options
      */
     public static void main(String[] args) {
+        EngineThreads.defaultToOne();
         run(QuickStartOptions.parse(args, System.getProperties()), System.out, new ConsoleProgress(System.err));
     }
 

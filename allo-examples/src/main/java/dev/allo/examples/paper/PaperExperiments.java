@@ -1,5 +1,6 @@
 package dev.allo.examples.paper;
 
+import dev.allo.examples.quickstart.EngineThreads;
 import dev.allo.examples.quickstart.ModelScorer;
 import dev.allo.examples.quickstart.PhaseClock;
 import dev.allo.examples.quickstart.PreparedTask;
@@ -60,6 +61,7 @@ public final class PaperExperiments {
      * @param args {@code --key=value} options
      */
     public static void main(String[] args) {
+        EngineThreads.defaultToOne();
         PaperOptions options = PaperOptions.parse(args, System.getProperties());
         TrainingListener progress = options.progress() ? new ConsoleProgress(System.err) : new TrainingListener() {};
         String markdown = new PaperExperiments(options, System.out, progress).run();
