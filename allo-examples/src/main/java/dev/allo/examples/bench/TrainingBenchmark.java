@@ -138,7 +138,8 @@ public final class TrainingBenchmark {
                 BenchStats.min(ms), median(ms) / median(baseline));
     }
 
-    private static List<TokenizedPair> pairs(int vocab, int n) {
+    /** {@code n} random pairs of 32 prompt tokens and 95 response tokens + EOS (seeded), shared by the profile. */
+    static List<TokenizedPair> pairs(int vocab, int n) {
         SplittableRandom random = new SplittableRandom(3);
         List<TokenizedPair> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {

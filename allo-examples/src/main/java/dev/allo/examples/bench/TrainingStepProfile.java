@@ -13,7 +13,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.allo.data.PaddingSide;
 import dev.allo.data.PreferenceBatch;
-import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
 import dev.allo.impl.data.PreferenceCollator;
 import dev.allo.impl.model.LlamaConfig;
@@ -31,13 +30,9 @@ import dev.allo.objective.PreferenceObjective;
 import dev.allo.objective.ResponseLogProbs;
 import dev.allo.optim.AdamWConfig;
 import dev.allo.train.LoopConfig;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.SplittableRandom;
 
 /**
  * Splits the {@link TrainingBenchmark}'s full-parameter DPO step (same model, batch and optimiser) into its phases,
@@ -58,8 +53,6 @@ import java.util.SplittableRandom;
  */
 public final class TrainingStepProfile {
     private static final int BATCH = 8;
-    private static final int PROMPT = 32;
-    private static final int RESPONSE = 95; // + EOS = 96
     private static final String[] PHASES = {"stage step, StageTrainer.run() (real)", "X zero gradients",
         "X collate", "X concat chosen + rejected", "F trunk (hiddenStates, separate run)",
         "F (TokenLogProbs.computeWithMeanLogits)",
@@ -81,7 +74,7 @@ public final class TrainingStepProfile {
         LlamaConfig config = LlamaConfig.builder().hiddenSize(256).intermediateSize(688).numHiddenLayers(4)
                 .numAttentionHeads(4).vocabSize(8192).maxPositionEmbeddings(128).build();
         Device device = Device.cpu();
-        List<TokenizedPair> pairs = pairs(config.vocabSize());
+        List<TokenizedPair> pairs = TrainingBenchmark.pairs(config.vocabSize(), BATCH);
         AdamWConfig adamW = AdamWConfig.builder().learningRate(1e-6).build();
         double[][] times = new double[PHASES.length][rounds];
         PreferenceObjective objective = PreferenceObjective.of(ObjectiveConfig.Dpo.defaults());
@@ -249,18 +242,5 @@ public final class TrainingStepProfile {
 
     private static double lap(long start) {
         return (System.nanoTime() - start) / 1e6;
-    }
-
-    private static List<TokenizedPair> pairs(int vocab) {
-        SplittableRandom random = new SplittableRandom(3);
-        List<TokenizedPair> out = new ArrayList<>();
-        for (int i = 0; i < BATCH; i++) {
-            int[] prompt = random.ints(PROMPT, 1, vocab).toArray();
-            int[] chosen = Arrays.copyOf(random.ints(RESPONSE, 1, vocab).toArray(), RESPONSE + 1);
-            int[] rejected = Arrays.copyOf(random.ints(RESPONSE, 1, vocab).toArray(), RESPONSE + 1);
-            out.add(TokenizedPair.unweighted(i, PreferenceExample.of("p" + i, "c" + i, "r" + i), prompt, chosen,
-                    rejected, Optional.empty()));
-        }
-        return out;
     }
 }
