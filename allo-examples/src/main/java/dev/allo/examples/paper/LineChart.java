@@ -10,11 +10,13 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** Writes a line chart of named (x, y) series as a PNG (JFreeChart, headless), atomically. */
+/** Writes line charts of named (x, y) series and bar charts as PNG (JFreeChart, headless), atomically. */
 final class LineChart {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 500;
@@ -48,6 +50,29 @@ final class LineChart {
         if (logX) {
             chart.getXYPlot().setDomainAxis(new LogAxis(xLabel));
         }
+        ((NumberAxis) chart.getXYPlot().getRangeAxis()).setAutoRangeIncludesZero(false);
+        save(chart, file);
+    }
+
+    /**
+     * Draws a bar chart of labelled values.
+     *
+     * @param title the chart title
+     * @param valueLabel the value axis label
+     * @param bars bar label to value, in order
+     * @param file the PNG file
+     * @throws AlloException naming the file if it cannot be written
+     */
+    static void bars(String title, String valueLabel, Map<String, Double> bars, Path file) {
+        System.setProperty("java.awt.headless", "true");
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        bars.forEach((label, value) -> data.addValue(value, valueLabel, label));
+        JFreeChart chart = ChartFactory.createBarChart(title, null, valueLabel, data, PlotOrientation.HORIZONTAL,
+                false, false, false);
+        save(chart, file);
+    }
+
+    private static void save(JFreeChart chart, Path file) {
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());

@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 /**
  * The experiments' results: {@code results.md} (one table per experiment: mean and sample standard deviation over
  * seeds, range, per-seed values, the paper's numbers beside them), {@code results.json} (every outcome) and the
- * charts {@code figure1-loss.png} and {@code figure4-ratios.png}.
+ * charts {@code table2-accuracy.png}, {@code figure1-loss.png}, {@code table4-accuracy.png} and
+ * {@code figure4-ratios.png}.
  */
 final class PaperReport {
     /** Table 2, GSM8k and MATH columns (LLaMA-2 7B SFT model, accuracy %). */
@@ -68,6 +69,13 @@ final class PaperReport {
             LineChart.write("Figure 4 (small): test accuracy against the neuron ratio", "neuron ratio",
                     "test accuracy", ratioCurves(), true, dir.resolve("figure4-ratios.png"));
         }
+        for (Experiment e : List.of(Experiment.TABLE2, Experiment.TABLE4)) {
+            if (experiments.containsKey(e)) {
+                LineChart.bars((e == Experiment.TABLE2 ? "Table 2" : "Table 4") + " (small): mean test accuracy over"
+                        + " seeds", "test accuracy", meanAccuracies(experiments.get(e)),
+                        dir.resolve(e.name().toLowerCase(Locale.ROOT) + "-accuracy.png"));
+            }
+        }
         TextFiles.write(dir.resolve("results.md"), markdown());
         try {
             Map<String, Object> json = new LinkedHashMap<>();
@@ -99,12 +107,12 @@ final class PaperReport {
             b.append('\n').append(switch (e.getKey()) {
                 case TUNE -> "## Learning-rate selection (validation problems)\n\n";
                 case TABLE2 -> "## Table 2 in small\n\nPaper column: Table 2, GSM8k / MATH accuracy (%) of LLaMA-2 7B"
-                        + " after SFT and each method.\n\n";
+                        + " after SFT and each method. Chart: `table2-accuracy.png`.\n\n";
                 case FIGURE1 -> "## Figure 1 in small\n\nDPO on the top-10% / last-10% neurons by accumulated-gradient"
                         + " score, and on all neurons. Loss curves: `figure1-loss.png`. The paper (Figure 1, ECQA and"
                         + " QASC): the top-10% run converges faster and scores higher than all neurons.\n\n";
                 case TABLE4 -> "## Table 4 in small (ablations)\n\nPaper column: Table 4, MATH / MAWPS accuracy"
-                        + " (%).\n\n";
+                        + " (%). Chart: `table4-accuracy.png`.\n\n";
                 case FIGURE4 -> "## Figure 4 in small (neuron ratios)\n\nOne stage's ratio changes, the other stays at"
                         + " its default (k1 = 5%, k2 = 10%). Chart: `figure4-ratios.png`. The paper (Figure 4,"
                         + " ECQA): accuracy first rises then falls with the ratio, best at k2 = 10%.\n\n";
@@ -194,6 +202,18 @@ final class PaperReport {
                         .average().orElseThrow()};
             }
             out.put(v.label(), points);
+        }
+        return out;
+    }
+
+    /** Each variant's mean test accuracy, in table order. */
+    private Map<String, Double> meanAccuracies(List<Variant> variants) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Variant v : variants) {
+            List<Outcome> os = outcomes.getOrDefault(v.id(), List.of());
+            if (!os.isEmpty()) {
+                out.put(v.label(), os.stream().mapToDouble(Outcome::testAccuracy).average().orElseThrow());
+            }
         }
         return out;
     }
