@@ -33,8 +33,6 @@ final class ImportanceScoresFile {
     private static final byte[] MAGIC = "ALLOSCOR".getBytes(StandardCharsets.US_ASCII);
     private static final String KIND = "scores";
     private static final int VERSION = 1;
-    private static final int MAX_NAME_BYTES = 1 << 16;
-    private static final int MAX_RANK = 32;
     private static final int CHUNK_FLOATS = 1 << 16;
 
     private ImportanceScoresFile() {}
@@ -45,14 +43,7 @@ final class ImportanceScoresFile {
             out.writeInt(scores.size());
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (Map.Entry<String, NDArray> e : scores.entrySet()) {
-                byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
-                out.writeInt(name.length);
-                out.write(name);
-                long[] dims = e.getValue().getShape().getShape();
-                out.writeInt(dims.length);
-                for (long d : dims) {
-                    out.writeLong(d);
-                }
+                ChecksummedFile.writeTensorHeader(out, e.getKey(), e.getValue().getShape().getShape());
                 FloatBuffer src = e.getValue().toByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
                 while (src.hasRemaining()) {
                     int len = Math.min(CHUNK_FLOATS, src.remaining());
@@ -78,29 +69,13 @@ final class ImportanceScoresFile {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             byte[] chunk = new byte[CHUNK_FLOATS * Float.BYTES];
             for (int t = 0; t < count; t++) {
-                int nameLength = in.readInt();
-                if (nameLength < 0 || nameLength > MAX_NAME_BYTES) {
-                    throw corrupted(file, "tensor #" + t + " has a name length of " + nameLength + " bytes");
-                }
-                byte[] nameBytes = new byte[nameLength];
-                in.readFully(nameBytes);
-                String name = new String(nameBytes, StandardCharsets.UTF_8);
+                ChecksummedFile.TensorHeader header = ChecksummedFile.readTensorHeader(in, file, KIND, t,
+                        Integer.MAX_VALUE / Float.BYTES);
+                String name = header.name();
                 if (arrays.containsKey(name)) {
                     throw corrupted(file, "tensor '" + name + "' appears twice");
                 }
-                int rank = in.readInt();
-                if (rank < 0 || rank > MAX_RANK) {
-                    throw corrupted(file, "tensor '" + name + "' has rank " + rank);
-                }
-                long[] dims = new long[rank];
-                long size = 1;
-                for (int d = 0; d < rank; d++) {
-                    dims[d] = in.readLong();
-                    if (dims[d] < 0 || (dims[d] > 0 && size > Integer.MAX_VALUE / Float.BYTES / dims[d])) {
-                        throw corrupted(file, "tensor '" + name + "' has an invalid dimension " + dims[d]);
-                    }
-                    size *= dims[d];
-                }
+                long size = header.size();
                 ByteBuffer data = ByteBuffer.allocateDirect((int) size * Float.BYTES).order(ByteOrder.nativeOrder());
                 FloatBuffer dst = data.asFloatBuffer();
                 for (long from = 0; from < size; from += CHUNK_FLOATS) {
@@ -109,7 +84,7 @@ final class ImportanceScoresFile {
                     dst.put(ByteBuffer.wrap(chunk, 0, len * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
                             .asFloatBuffer());
                 }
-                arrays.put(name, manager.create(data, new Shape(dims), DataType.FLOAT32));
+                arrays.put(name, manager.create(data, new Shape(header.dims()), DataType.FLOAT32));
             }
             return arrays;
         });

@@ -25,6 +25,8 @@ import java.util.zip.CheckedOutputStream;
  */
 public final class ChecksummedFile {
     private static final int BUFFER = 1 << 16;
+    private static final int MAX_NAME_BYTES = 1 << 16;
+    private static final int MAX_RANK = 32;
 
     private ChecksummedFile() {}
 
@@ -188,6 +190,70 @@ public final class ChecksummedFile {
             throw new AlloException("unsupported " + kind + " file version in " + file + ": expected " + version
                     + ", found " + foundVersion);
         }
+    }
+
+    /**
+     * A tensor entry's header: its name and dimensions, as {@link #writeTensorHeader} writes them.
+     *
+     * @param name the tensor name
+     * @param dims the dimensions
+     * @param size the number of elements, the product of the dimensions
+     */
+    public record TensorHeader(String name, long[] dims, long size) {}
+
+    /**
+     * Writes a tensor entry's header: {@code int32 nameLength, UTF-8 name, int32 rank, int64 dims[rank]}.
+     *
+     * @param out the body stream
+     * @param name the tensor name
+     * @param dims the dimensions
+     * @throws IOException if writing fails
+     */
+    public static void writeTensorHeader(DataOutputStream out, String name, long[] dims) throws IOException {
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+        out.writeInt(dims.length);
+        for (long d : dims) {
+            out.writeLong(d);
+        }
+    }
+
+    /**
+     * Reads and checks a tensor entry's header written by {@link #writeTensorHeader}.
+     *
+     * @param in the body stream
+     * @param file the file, for messages
+     * @param kind what the file holds, for messages
+     * @param index the entry's position in the file, for messages
+     * @param maxElements the most elements a tensor may have
+     * @return the header
+     * @throws IOException if reading fails
+     * @throws AlloException naming the file and the tensor when the name length, rank or a dimension is invalid
+     */
+    public static TensorHeader readTensorHeader(DataInputStream in, Path file, String kind, int index,
+            long maxElements) throws IOException {
+        int nameLength = in.readInt();
+        if (nameLength < 0 || nameLength > MAX_NAME_BYTES) {
+            throw corrupted(file, kind, "tensor #" + index + " has a name length of " + nameLength + " bytes");
+        }
+        byte[] nameBytes = new byte[nameLength];
+        in.readFully(nameBytes);
+        String name = new String(nameBytes, StandardCharsets.UTF_8);
+        int rank = in.readInt();
+        if (rank < 0 || rank > MAX_RANK) {
+            throw corrupted(file, kind, "tensor '" + name + "' has rank " + rank);
+        }
+        long[] dims = new long[rank];
+        long size = 1;
+        for (int d = 0; d < rank; d++) {
+            dims[d] = in.readLong();
+            if (dims[d] < 0 || (dims[d] > 0 && size > maxElements / dims[d])) {
+                throw corrupted(file, kind, "tensor '" + name + "' has an invalid dimension " + dims[d]);
+            }
+            size *= dims[d];
+        }
+        return new TensorHeader(name, dims, size);
     }
 
     /**

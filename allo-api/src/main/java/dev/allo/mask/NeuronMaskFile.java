@@ -33,8 +33,6 @@ final class NeuronMaskFile {
     private static final byte[] MAGIC = "ALLOMASK".getBytes(StandardCharsets.US_ASCII);
     private static final String KIND = "mask";
     private static final int VERSION = 1;
-    private static final int MAX_NAME_BYTES = 1 << 16;
-    private static final int MAX_RANK = 32;
     private static final int CHUNK_INTS = 1 << 16;
 
     private NeuronMaskFile() {}
@@ -58,14 +56,7 @@ final class NeuronMaskFile {
         out.writeInt(mask.entries().size());
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK_INTS * Integer.BYTES);
         for (Map.Entry<String, NeuronMask.Entry> e : mask.entries().entrySet()) {
-            byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
-            out.writeInt(name.length);
-            out.write(name);
-            long[] dims = e.getValue().shape().getShape();
-            out.writeInt(dims.length);
-            for (long d : dims) {
-                out.writeLong(d);
-            }
+            ChecksummedFile.writeTensorHeader(out, e.getKey(), e.getValue().shape().getShape());
             int[] indices = e.getValue().indices();
             if (indices == null) {
                 out.writeByte(1);
@@ -95,27 +86,11 @@ final class NeuronMaskFile {
         NeuronMask.Builder builder = NeuronMask.builder();
         byte[] chunk = new byte[CHUNK_INTS * Integer.BYTES];
         for (int t = 0; t < count; t++) {
-            int nameLength = in.readInt();
-            if (nameLength < 0 || nameLength > MAX_NAME_BYTES) {
-                throw corrupted(file, "tensor #" + t + " has a name length of " + nameLength + " bytes");
-            }
-            byte[] nameBytes = new byte[nameLength];
-            in.readFully(nameBytes);
-            String name = new String(nameBytes, StandardCharsets.UTF_8);
-            int rank = in.readInt();
-            if (rank < 0 || rank > MAX_RANK) {
-                throw corrupted(file, "tensor '" + name + "' has rank " + rank);
-            }
-            long[] dims = new long[rank];
-            long size = 1;
-            for (int d = 0; d < rank; d++) {
-                dims[d] = in.readLong();
-                if (dims[d] < 0 || (dims[d] > 0 && size > Integer.MAX_VALUE / dims[d])) {
-                    throw corrupted(file, "tensor '" + name + "' has an invalid dimension " + dims[d]);
-                }
-                size *= dims[d];
-            }
-            Shape shape = new Shape(dims);
+            ChecksummedFile.TensorHeader header = ChecksummedFile.readTensorHeader(in, file, KIND, t,
+                    Integer.MAX_VALUE);
+            String name = header.name();
+            long size = header.size();
+            Shape shape = new Shape(header.dims());
             int kind = in.readUnsignedByte();
             try {
                 if (kind == 1) {

@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.UpdatedBaseModel;
 import dev.allo.impl.model.OwnedArrays;
-import dev.allo.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -29,19 +29,36 @@ import java.util.Map;
  *
  * <p>Not thread-safe.
  */
-public final class IlaGatedModel implements CausalLm {
+public final class IlaGatedModel extends UpdatedBaseModel {
     /** The name of the gate-logit vector in {@link #parameters()}. */
     public static final String GATES = "ila.gate_logits";
 
-    private final LlamaModel base;
-    private final boolean ownsBase;
-    private final NDManager manager;
     private final List<String> matrices;
     private final Map<String, NDArray> updates;
     private final NDArray gates;
     private final Map<String, NDArray> parameters;
 
     private IlaGatedModel(LlamaModel base, boolean ownsBase, Map<String, NDArray> updates, float[] logits) {
+        super(base, ownsBase, NDManager.newBaseManager(base.device()));
+        NDManager manager = manager();
+        try {
+            this.matrices = validatedMatrices(base, updates, logits);
+            Map<String, NDArray> owned = new LinkedHashMap<>();
+            for (String name : matrices) {
+                owned.put(name, OwnedArrays.float32Copy(updates.get(name), manager));
+            }
+            this.updates = Collections.unmodifiableMap(owned);
+            this.gates = manager.create(logits, new Shape(logits.length));
+            gates.setName(GATES);
+            this.parameters = Map.of(GATES, gates);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The updated matrices in the base model's parameter order, after checking names, shapes and gate count. */
+    private static List<String> validatedMatrices(LlamaModel base, Map<String, NDArray> updates, float[] logits) {
         Map<String, NDArray> baseParams = base.parameters();
         List<String> names = new ArrayList<>();
         for (String name : baseParams.keySet()) {
@@ -65,23 +82,7 @@ public final class IlaGatedModel implements CausalLm {
         if (logits.length != names.size()) {
             throw new IllegalArgumentException("expected " + names.size() + " gate logits, got " + logits.length);
         }
-        this.base = base;
-        this.ownsBase = ownsBase;
-        this.manager = NDManager.newBaseManager(base.device());
-        try {
-            Map<String, NDArray> owned = new LinkedHashMap<>();
-            for (String name : names) {
-                owned.put(name, OwnedArrays.float32Copy(updates.get(name), manager));
-            }
-            this.matrices = List.copyOf(names);
-            this.updates = Collections.unmodifiableMap(owned);
-            this.gates = manager.create(logits, new Shape(logits.length));
-            gates.setName(GATES);
-            this.parameters = Map.of(GATES, gates);
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return List.copyOf(names);
     }
 
     /**
@@ -122,15 +123,6 @@ public final class IlaGatedModel implements CausalLm {
     }
 
     /**
-     * The frozen base model.
-     *
-     * @return the base model
-     */
-    public LlamaModel base() {
-        return base;
-    }
-
-    /**
      * The current gate logits {@code s_l}, read to the host.
      *
      * @return one value per matrix of {@link #matrices()}
@@ -168,23 +160,17 @@ public final class IlaGatedModel implements CausalLm {
         return gamma.sum();
     }
 
+    /** {@code dW_l} scaled by its gate {@code gamma_l = sigmoid(s_l)}, for every updated matrix. */
     @Override
-    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask) {
-        NDManager owner = inputIds.getManager();
+    protected Map<String, NDArray> weightUpdates(NDManager owner) {
         NDArray gamma = Activation.sigmoid(gates); // (M), gamma_l = sigmoid(s_l)
         gamma.attach(owner);
-        Map<String, NDArray> effective = new LinkedHashMap<>();
+        Map<String, NDArray> scaled = new LinkedHashMap<>();
         for (int l = 0; l < matrices.size(); l++) {
             String name = matrices.get(l);
-            NDArray scaled = gamma.get(l).mul(updates.get(name)); // gamma_l dW_l, (out, in)
-            effective.put(name, scaled.add(base.parameters().get(name))); // W0_l + gamma_l dW_l
+            scaled.put(name, gamma.get(l).mul(updates.get(name))); // gamma_l dW_l, (out, in)
         }
-        return base.withWeights(effective).hiddenStates(inputIds, attentionMask);
-    }
-
-    @Override
-    public NDArray logits(NDArray hidden) {
-        return base.logits(hidden);
+        return scaled;
     }
 
     /**
@@ -209,36 +195,12 @@ public final class IlaGatedModel implements CausalLm {
      */
     @Override
     public IlaGatedModel copy(Device device) {
-        LlamaModel baseCopy = base.copy(device);
+        LlamaModel baseCopy = base().copy(device);
         try {
             return new IlaGatedModel(baseCopy, true, updates, gateLogits());
         } catch (RuntimeException e) {
             baseCopy.close();
             throw e;
-        }
-    }
-
-    @Override
-    public Device device() {
-        return base.device();
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public int vocabSize() {
-        return base.vocabSize();
-    }
-
-    /** Releases the updates and gates, and the base model if this model owns it (copies do). */
-    @Override
-    public void close() {
-        manager.close();
-        if (ownsBase) {
-            base.close();
         }
     }
 }

@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.UpdatedBaseModel;
 import dev.allo.impl.model.OwnedArrays;
-import dev.allo.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -43,11 +43,8 @@ import java.util.SplittableRandom;
  * <p>Only the decoder layers' linear layers can be targeted ({@code lm_head} and the embedding are not, as with
  * PEFT's {@code all-linear}). Not thread-safe.
  */
-public final class LoraModel implements CausalLm {
-    private final LlamaModel base;
-    private final boolean ownsBase;
+public final class LoraModel extends UpdatedBaseModel {
     private final LoraConfig config;
-    private final NDManager manager;
     private final Map<String, NDArray> adapters;
     private final List<String> targets;
     private final SplittableRandom dropoutRandom;
@@ -55,10 +52,8 @@ public final class LoraModel implements CausalLm {
 
     private LoraModel(LlamaModel base, boolean ownsBase, LoraConfig config, NDManager manager,
             Map<String, NDArray> adapters, List<String> targets, long dropoutSeed) {
-        this.base = base;
-        this.ownsBase = ownsBase;
+        super(base, ownsBase, manager);
         this.config = config;
-        this.manager = manager;
         this.adapters = Collections.unmodifiableMap(adapters);
         this.targets = List.copyOf(targets);
         this.dropoutRandom = new SplittableRandom(dropoutSeed);
@@ -169,15 +164,6 @@ public final class LoraModel implements CausalLm {
     }
 
     /**
-     * The frozen base model.
-     *
-     * @return the base model (shared, not a copy)
-     */
-    public LlamaModel base() {
-        return base;
-    }
-
-    /**
      * The LoRA configuration.
      *
      * @return the config
@@ -217,39 +203,29 @@ public final class LoraModel implements CausalLm {
      * @return the merged model, not trainable; the caller closes it
      */
     public LlamaModel merge() {
-        try (NDManager scratch = NDManager.newBaseManager(base.device())) {
+        try (NDManager scratch = NDManager.newBaseManager(base().device())) {
             Map<String, NDArray> effective = new LinkedHashMap<>();
             for (String name : targets) {
                 NDArray dw = update(name, scratch, false, false);
-                effective.put(name, dw.add(base.parameters().get(name))); // W0 + dW, in scratch
+                effective.put(name, dw.add(base().parameters().get(name))); // W0 + dW, in scratch
             }
-            LlamaModel merged = base.withWeights(effective).copy();
+            LlamaModel merged = base().withWeights(effective).copy();
             merged.setTrainable(false);
             return merged;
         }
     }
 
     /**
-     * {@inheritDoc}
-     *
-     * <p>Runs the base model with {@code W_eff = W0 + (alpha / r) B A} for every adapted matrix (dropout on
-     * {@code A}'s input features while trainable).
+     * {@code (alpha / r) B A} for every adapted matrix, with dropout on {@code A}'s input features while trainable.
      */
     @Override
-    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask) {
-        NDManager owner = inputIds.getManager();
-        Map<String, NDArray> effective = new LinkedHashMap<>();
+    protected Map<String, NDArray> weightUpdates(NDManager owner) {
+        Map<String, NDArray> deltas = new LinkedHashMap<>();
         boolean dropout = trainable && config.dropout() > 0;
         for (String name : targets) {
-            NDArray dw = update(name, owner, dropout, true); // (out, in), owned by the step
-            effective.put(name, dw.add(base.parameters().get(name)));
+            deltas.put(name, update(name, owner, dropout, true)); // (out, in), owned by the step
         }
-        return base.withWeights(effective).hiddenStates(inputIds, attentionMask);
-    }
-
-    @Override
-    public NDArray logits(NDArray hidden) {
-        return base.logits(hidden);
+        return deltas;
     }
 
     /**
@@ -283,7 +259,7 @@ public final class LoraModel implements CausalLm {
      */
     @Override
     public LoraModel copy(Device device) {
-        LlamaModel baseCopy = base.copy(device);
+        LlamaModel baseCopy = base().copy(device);
         try {
             LoraModel copy = build(baseCopy, true, config, adapters, dropoutRandom.split().nextLong());
             copy.setTrainable(trainable);
@@ -299,31 +275,6 @@ public final class LoraModel implements CausalLm {
         return copy(device());
     }
 
-    @Override
-    public Device device() {
-        return base.device();
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public int vocabSize() {
-        return base.vocabSize();
-    }
-
-    /** Releases the adapters, and the base model if this model owns it (copies do). */
-    @Override
-    public void close() {
-        manager.close();
-        if (ownsBase) {
-            base.close();
-        }
-    }
-
-    /** {@code (alpha / r) * B A} (with input-feature dropout on A when asked), owned by {@code into}. */
     private NDArray update(String name, NDManager into, boolean dropout, boolean withGradient) {
         NDArray a = adapters.get(LoraNames.loraA(name)); // (r, in)
         NDArray b = adapters.get(LoraNames.loraB(name)); // (out, r)
