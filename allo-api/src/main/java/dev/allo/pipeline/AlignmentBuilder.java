@@ -13,6 +13,7 @@ import dev.allo.tokenizer.Tokenizer;
 import dev.allo.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,6 +66,7 @@ public final class AlignmentBuilder {
     private long evaluateEvery;
     private long checkpointEvery;
     private boolean resume;
+    private boolean overwrite;
 
     /** Use {@link Allo#builder()}. */
     public AlignmentBuilder() {}
@@ -380,6 +382,19 @@ public final class AlignmentBuilder {
     }
 
     /**
+     * Replaces the results of an earlier run in {@link #outputDirectory}: its files are deleted once this run's
+     * configuration, data and masks have been checked, just before the first file is written. Without this (or
+     * {@link #resume()}) a run refuses a directory that is not empty, so that no earlier result is damaged. Only a
+     * directory that holds a run ({@code alignment-config.json}) is ever deleted.
+     *
+     * @return this builder
+     */
+    public AlignmentBuilder overwrite() {
+        this.overwrite = true;
+        return this;
+    }
+
+    /**
      * Validates everything and returns the run, which has not started.
      *
      * @return the run
@@ -394,7 +409,13 @@ public final class AlignmentBuilder {
             throw new IllegalStateException("tokenizer is not set: call tokenizer(...) before build()");
         }
         if (examples == null || examples.isEmpty()) {
-            throw new IllegalStateException("data is not set or empty: call data(...) with at least one pair");
+            throw new IllegalStateException(examples == null
+                    ? "data is not set: call data(...) with at least one pair"
+                    : "data is empty: data(...) was given no pairs (a data file read into an empty list?)");
+        }
+        if (resume && overwrite) {
+            throw new IllegalStateException("resume() and overwrite() exclude each other: resume continues the run in "
+                    + outputDirectory + ", overwrite replaces it");
         }
         if (device != null && !device.equals(model.device())) {
             throw new IllegalArgumentException("device " + device + " differs from the model's device "
@@ -411,13 +432,14 @@ public final class AlignmentBuilder {
             if (s.rewards() == TokenRewards.REWRITER && rewriter == null && rewriterTraining == null) {
                 throw new IllegalStateException("stage '" + s.name() + "' takes its token rewards from a rewriting"
                         + " model (Eq. 5): call rewriter(...) or trainRewriter(...), or choose"
-                        + " TokenRewards.EDIT_DISTANCE or NONE");
+                        + " TokenRewards.EDIT_DISTANCE, NONE, or CUSTOM with tokenScorer(...)");
             }
             if (s.rewards() == TokenRewards.CUSTOM && tokenScorer == null) {
                 throw new IllegalStateException("stage '" + s.name() + "' uses TokenRewards.CUSTOM: call "
                         + "tokenScorer(...)");
             }
         }
+        requireUsed(config);
         for (String name : objectives.keySet()) {
             if (!names.contains(name)) {
                 throw new IllegalArgumentException("objective(...) names stage '" + name + "', but the stages are "
@@ -427,7 +449,42 @@ public final class AlignmentBuilder {
         AlignmentPlan plan = new AlignmentPlan(model, tokenizer, examples, config, Optional.ofNullable(rewriter),
                 Optional.ofNullable(rewriterTraining), rewriteTemplate, Optional.ofNullable(tokenScorer), Optional.ofNullable(estimator), Optional.ofNullable(optimizer),
                 objectives, device == null ? model.device() : device, outputDirectory, listeners,
-                new AlignmentPlan.Evaluation(heldOut, evaluators, evaluateEvery), checkpointEvery, resume);
+                new AlignmentPlan.Evaluation(heldOut, evaluators, evaluateEvery), checkpointEvery, resume, overwrite);
         return new Alignment(plan);
+    }
+
+    /** A part given to the builder that no stage reads is a mistake, not something to ignore silently. */
+    private void requireUsed(AlignmentConfig config) {
+        Set<TokenRewards> rewards = EnumSet.noneOf(TokenRewards.class);
+        config.stages().forEach(s -> rewards.add(s.rewards()));
+        if (tokenScorer != null && !rewards.contains(TokenRewards.CUSTOM)) {
+            throw new IllegalStateException("tokenScorer(...) was given, but no stage uses it: a stage reads it only"
+                    + " with TokenRewards.CUSTOM (for example ForgetConfig.withRewards(TokenRewards.CUSTOM)); stage"
+                    + " rewards are " + stageRewards(config));
+        }
+        if ((rewriter != null || rewriterTraining != null) && !rewards.contains(TokenRewards.REWRITER)) {
+            throw new IllegalStateException((rewriter != null ? "rewriter(...)" : "trainRewriter(...)")
+                    + " was given, but no stage uses it: a stage reads it only with TokenRewards.REWRITER; stage"
+                    + " rewards are " + stageRewards(config));
+        }
+        if (rewriter != null && rewriterTraining != null) {
+            throw new IllegalStateException("rewriter(...) and trainRewriter(...) were both given: the given rewriter"
+                    + " would be used and the training ignored; give one");
+        }
+        if (estimator != null && config.locate() == null) {
+            throw new IllegalStateException("importanceEstimator(...) was given, but there is no locate stage to use"
+                    + " it: call locateNeurons(...)");
+        }
+        if (rewriter != null && rewriter.vocabSize() < tokenizer.vocabSize()) {
+            throw new IllegalArgumentException("the rewriter's vocabulary (" + rewriter.vocabSize() + ") is smaller"
+                    + " than the tokenizer's (" + tokenizer.vocabSize() + "): the rewriter must share the policy's"
+                    + " tokenizer");
+        }
+    }
+
+    private static Map<String, TokenRewards> stageRewards(AlignmentConfig config) {
+        Map<String, TokenRewards> out = new LinkedHashMap<>();
+        config.stages().forEach(s -> out.put(s.name(), s.rewards()));
+        return out;
     }
 }

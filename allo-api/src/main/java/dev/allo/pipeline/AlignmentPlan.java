@@ -37,13 +37,16 @@ import java.util.Optional;
  * @param evaluation held-out pairs and evaluators, and how often they run
  * @param checkpointEvery optimiser steps between checkpoints, {@code 0} for checkpoints at stage ends only
  * @param resume whether to continue the run found in {@code outputDirectory}
+ * @param overwrite whether to replace the run found in {@code outputDirectory} (never together with
+ *     {@code resume})
  */
 public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<PreferenceExample> examples,
         AlignmentConfig config, Optional<CausalLm> rewriter, Optional<RewriterTraining> rewriterTraining,
         PromptTemplate rewriteTemplate, Optional<TokenScorer> tokenScorer,
         Optional<ImportanceEstimator> estimator, Optional<MaskedOptimizerFactory> optimizer,
         Map<String, PreferenceObjective> objectives, Device device, Path outputDirectory,
-        List<TrainingListener> listeners, Evaluation evaluation, long checkpointEvery, boolean resume) {
+        List<TrainingListener> listeners, Evaluation evaluation, long checkpointEvery, boolean resume,
+        boolean overwrite) {
 
     /**
      * How to train the rewriting model of Eq. (5) when none is given (Sec. 4.2: "leverage the rewritten response to
@@ -97,5 +100,8 @@ public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<Preference
         examples = List.copyOf(examples);
         objectives = Map.copyOf(objectives);
         listeners = List.copyOf(listeners);
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("resume and overwrite exclude each other");
+        }
     }
 }

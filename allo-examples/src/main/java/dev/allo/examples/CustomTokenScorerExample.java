@@ -95,21 +95,22 @@ public final class CustomTokenScorerExample {
         log.println("Custom token rewards of one pair ([x] = weight 1):");
         log.println(marked(tokenizer, scorer, pairs.get(0)));
 
-        int batch = Math.min(16, pairs.size());
+        // At least four steps per epoch, so that the schedule's warm-up (whose first step has learning rate 0) ends.
+        int batch = Math.max(1, Math.min(16, pairs.size() / 4));
         TrainingConfig training = TrainingConfig.defaults().withBatchSize(batch, batch);
         try (LlamaModel model = LlamaModel.random(TinyModels.config(tokenizer, hidden, 2, 512),
                 Engine.getInstance().defaultDevice(), 11)) {
             Allo.builder().model(model).tokenizer(tokenizer).data(pairs).listener(progress)
                     .stage(StageConfig.of("sft", new ObjectiveConfig.Sft(),
                             training.withLearningRate(3e-3).withEpochs(sftEpochs)))
-                    .outputDirectory(out.resolve("sft")).build().run();
+                    .outputDirectory(out.resolve("sft")).overwrite().build().run();
             AlignmentResult result = Allo.builder().model(model).tokenizer(tokenizer).data(pairs).listener(progress)
                     .locateNeurons(LocateConfig.weightDelta().withWarmUp(training.withLearningRate(5e-4)))
                     .forget(ForgetConfig.defaults().withRewards(TokenRewards.CUSTOM)
                             .withTraining(training.withLearningRate(5e-4)))
                     .tokenScorer(scorer)
                     .learn(LearnConfig.defaults().withTraining(training.withLearningRate(5e-4).withEpochs(2)))
-                    .outputDirectory(out.resolve("allo")).build().run();
+                    .outputDirectory(out.resolve("allo")).overwrite().build().run();
             result.stages().forEach((name, stage) -> {
                 List<StepMetrics> h = stage.history();
                 StepMetrics last = h.get(h.size() - 1);

@@ -255,7 +255,7 @@ public final class LayerSignificanceExperiment {
             TrainingConfig training = training(options.pretrainLr(), options.pretrainEpochs());
             Allo.builder().model(base).tokenizer(tokenizer).data(ArithmeticSftData.examples(problems, BASE_SEED))
                     .stage(StageConfig.of("pretrain", new ObjectiveConfig.Sft(), training)).seed(BASE_SEED)
-                    .maxLength(MAX_LENGTH, MAX_PROMPT_LENGTH).outputDirectory(dir).build().run();
+                    .maxLength(MAX_LENGTH, MAX_PROMPT_LENGTH).outputDirectory(dir).overwrite().build().run();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double pretrainAccuracy = evaluator.accuracy(base, pretrainTest);
@@ -274,7 +274,7 @@ public final class LayerSignificanceExperiment {
                     .stage(StageConfig.of("sft", new ObjectiveConfig.Sft(), training(options.lr(), options.epochs()))
                             .withMask(mask))
                     .seed(seed).maxLength(MAX_LENGTH, MAX_PROMPT_LENGTH).outputDirectory(dir.resolve(variant))
-                    .build().run();
+                    .overwrite().build().run();
             NeuronMask used = result.masks().get("sft");
             double seconds = result.stages().get("sft").elapsedSeconds();
             long evalStart = System.nanoTime();

@@ -18,6 +18,7 @@ import java.util.function.UnaryOperator;
 /**
  * Runs pipeline stages on a model in place through {@code Allo.builder()}, with the examples' shared settings
  * (tokenizer, truncation, seed, progress listener), and prints each stage's step count and first and last loss.
+ * Each run replaces the results a previous invocation of the example left in its directory.
  */
 public final class StageRunner {
     private final Tokenizer tokenizer;
@@ -60,7 +61,7 @@ public final class StageRunner {
             UnaryOperator<AlignmentBuilder> stages) {
         AlignmentResult result = stages.apply(Allo.builder().model(model).tokenizer(tokenizer).data(data)
                 .seed(seed).maxLength(truncation.maxLength(), truncation.maxPromptLength())
-                .listener(progress).outputDirectory(dir)).build().run();
+                .listener(progress).outputDirectory(dir).overwrite()).build().run();
         result.stages().forEach((name, stage) -> {
             var history = stage.history();
             log.printf(Locale.ROOT, "      %s: %d steps, loss %.4f -> %.4f%n", name, history.size(),

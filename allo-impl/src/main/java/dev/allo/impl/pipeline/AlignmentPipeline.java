@@ -32,6 +32,7 @@ import dev.allo.mask.NeuronMask;
 import dev.allo.model.CausalLm;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.objective.PreferenceObjective;
+import dev.allo.optim.LearningRateSchedule;
 import dev.allo.optim.MaskedOptimizer;
 import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.AlignmentPlan;
@@ -106,24 +107,23 @@ public final class AlignmentPipeline {
      * @return what the run produced
      */
     public AlignmentResult run() {
-        createDirectories(out);
-        Path configFile = out.resolve("alignment-config.json");
-        if (plan.resume()) {
-            AlignmentConfig saved = AlignmentConfigJson.read(configFile);
-            if (!saved.equals(config)) {
-                throw new IllegalArgumentException("cannot resume " + out + ": its configuration " + configFile
-                        + " differs from this run's; resume with the same configuration, or use a new output"
-                        + " directory");
-            }
-            LOG.info("Resuming the run in {}", out);
-        } else {
-            AlignmentConfigJson.write(config, configFile);
-        }
-        List<TokenizedPair> pairs = encode(plan.examples());
+        RunDirectory directory = new RunDirectory(out, plan.resume(), plan.overwrite());
+        // Everything that can be checked is checked before the first write, so a failing run leaves the directory
+        // (and any earlier run's results in it) as it was.
+        directory.check(config);
+        List<TokenizedPair> pairs = encode(plan.examples(), "data");
         List<TokenizedPair> heldOut = plan.evaluation().heldOut().isEmpty() ? List.of()
-                : encode(plan.evaluation().heldOut());
+                : encode(plan.evaluation().heldOut(), "heldOut");
+        boolean trainsRewriter = needsRewriter() && plan.rewriter().isEmpty();
+        List<TokenizedPair> rewrites = trainsRewriter ? encodeRewrites() : List.of();
+        checkSteps(pairs.size(), rewrites.size());
+        checkMaskFiles(plan.model());
+        if (plan.resume()) {
+            LOG.info("Resuming the run in {}", out);
+        }
+        directory.prepare(config);
         CausalLm model = plan.model();
-        CausalLm trainedRewriter = needsRewriter() && plan.rewriter().isEmpty() ? trainRewriter(model) : null;
+        CausalLm trainedRewriter = trainsRewriter ? trainRewriter(model, rewrites) : null;
         rewriter = plan.rewriter().orElse(trainedRewriter);
         Map<String, NeuronMask> masks = new LinkedHashMap<>();
         Map<String, StageResult> results = new LinkedHashMap<>();
@@ -147,7 +147,57 @@ public final class AlignmentPipeline {
         return new AlignmentResult(model, masks, results, config, out);
     }
 
-    private List<TokenizedPair> encode(List<PreferenceExample> examples) {
+    /** Every stage, the locate warm-up and the rewriter's training take at least one optimiser step. */
+    private void checkSteps(int pairs, int rewrites) {
+        LocateConfig locate = config.locate();
+        if (locate != null && locate.method() == LocateConfig.Method.WEIGHT_DELTA && plan.estimator().isEmpty()) {
+            requireSteps("the locate warm-up (LocateConfig.warmUp)", locate.warmUp(), pairs, "pairs");
+        }
+        for (StageConfig stage : config.stages()) {
+            requireSteps("stage '" + stage.name() + "'", stage.training(), pairs, "pairs");
+        }
+        if (rewrites > 0) {
+            requireSteps("rewriter training (trainRewriter)", plan.rewriterTraining().orElseThrow().training(),
+                    rewrites, "rewrite examples");
+        }
+    }
+
+    private static void requireSteps(String what, TrainingConfig training, int examples, String unit) {
+        long steps = training.totalSteps(examples);
+        if (steps < 1) {
+            throw new IllegalArgumentException(what + " has no full batch: " + examples + " " + unit + ", batchSize "
+                    + training.batchSize() + ", so it would take 0 optimiser steps; lower the batch size to at most "
+                    + examples + " or add data");
+        }
+        LearningRateSchedule schedule = training.scheduleFor(steps);
+        boolean moves = false;
+        for (long step = 0; step < steps && !moves; step++) { // stops at the first step past the warm-up
+            moves = schedule.multiplier(step) > 0;
+        }
+        if (!moves) {
+            throw new IllegalArgumentException(what + " would not change the model: its learning rate is 0 at each of"
+                    + " its " + steps + " optimiser steps (" + training.schedule() + " schedule with warmupRatio "
+                    + training.warmupRatio() + ": the warm-up starts from 0); give it more steps (a smaller batch"
+                    + " size or more epochs) or a warmupRatio of 0 (TrainingConfig.withSchedule)");
+        }
+    }
+
+    /** Mask files named by stages exist, parse and fit the model. */
+    private void checkMaskFiles(CausalLm model) {
+        for (StageConfig stage : config.stages()) {
+            if (stage.mask().kind() == MaskRule.Kind.FILE) {
+                NeuronMask mask = NeuronMask.load(Path.of(stage.mask().file()));
+                try {
+                    mask.checkMatches(model.parameters());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("stage '" + stage.name() + "': mask file "
+                            + stage.mask().file() + " does not fit the model: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private List<TokenizedPair> encode(List<PreferenceExample> examples, String what) {
         PairEncoder encoder = new PairEncoder(plan.tokenizer(),
                 TruncationPolicy.of(config.maxLength(), config.maxPromptLength()));
         DropLog drops = new DropLog();
@@ -157,10 +207,11 @@ public final class AlignmentPipeline {
             encoder.encode(index++, example, drops).ifPresent(pairs::add);
         }
         if (drops.count() > 0) {
-            LOG.warn("Dropped {} of {} pairs: {}", drops.count(), examples.size(), drops.summary());
+            LOG.warn("Dropped {} of {} pairs of {}: {}", drops.count(), examples.size(), what, drops.summary());
         }
         if (pairs.isEmpty()) {
-            throw new IllegalArgumentException("every pair was dropped by truncation (maxLength="
+            throw new IllegalArgumentException("every one of the " + examples.size() + " pairs of " + what
+                    + " was dropped by truncation (maxLength="
                     + config.maxLength() + ", maxPromptLength=" + config.maxPromptLength() + "): " + drops.summary());
         }
         return pairs;
@@ -170,7 +221,9 @@ public final class AlignmentPipeline {
         Path file = out.resolve("importance.scores");
         if (plan.resume() && Files.exists(file)) {
             LOG.info("Importance scores restored from {}", file);
-            return ImportanceScores.load(file, model.device());
+            ImportanceScores restored = ImportanceScores.load(file, model.device());
+            requireInformative(restored, file.toString());
+            return restored;
         }
         LocateConfig locate = config.locate();
         ImportanceEstimator estimator = plan.estimator().orElseGet(() -> switch (locate.method()) {
@@ -189,8 +242,18 @@ public final class AlignmentPipeline {
                 .build();
         LOG.info("Locating key neurons with {}", estimator.getClass().getSimpleName());
         ImportanceScores scores = estimator.estimate(model, context);
+        requireInformative(scores, estimator.getClass().getSimpleName() + " (warm-up " + warmUp + ")");
         scores.save(file);
         return scores;
+    }
+
+    private static void requireInformative(ImportanceScores scores, String source) {
+        try {
+            InformativeScores.require(scores, source);
+        } catch (IllegalArgumentException e) {
+            scores.close();
+            throw e;
+        }
     }
 
     private NeuronMask mask(StageConfig stage, CausalLm model, ImportanceScores scores) {
@@ -206,8 +269,16 @@ public final class AlignmentPipeline {
         mask.checkMatches(model.parameters());
         Path dir = out.resolve(stage.name());
         createDirectories(dir);
-        if (!(plan.resume() && Files.exists(dir.resolve("mask.bin")))) {
-            mask.save(dir.resolve("mask.bin"));
+        Path file = dir.resolve("mask.bin");
+        if (plan.resume() && Files.exists(file)) {
+            NeuronMask saved = NeuronMask.load(file);
+            if (!saved.equals(mask)) {
+                throw new IllegalArgumentException("cannot resume stage '" + stage.name() + "': its saved mask " + file
+                        + " (" + saved + ") differs from the one this run selects (" + mask + "); the model or the"
+                        + " importance scores differ from the first run's");
+            }
+        } else {
+            mask.save(file);
         }
         LOG.info("Stage '{}': mask {} selects {} of {} weights ({})", stage.name(), rule.kind(),
                 mask.selectedCount(), mask.size(), String.format("%.4f", mask.ratio()));
@@ -234,10 +305,6 @@ public final class AlignmentPipeline {
         PreferenceObjective objective = objective(stage);
         TrainingConfig training = stage.training();
         long steps = training.totalSteps(weighted.size());
-        if (steps < 1) {
-            throw new IllegalArgumentException("stage '" + stage.name() + "' has no full batch: " + weighted.size()
-                    + " pairs, batchSize " + training.batchSize() + "; lower the batch size");
-        }
         LoopConfig loop = loop(training);
         Path dir = out.resolve(stage.name());
         Path checkpoint = dir.resolve("checkpoint");
@@ -309,24 +376,13 @@ public final class AlignmentPipeline {
      * Sec. 4.2's rewriter: a copy of the policy fine-tuned by SFT on rewrite prompt -> corrected prediction (the
      * wrong prediction fills the unused rejected side, which SFT never reads). Restored, not retrained, on resume.
      */
-    private CausalLm trainRewriter(CausalLm model) {
-        AlignmentPlan.RewriterTraining training = plan.rewriterTraining().orElseThrow();
+    private CausalLm trainRewriter(CausalLm model, List<TokenizedPair> pairs) {
         CausalLm copy = model.copy();
         try {
-            List<PreferenceExample> examples = new ArrayList<>();
-            for (RewriteQuadruple q : training.examples()) {
-                SupervisedExample s = q.toSupervised(plan.rewriteTemplate());
-                examples.add(PreferenceExample.of(s.prompt(), s.completion(), q.wrongPrediction()));
-            }
-            List<TokenizedPair> pairs = encode(examples);
             Path dir = out.resolve("rewriter");
             Path checkpoint = dir.resolve("checkpoint");
-            TrainingConfig t = training.training();
+            TrainingConfig t = plan.rewriterTraining().orElseThrow().training();
             long steps = t.totalSteps(pairs.size());
-            if (steps < 1) {
-                throw new IllegalArgumentException("rewriter training has no full batch: " + pairs.size()
-                        + " rewrite examples, batchSize " + t.batchSize() + "; lower the batch size");
-            }
             try (MaskedOptimizer optimizer = optimizer(t, NeuronMask.all(NeuronMask.shapesOf(copy.parameters())),
                     copy, steps); MetricsLog metrics = MetricsLog.open(dir.resolve("metrics.jsonl"), plan.resume())) {
                 StageTrainer trainer = StageTrainer.builder().name("rewriter").policy(copy)
@@ -345,6 +401,16 @@ public final class AlignmentPipeline {
             copy.close();
             throw e;
         }
+    }
+
+    /** The rewriter's SFT examples: rewrite prompt -> corrected prediction (the wrong one fills the unused side). */
+    private List<TokenizedPair> encodeRewrites() {
+        List<PreferenceExample> examples = new ArrayList<>();
+        for (RewriteQuadruple q : plan.rewriterTraining().orElseThrow().examples()) {
+            SupervisedExample s = q.toSupervised(plan.rewriteTemplate());
+            examples.add(PreferenceExample.of(s.prompt(), s.completion(), q.wrongPrediction()));
+        }
+        return encode(examples, "trainRewriter examples");
     }
 
     private List<TokenizedPair> weigh(StageConfig stage, List<TokenizedPair> pairs) {
