@@ -111,8 +111,11 @@ public sealed interface ObjectiveConfig {
     }
 
     /**
-     * Conservative DPO (cDPO, label smoothing), TRL {@code loss_type="sigmoid"} with {@code label_smoothing = eps}:
-     * {@code L = mean_b [-(1 - eps) logsig(beta h_b) - eps logsig(-beta h_b)]}.
+     * Conservative DPO (cDPO, label smoothing), the DPO loss when each label is flipped with probability
+     * {@code eps}: {@code L = mean_b [-(1 - eps) logsig(beta h_b) - eps logsig(-beta h_b)]}. TRL up to v0.28
+     * computed this form as {@code loss_type="sigmoid"} with {@code label_smoothing = eps}; from v0.29 (checked up to
+     * 1.10.0.dev0) its {@code sigmoid} loss ignores {@code label_smoothing}, and no TRL loss type computes this form
+     * on the plain margin ({@code robust} subtracts the flipped term and divides by {@code 1 - 2 eps}).
      *
      * @param beta inverse temperature, {@code > 0}, default 0.1
      * @param labelSmoothing {@code eps}, the assumed probability that a label is flipped, in {@code [0, 0.5]},
@@ -325,8 +328,10 @@ public sealed interface ObjectiveConfig {
     }
 
     /**
-     * Any objective plus a weighted SFT term on the chosen responses (TRL's {@code rpo_alpha} in spirit):
-     * {@code L = L_base + alpha * L_sft}.
+     * Any objective plus a weighted SFT term on the chosen responses: {@code L = L_base + alpha * L_sft}, with
+     * {@code L_sft = -(sum m+ w+ l+) / (sum m+)}, the mean negative log-likelihood of the chosen response tokens.
+     * With all-ones weights this is TRL's {@code loss_type=[base, "sft"]} with {@code loss_weights=[1, alpha]}
+     * (TRL from v0.29, checked up to 1.10.0.dev0), formerly {@code rpo_alpha = alpha} (TRL up to v0.28).
      *
      * @param base the objective to regularise; not itself an SFT config
      * @param alpha weight of the SFT term, {@code >= 0}, default 1.0

@@ -27,7 +27,11 @@ import java.util.Objects;
  *       the mean logits were given);
  *   <li>ours: {@code tokens/rejected_weighted_fraction}, the fraction of rejected response tokens with weight
  *       {@code r > 0}; {@code tokens/rejected_kept_fraction} (token-weighted DPO only), the fraction of rejected
- *       response tokens kept by the noisy-token filter, {@code q = 1}; {@code nll_loss} (objectives with an added SFT
+ *       response tokens kept by the noisy-token filter, {@code q = 1}; {@code rewards/filtered_chosen},
+ *       {@code rewards/filtered_rejected}, {@code rewards/filtered_margins}, {@code rewards/filtered_accuracies}
+ *       (token-weighted DPO only), the same four quantities computed as its loss sees them,
+ *       {@code beta * sum_j m+ w+ rho+} and {@code beta * sum_j m- w- q rho-}, their difference (the argument of the
+ *       loss's sigmoid) and the fraction of pairs where it is positive; {@code nll_loss} (objectives with an added SFT
  *       term), the SFT term before its weight; {@code bco/delta} (BCO-pair), the running reward mean used.
  * </ul>
  *

@@ -19,7 +19,7 @@ import java.util.Locale;
  * (5 rounds, 200 + 30 iterations, 5 loads, 9 rounds, 3 reads, 9 + 2 rounds). The problem sizes are the same in both
  * modes: the targets are stated for them.
  *
- * <p>Issue 3's figure, the objective's forward+backward time as a share of the model's forward+backward step
+ * <p>The objective's share, its forward+backward time as a share of the model's forward+backward step
  * (target: under 2%), is computed here from the two benchmarks' medians of this run: each objective over the
  * shortest model step measured (the smaller MLP; the conservative choice, since it gives the largest share). The
  * objective runs at 8 x 512 tokens and the model at 8 x 128, so at equal lengths the share would be smaller still.

@@ -37,7 +37,8 @@ import java.util.Random;
  * token, and the second term is the attention score and weighting products ({@code QK^T} and {@code PV}: 2 x 2 T^2 H
  * per layer and sequence forward, times 3 with backward). Two counts of {@code N} are reported: the parameters used
  * in matrix products (every projection and the output head; not the embedding lookup, which multiplies nothing, nor
- * the norm weights), the honest one; and all parameters, as the issue's formula reads.
+ * the norm weights), the honest one; and all parameters, the common {@code 6 N} rule of thumb (reported as
+ * "issue's formula").
  *
  * <p>Because the machine is shared, the measurement alternates: each round times the matmul (median of 10) and then
  * each model (median of 5 steps). The headline ratio is best model round against best matmul round (the least

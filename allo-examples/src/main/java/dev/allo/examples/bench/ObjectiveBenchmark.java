@@ -49,8 +49,8 @@ public final class ObjectiveBenchmark {
 
     /**
      * Times each objective, prints the report, and returns the median forward+backward milliseconds of each
-     * (figure names start with {@link #STEP_FIGURE}; no target of their own: issue 3's target is their ratio to
-     * the model step, which needs {@link ModelBenchmark}'s figure).
+     * (figure names start with {@link #STEP_FIGURE}; no target of their own: the target, under 2%, is their ratio
+     * to the model step, which needs {@link ModelBenchmark}'s figure).
      *
      * @param iterations timed iterations per objective and mode
      * @param warmup untimed iterations before them

@@ -47,8 +47,8 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * ILA's evidence at toy scale (issue 8; "Understanding Layer Significance in LLM Alignment", Shi et al. 2024): on the
- * arithmetic task with a tiny byte-level LLaMA, compares full fine-tuning with fine-tuning that freezes the least
+ * ILA's evidence at toy scale ("Understanding Layer Significance in LLM Alignment", Shi et al., arXiv 2410.17875):
+ * on the arithmetic task with a tiny byte-level LLaMA, compares full fine-tuning with fine-tuning that freezes the least
  * significant matrices or trains only the most significant ones, and measures how much the significance rankings of
  * two task variants overlap.
  *

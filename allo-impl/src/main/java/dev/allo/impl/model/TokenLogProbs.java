@@ -24,8 +24,8 @@ import dev.allo.model.CausalLm;
  * unaffected). The output is {@code (B, T)}, aligned with the tokens it scores: column
  * {@code t} holds {@code l(ids[t]) = log P(ids[t] | ids[<t])}, computed from the logits at position {@code t - 1}
  * (the next-token shift); column 0 is always 0 because nothing predicts the first token. So the response mask, the
- * token weights and the output all share the token grid of {@code inputIds}. DESIGN.md writes this as
- * {@code l(y_j)}.
+ * token weights and the output all share the token grid of {@code inputIds}. The objectives write this as
+ * {@code l(y_j)}; summed over a response it is the {@code log P(y | x)} of ALLO's Eq. (2) (arXiv 2406.12606).
  *
  * <p><b>Scored range.</b> Only the positions whose logits score a token, from the batch's first scored column
  * {@code t_lo} to its last {@code t_hi} (positions {@code t_lo - 1 .. t_hi - 1}), go through the head (the

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import dev.allo.objective.ObjectiveConfig;
 
 /**
- * Conservative DPO (cDPO, label smoothing), TRL {@code loss_type="sigmoid"} with {@code label_smoothing = eps}:
- * {@code L = mean_b [-(1 - eps) logsig(beta h_b) - eps logsig(-beta h_b)]}. Defaults {@code beta = 0.1},
- * {@code eps = 0.1}; {@code eps = 0} is DPO.
+ * Conservative DPO (cDPO, label smoothing): {@code L = mean_b [-(1 - eps) logsig(beta h_b) - eps logsig(-beta h_b)]}.
+ * Defaults {@code beta = 0.1}, {@code eps = 0.1}; {@code eps = 0} is DPO. TRL up to v0.28 computed this as
+ * {@code loss_type="sigmoid"} with {@code label_smoothing}; TRL from v0.29 ignores {@code label_smoothing} there.
  */
 final class ConservativeDpoObjective extends PairwiseObjective {
 

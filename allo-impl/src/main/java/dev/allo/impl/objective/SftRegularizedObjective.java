@@ -10,8 +10,9 @@ import java.util.Map;
  * Any objective plus a weighted SFT term on the chosen responses: {@code L = L_base + alpha * L_sft}, with
  * {@code L_sft = -(sum m+ w+ l+) / (sum m+)}. The two terms keep their own normalisations (the base's, and
  * {@code CHOSEN_TOKENS}), so gradient accumulation stays exact. Rewards, state and reference needs are the base's;
- * the chosen side is always needed. Extra metric: {@code nll_loss}, {@code L_sft} before its weight (TRL's name for
- * the NLL term of RPO).
+ * the chosen side is always needed. Extra metric: {@code nll_loss}, {@code L_sft} before its weight (the name TRL
+ * up to v0.28 logged for this term; TRL from v0.29 adds it as {@code loss_type} {@code "sft"} with a weight in
+ * {@code loss_weights}).
  */
 final class SftRegularizedObjective extends AbstractObjective {
 

@@ -20,7 +20,8 @@ import java.util.Objects;
 
 /**
  * The frozen reference model's per-token log-probabilities {@code lref(y_j) = log P_ref(y_j | x, y_<j)} of every
- * response token of every pair (DESIGN.md section 1), computed once per stage and kept on the host, so that a
+ * response token of every pair (the {@code P_ref} of ALLO's Eqs. (2) and (6)-(9), arXiv 2406.12606), computed
+ * once per stage and kept on the host, so that a
  * training step needs no reference forward pass and the reference model can be closed before training.
  *
  * <p>Stored per pair (by {@link TokenizedPair#index()}): one float per chosen and one per rejected response token,

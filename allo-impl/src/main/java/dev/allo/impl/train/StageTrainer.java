@@ -53,7 +53,8 @@ import java.util.Objects;
  * <p>Reference log-probs: given with {@link Builder#reference(ReferenceLogProbs)} (for example from a
  * {@link ReferenceCache}, after which the reference model can be closed), or, when the objective needs them and
  * none are given, computed from the policy itself before the first step (the stage's starting model is the
- * reference, DESIGN.md section 1), without a copy of the model.
+ * reference, the {@code P_ref} of ALLO's Eqs. (2) and (6)-(9), arXiv 2406.12606, as TRL's DPO trainer takes it
+ * when no reference model is given), without a copy of the model.
  *
  * <pre>{@code
  * StageResult result = StageTrainer.builder()
