@@ -38,7 +38,7 @@ import java.util.Random;
  * per layer and sequence forward, times 3 with backward). Two counts of {@code N} are reported: the parameters used
  * in matrix products (every projection and the output head; not the embedding lookup, which multiplies nothing, nor
  * the norm weights), the honest one; and all parameters, the common {@code 6 N} rule of thumb (reported as
- * "issue's formula").
+ * "6N rule of thumb").
  *
  * <p>Because the machine is shared, the measurement alternates: each round times the matmul (median of 10) and then
  * each model (median of 5 steps). The headline ratio is best model round against best matmul round (the least
@@ -162,11 +162,11 @@ public final class ModelBenchmark {
                         tokens / median(step[m]), median(forward[m]) * 1e3);
                 double exact = report("parameters in matrix products",
                         6.0 * matmulParameters(config) * tokens + attention, step[m], matmul);
-                double issue = report("all parameters (issue's formula)",
+                double ruleOfThumb = report("all parameters (6N rule of thumb)",
                         6.0 * config.parameterCount() * tokens + attention, step[m], matmul);
                 String model = "H=" + config.hiddenSize() + " I=" + config.intermediateSize();
                 figures.add(BenchmarkFigure.checked(NAME, model + " fwd+bwd / matmul GFLOP/s, all parameters"
-                        + " (issue's formula), best vs best", issue, "%", Comparison.AT_LEAST, 60));
+                        + " (6N rule of thumb), best vs best", ruleOfThumb, "%", Comparison.AT_LEAST, 60));
                 figures.add(BenchmarkFigure.checked(NAME, model + " fwd+bwd / matmul GFLOP/s, matrix-product"
                         + " parameters only, best vs best", exact, "%", Comparison.AT_LEAST, 60));
                 figures.add(BenchmarkFigure.informational(NAME, STEP_FIGURE + " " + model + ", batch 8 x 128",
