@@ -1,9 +1,10 @@
 package dev.allo.impl.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.AlloException;
+import dev.allo.impl.io.JsonFiles;
 import dev.allo.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +38,11 @@ import java.util.OptionalInt;
  */
 public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * The largest token id accepted: {@code 2^31 - 2}, so that {@link #vocabSize()}, one more than the largest id,
+     * is still an {@code int}.
+     */
+    public static final int MAX_TOKEN_ID = Integer.MAX_VALUE - 1;
     private static final List<String> BOS_NAMES = List.of("<s>", "<|begin_of_text|>", "<bos>", "[CLS]",
             "<|startoftext|>");
     private static final List<String> EOS_NAMES = List.of("</s>", "<|end_of_text|>", "<|endoftext|>", "<eos>",
@@ -134,9 +139,15 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
         JsonNode json;
         try {
             bytes = Files.readAllBytes(file);
-            json = MAPPER.readTree(bytes);
+            json = JsonFiles.lenient().readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new AlloException("tokenizer file " + file + " is not valid JSON: " + JsonFiles.describe(e), e);
         } catch (IOException e) {
             throw new AlloException("cannot read tokenizer file " + file + ": " + e.getMessage(), e);
+        }
+        if (!json.isObject()) {
+            throw new AlloException("tokenizer file " + file + " must hold a JSON object, found "
+                    + (json.isMissingNode() ? "nothing" : json.getNodeType()));
         }
         Map<String, Integer> tokenIds = tokenIds(json);
         this.vocabSize = tokenIds.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
@@ -169,7 +180,11 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
         long[] ids = delegate.encode(text, false, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            out[i] = Math.toIntExact(ids[i]);
+            if (ids[i] < 0 || ids[i] >= vocabSize) {
+                throw new AlloException("tokenizer file " + file + " produced id " + ids[i] + " at position " + i
+                        + ", outside [0, vocabSize = " + vocabSize + ") of the ids its vocabulary lists");
+            }
+            out[i] = (int) ids[i];
         }
         return out;
     }
@@ -238,30 +253,69 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
         return "HuggingFaceJsonTokenizer[" + file + ", vocab=" + vocabSize + ", " + identity + "]";
     }
 
-    private static Map<String, Integer> tokenIds(JsonNode json) {
+    /**
+     * Every token's id, from {@code model.vocab} and {@code added_tokens}, each checked to lie in
+     * {@code [0, MAX_TOKEN_ID]}.
+     */
+    private Map<String, Integer> tokenIds(JsonNode json) {
         Map<String, Integer> ids = new HashMap<>();
         JsonNode vocab = json.path("model").path("vocab");
         if (vocab.isObject()) {
             for (Map.Entry<String, JsonNode> e : vocab.properties()) {
-                ids.put(e.getKey(), e.getValue().asInt());
+                ids.put(e.getKey(), tokenId(e.getValue(), "model.vocab", e.getKey()));
             }
         } else if (vocab.isArray()) { // Unigram: [[piece, score], ...], the id is the position
             for (int i = 0; i < vocab.size(); i++) {
                 ids.put(vocab.get(i).path(0).asText(), i);
             }
         }
-        for (JsonNode t : json.path("added_tokens")) {
-            ids.put(t.path("content").asText(), t.path("id").asInt());
+        JsonNode added = json.path("added_tokens");
+        if (!added.isMissingNode() && !added.isNull() && !added.isArray()) {
+            throw new AlloException("tokenizer file " + file + ": added_tokens must be a list, found "
+                    + added.getNodeType());
+        }
+        for (int i = 0; i < added.size(); i++) {
+            JsonNode t = added.get(i);
+            JsonNode content = t.path("content");
+            if (!content.isTextual()) {
+                throw new AlloException("tokenizer file " + file + ": added_tokens[" + i + "].content must be a"
+                        + " string, found " + shown(content));
+            }
+            ids.put(content.textValue(), tokenId(t.path("id"), "added_tokens[" + i + "]", content.textValue()));
         }
         return ids;
     }
 
+    /** A token id, checked to be an integer in {@code [0, MAX_TOKEN_ID]}; the message names the file and token. */
+    private int tokenId(JsonNode id, String where, String token) {
+        if (!id.isIntegralNumber() || !id.canConvertToLong() || id.longValue() < 0 || id.longValue() > MAX_TOKEN_ID) {
+            throw new AlloException("tokenizer file " + file + ": " + where + " token '" + abbreviate(token)
+                    + "' has id " + shown(id) + "; expected an integer in [0, " + MAX_TOKEN_ID + "]");
+        }
+        return id.intValue();
+    }
+
+    private static String shown(JsonNode node) {
+        return node.isMissingNode() ? "nothing" : abbreviate(node.toString());
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 80 ? text.substring(0, 77) + "..." : text;
+    }
+
     private JsonNode readConfig(Path config) {
         if (!Files.isRegularFile(config)) {
-            return MAPPER.createObjectNode();
+            return JsonFiles.lenient().createObjectNode();
         }
         try {
-            return MAPPER.readTree(config.toFile());
+            JsonNode node = JsonFiles.lenient().readTree(config.toFile());
+            if (!node.isObject()) {
+                throw new AlloException(config + " must hold a JSON object, found "
+                        + (node.isMissingNode() ? "nothing" : node.getNodeType()));
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new AlloException(config + " is not valid JSON: " + JsonFiles.describe(e), e);
         } catch (IOException e) {
             throw new AlloException("cannot read " + config + ": " + e.getMessage(), e);
         }
@@ -326,7 +380,7 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
         if (name == null) {
             for (JsonNode t : json.path("added_tokens")) {
                 if (t.path("special").asBoolean(false) && knownNames.contains(t.path("content").asText())) {
-                    return OptionalInt.of(t.path("id").asInt());
+                    return OptionalInt.of(t.path("id").intValue());
                 }
             }
             return OptionalInt.empty();
