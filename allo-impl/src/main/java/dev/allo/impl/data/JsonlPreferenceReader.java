@@ -295,17 +295,8 @@ public final class JsonlPreferenceReader implements PreferenceReader {
         }
     }
 
-    /** The index of the first unpaired surrogate of {@code s}, or -1. */
-    static int unpairedSurrogate(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return i;
-            }
-        }
-        return -1;
+    private static int unpairedSurrogate(String s) {
+        return JsonFiles.unpairedSurrogate(s);
     }
 
     private static List<String> fieldNames(JsonNode root) {

@@ -113,6 +113,25 @@ public final class JsonFiles {
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
+    /**
+     * The index of the first unpaired UTF-16 surrogate of a string: JSON's unicode escapes can encode one, but no
+     * Unicode text holds it.
+     *
+     * @param s the string
+     * @return the index, or -1 when every surrogate is paired
+     */
+    public static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private static String location(JsonProcessingException e, boolean withLine) {
         JsonLocation loc = e.getLocation();
         if (loc == null || loc == JsonLocation.NA || loc.getColumnNr() < 0) {

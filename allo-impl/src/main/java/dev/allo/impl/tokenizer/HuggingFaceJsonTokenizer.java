@@ -7,6 +7,7 @@ import dev.allo.AlloException;
 import dev.allo.impl.io.JsonFiles;
 import dev.allo.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -149,7 +150,9 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
             throw new AlloException("tokenizer file " + file + " must hold a JSON object, found "
                     + (json.isMissingNode() ? "nothing" : json.getNodeType()));
         }
+        SerdeCompatibility.check(json, file);
         Map<String, Integer> tokenIds = tokenIds(json);
+        checkMergesAgainstPrefix(json);
         this.vocabSize = tokenIds.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         if (vocabSize == 0) {
             throw new AlloException("tokenizer file " + file + " has no vocabulary (model.vocab and added_tokens"
@@ -284,6 +287,41 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
             ids.put(content.textValue(), tokenId(t.path("id"), "added_tokens[" + i + "]", content.textValue()));
         }
         return ids;
+    }
+
+    /**
+     * Refuses what would make the Rust {@code tokenizers} library panic, which aborts the JVM: a BPE merge whose
+     * second part is shorter (in UTF-8 bytes) than {@code continuing_subword_prefix}, or would be cut inside a
+     * character where the prefix ends (the library slices {@code b[prefix.len()..]} of every merge {@code (a, b)}).
+     */
+    private void checkMergesAgainstPrefix(JsonNode json) {
+        JsonNode model = json.path("model");
+        JsonNode prefix = model.path("continuing_subword_prefix");
+        JsonNode merges = model.path("merges");
+        if (!prefix.isTextual() || !merges.isArray()) {
+            return;
+        }
+        int prefixBytes = prefix.textValue().getBytes(StandardCharsets.UTF_8).length;
+        for (int i = 0; i < merges.size(); i++) {
+            JsonNode m = merges.get(i);
+            String second = null;
+            if (m.isTextual()) {
+                int space = m.textValue().indexOf(' ');
+                second = space < 0 ? null : m.textValue().substring(space + 1);
+            } else if (m.isArray() && m.size() == 2 && m.get(1).isTextual()) {
+                second = m.get(1).textValue();
+            }
+            if (second == null) {
+                continue;
+            }
+            byte[] b = second.getBytes(StandardCharsets.UTF_8);
+            if (b.length < prefixBytes || (b.length > prefixBytes && (b[prefixBytes] & 0xC0) == 0x80)) {
+                throw new AlloException("tokenizer file " + file + ": model.merges[" + i + "] "
+                        + abbreviate(m.toString()) + " does not continue with model.continuing_subword_prefix "
+                        + abbreviate(prefix.toString()) + " (" + prefixBytes + " UTF-8 bytes); the tokenizers library"
+                        + " cannot load it");
+            }
+        }
     }
 
     /** A token id, checked to be an integer in {@code [0, MAX_TOKEN_ID]}; the message names the file and token. */
