@@ -330,7 +330,7 @@ public final class ChecksummedFile {
     public static void requireRemaining(BodyInput in, long bytes, Path file, String kind, String what) {
         long left = in.remaining();
         if (bytes < 0 || bytes > left) {
-            throw corrupted(file, kind, what + " needs " + bytes + " bytes, but only " + left
+            throw corrupted(file, kind, "it declares " + what + " (" + bytes + " bytes), but only " + left
                     + " bytes of the file remain before its checksum (the file is truncated or the size is wrong)");
         }
     }

@@ -109,7 +109,7 @@ public final class FuzzRunner implements AutoCloseable {
 
     private CaseResult runCase(FuzzTarget target, int index, byte[] seedBytes, List<Path> companions, Random rng)
             throws IOException {
-        Mutation m = Mutator.mutate(seedBytes, target.format(), rng);
+        Mutation m = Mutator.mutate(seedBytes, target, rng);
         byte[] bytes = rng.nextBoolean() ? target.repair(m.bytes()) : m.bytes();
         Path caseDir = workDir.resolve(target.name()).resolve("case-" + index);
         if (Files.exists(caseDir)) {

@@ -2,6 +2,7 @@ package dev.allo.examples.fuzz;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Random;
 
 /**
  * One kind of file to fuzz: how to write a valid seed (and the valid files it needs beside it), and how the library
@@ -46,6 +47,20 @@ public interface FuzzTarget {
      * @throws Exception whatever the library throws
      */
     void load(Path file) throws Exception;
+
+    /**
+     * A mutation that knows this file's layout beyond its {@link #format()}, for example one that sets a declared
+     * size and the count that must match it together. The mutator uses it for a third of the cases when it returns
+     * bytes.
+     *
+     * @param seed the valid file
+     * @param rng the case's random source
+     * @param log where the mutation's description is appended
+     * @return the mutated bytes, or {@code null} (the default) when the target has no such mutation
+     */
+    default byte[] mutateLayout(byte[] seed, Random rng, StringBuilder log) {
+        return null;
+    }
 
     /**
      * Makes a mutated file pass an integrity check that would otherwise hide the mutation (a checksum), so that the

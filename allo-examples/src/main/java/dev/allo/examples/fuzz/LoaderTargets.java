@@ -15,6 +15,7 @@ import dev.allo.mask.NeuronMask;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import java.util.zip.CRC32;
 
 /**
@@ -175,6 +176,11 @@ public final class LoaderTargets {
         public byte[] repair(byte[] bytes) {
             return withChecksum(bytes);
         }
+
+        @Override
+        public byte[] mutateLayout(byte[] seed, Random rng, StringBuilder log) {
+            return withChecksum(TensorEntryLayout.mutate(seed, true, rng, log));
+        }
     }
 
     /** An importance scores file, loaded on the CPU. */
@@ -209,6 +215,11 @@ public final class LoaderTargets {
         @Override
         public byte[] repair(byte[] bytes) {
             return withChecksum(bytes);
+        }
+
+        @Override
+        public byte[] mutateLayout(byte[] seed, Random rng, StringBuilder log) {
+            return withChecksum(TensorEntryLayout.mutate(seed, false, rng, log));
         }
     }
 

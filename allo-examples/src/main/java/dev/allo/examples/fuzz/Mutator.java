@@ -35,7 +35,29 @@ public final class Mutator {
      * @return the mutated file and its description
      */
     public static Mutation mutate(byte[] seed, FileFormat format, Random rng) {
+        return mutate(seed, format, null, rng);
+    }
+
+    /**
+     * Mutates a target's seed, using the target's {@link FuzzTarget#mutateLayout} for a third of the cases.
+     *
+     * @param seed the valid file
+     * @param target the target
+     * @param rng the case's random source
+     * @return the mutated file and its description
+     */
+    public static Mutation mutate(byte[] seed, FuzzTarget target, Random rng) {
+        return mutate(seed, target.format(), target, rng);
+    }
+
+    private static Mutation mutate(byte[] seed, FileFormat format, FuzzTarget target, Random rng) {
         StringBuilder log = new StringBuilder();
+        if (target != null && rng.nextInt(3) == 0) {
+            byte[] out = target.mutateLayout(seed, rng, log);
+            if (out != null) {
+                return new Mutation(out, log.toString().trim());
+            }
+        }
         byte[] bytes = seed;
         int rounds = rng.nextInt(4) == 0 ? 2 + rng.nextInt(2) : 1;
         for (int r = 0; r < rounds; r++) {

@@ -271,7 +271,7 @@ public final class JsonlPreferenceReader implements PreferenceReader {
      */
     private void checkSurrogates(JsonNode node, String path, long line) {
         if (node.isTextual()) {
-            int at = unpairedSurrogate(node.textValue());
+            int at = JsonFiles.unpairedSurrogate(node.textValue());
             if (at >= 0) {
                 throw new MalformedDataException(file, line, path, "unpaired UTF-16 surrogate "
                         + String.format("U+%04X", (int) node.textValue().charAt(at)) + " at character " + at
@@ -280,7 +280,7 @@ public final class JsonlPreferenceReader implements PreferenceReader {
         } else if (node.isObject()) {
             for (Map.Entry<String, JsonNode> f : node.properties()) {
                 String child = path == null ? f.getKey() : path + "." + f.getKey();
-                int at = unpairedSurrogate(f.getKey());
+                int at = JsonFiles.unpairedSurrogate(f.getKey());
                 if (at >= 0) {
                     throw new MalformedDataException(file, line, path, "a field name has an unpaired UTF-16"
                             + " surrogate " + String.format("U+%04X", (int) f.getKey().charAt(at))
@@ -293,10 +293,6 @@ public final class JsonlPreferenceReader implements PreferenceReader {
                 checkSurrogates(node.get(i), (path == null ? "" : path) + "[" + i + "]", line);
             }
         }
-    }
-
-    private static int unpairedSurrogate(String s) {
-        return JsonFiles.unpairedSurrogate(s);
     }
 
     private static List<String> fieldNames(JsonNode root) {

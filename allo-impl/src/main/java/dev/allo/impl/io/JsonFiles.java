@@ -63,7 +63,9 @@ public final class JsonFiles {
 
     /**
      * The mapper for files that another program also parses with its own rules ({@code tokenizer.json}, read by the
-     * Rust {@code tokenizers} library): the same constraints and no trailing content, but duplicate keys allowed.
+     * Rust {@code tokenizers} library; {@code config.json}, read by Python's {@code json} module in
+     * {@code transformers}): the same constraints and no trailing content, but duplicate keys allowed, the last one
+     * winning.
      *
      * @return a shared, thread-safe mapper (do not reconfigure it)
      */

@@ -50,7 +50,8 @@ final class LlamaConfigJson {
     static LlamaConfig parse(String json, String source) {
         JsonNode root;
         try {
-            root = JsonFiles.strict().readTree(json);
+            // Duplicate keys are allowed, the last one winning, as Python's json module (and so transformers) does.
+            root = JsonFiles.lenient().readTree(json);
         } catch (JsonProcessingException e) {
             throw new AlloException(source + ": malformed JSON" + JsonFiles.where(e) + ": " + JsonFiles.message(e), e);
         }

@@ -79,13 +79,4 @@ class JsonlLimitsTest {
         Path f = file("{\"prompt\":\"p\",\"chosen\":\"\\ud83d\\ude42\",\"rejected\":\"r\"}");
         assertThat(JsonlPreferenceReader.readAll(f, ReadOptions.defaults()).get(0).chosen()).isEqualTo("\ud83d\ude42");
     }
-
-    @Test
-    void unpairedSurrogateIndexFinder() {
-        assertThat(JsonlPreferenceReader.unpairedSurrogate("abc")).isEqualTo(-1);
-        assertThat(JsonlPreferenceReader.unpairedSurrogate("a\ud83d\ude42b")).isEqualTo(-1);
-        assertThat(JsonlPreferenceReader.unpairedSurrogate("a\ude42")).isEqualTo(1);
-        assertThat(JsonlPreferenceReader.unpairedSurrogate("ab\ud83d")).isEqualTo(2);
-        assertThat(JsonlPreferenceReader.unpairedSurrogate("\ud83d\ud83d\ude42")).isEqualTo(0);
-    }
 }

@@ -114,4 +114,13 @@ class JsonLimitsTest {
                 .hasMessageContaining(p.toString())
                 .hasMessageContaining("at line 2, column");
     }
+
+    @Test
+    void unpairedSurrogateIndexFinder() {
+        assertThat(JsonFiles.unpairedSurrogate("abc")).isEqualTo(-1);
+        assertThat(JsonFiles.unpairedSurrogate("a\ud83d\ude42b")).isEqualTo(-1);
+        assertThat(JsonFiles.unpairedSurrogate("a\ude42")).isEqualTo(1);
+        assertThat(JsonFiles.unpairedSurrogate("ab\ud83d")).isEqualTo(2);
+        assertThat(JsonFiles.unpairedSurrogate("\ud83d\ud83d\ude42")).isEqualTo(0);
+    }
 }
