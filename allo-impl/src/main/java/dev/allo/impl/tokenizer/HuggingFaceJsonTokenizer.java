@@ -44,6 +44,13 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
      * is still an {@code int}.
      */
     public static final int MAX_TOKEN_ID = Integer.MAX_VALUE - 1;
+
+    /**
+     * The longest added token accepted, in characters. Real added tokens are short ({@code <|eot_id|>}, runs of
+     * spaces); the Rust {@code tokenizers} library takes time quadratic in an added token's length to load it
+     * (about 5 s for 20,000 characters, over a minute for 60,000).
+     */
+    public static final int MAX_ADDED_TOKEN_CHARS = 4_096;
     private static final List<String> BOS_NAMES = List.of("<s>", "<|begin_of_text|>", "<bos>", "[CLS]",
             "<|startoftext|>");
     private static final List<String> EOS_NAMES = List.of("</s>", "<|end_of_text|>", "<|endoftext|>", "<eos>",
@@ -283,6 +290,11 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
             if (!content.isTextual()) {
                 throw new AlloException("tokenizer file " + file + ": added_tokens[" + i + "].content must be a"
                         + " string, found " + shown(content));
+            }
+            if (content.textValue().length() > MAX_ADDED_TOKEN_CHARS) {
+                throw new AlloException("tokenizer file " + file + ": added_tokens[" + i + "].content has "
+                        + content.textValue().length() + " characters, more than the " + MAX_ADDED_TOKEN_CHARS
+                        + " accepted (the tokenizers library takes time quadratic in its length to load it)");
             }
             ids.put(content.textValue(), tokenId(t.path("id"), "added_tokens[" + i + "]", content.textValue()));
         }

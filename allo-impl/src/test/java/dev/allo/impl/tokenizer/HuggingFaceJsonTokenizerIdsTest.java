@@ -88,6 +88,16 @@ class HuggingFaceJsonTokenizerIdsTest {
     }
 
     @Test
+    void overLongAddedTokensAreRefusedBeforeTheSlowNativeLoad() throws Exception {
+        String longToken = "x".repeat(HuggingFaceJsonTokenizer.MAX_ADDED_TOKEN_CHARS + 1);
+        Path file = edited(r -> ((ObjectNode) r.path("added_tokens").get(2)).put("content", longToken));
+        assertThatThrownBy(() -> HuggingFaceJsonTokenizer.load(file).close())
+                .isInstanceOf(AlloException.class)
+                .hasMessage("tokenizer file " + file + ": added_tokens[2].content has 4097 characters, more than the"
+                        + " 4096 accepted (the tokenizers library takes time quadratic in its length to load it)");
+    }
+
+    @Test
     void theLargestAllowedIdStillGivesAnIntVocabularySize() throws Exception {
         Path file = edited(r -> vocab(r).put("zzz-not-reachable", HuggingFaceJsonTokenizer.MAX_TOKEN_ID));
         try (HuggingFaceJsonTokenizer t = HuggingFaceJsonTokenizer.load(file)) {
