@@ -34,6 +34,11 @@ import java.util.OptionalInt;
  * {@code </s>}, {@code <|end_of_text|>}, {@code <|endoftext|>}, {@code <eos>}, {@code [SEP]}; {@code <pad>},
  * {@code [PAD]}, {@code <|pad|>}). A token that is named but not in the vocabulary is an error.
  *
+ * <p>Checked at load, each failure an {@link AlloException} naming the file and the token or JSON path: every id of
+ * {@code model.vocab} and {@code added_tokens} is an integer in {@code [0, MAX_TOKEN_ID]}; added tokens have at most
+ * {@link #MAX_ADDED_TOKEN_CHARS} characters; and nothing in the file would make the native library abort the JVM
+ * (JSON its parser refuses, BPE merges shorter than {@code continuing_subword_prefix}).
+ *
  * <p>{@link #vocabSize()} is one more than the largest id of the model's vocabulary and the added tokens.
  * {@link #identity()} includes the SHA-256 of the file and the resolved special ids.
  */
