@@ -76,6 +76,8 @@ final class ImportanceScoresFile {
                     throw corrupted(file, "tensor '" + name + "' appears twice");
                 }
                 long size = header.size();
+                ChecksummedFile.requireRemaining(in, size * Float.BYTES, file, KIND, "the " + size
+                        + " float32 values of tensor '" + name + "'");
                 ByteBuffer data = ByteBuffer.allocateDirect((int) size * Float.BYTES).order(ByteOrder.nativeOrder());
                 FloatBuffer dst = data.asFloatBuffer();
                 for (long from = 0; from < size; from += CHUNK_FLOATS) {

@@ -6,6 +6,7 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,11 +53,69 @@ public final class ChecksummedFile {
         /**
          * Reads the body.
          *
-         * @param in the stream, whose bytes are checksummed
+         * @param in the stream, whose bytes are checksummed and which knows how many body bytes remain
          * @return the decoded value
          * @throws IOException if reading fails
          */
-        T read(DataInputStream in) throws IOException;
+        T read(BodyInput in) throws IOException;
+    }
+
+    /**
+     * The body stream of a file being read: a {@link DataInputStream} that counts what it has read, so that a parser
+     * can bound a size read from the file by the bytes the file actually holds before it allocates anything.
+     */
+    public static final class BodyInput extends DataInputStream {
+        private final CountingInputStream counter;
+        private final long bodyBytes;
+
+        private BodyInput(CountingInputStream counter, long bodyBytes) {
+            super(counter);
+            this.counter = counter;
+            this.bodyBytes = bodyBytes;
+        }
+
+        /**
+         * The body bytes not yet read: the file size, less the 8-byte checksum, less what was read.
+         *
+         * @return the count, never negative
+         */
+        public long remaining() {
+            return Math.max(0, bodyBytes - counter.count);
+        }
+    }
+
+    /** Counts the bytes read through it. */
+    private static final class CountingInputStream extends FilterInputStream {
+        private long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            count += skipped;
+            return skipped;
+        }
     }
 
     /**
@@ -134,7 +193,9 @@ public final class ChecksummedFile {
     public static <T> T read(Path file, String kind, Parser<T> parser) {
         CRC32 crc = new CRC32();
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), BUFFER)) {
-            T value = parser.read(new DataInputStream(new CheckedInputStream(raw, crc)));
+            long bodyBytes = Files.size(file) - Long.BYTES;
+            T value = parser.read(new BodyInput(new CountingInputStream(new CheckedInputStream(raw, crc)),
+                    bodyBytes));
             long computed = crc.getValue();
             long stored = new DataInputStream(raw).readLong();
             if (stored != computed) {
@@ -254,6 +315,24 @@ public final class ChecksummedFile {
             size *= dims[d];
         }
         return new TensorHeader(name, dims, size);
+    }
+
+    /**
+     * Checks that the file still holds {@code bytes} body bytes, before a parser allocates room for them.
+     *
+     * @param in the body stream
+     * @param bytes the bytes about to be read, as the file declares them
+     * @param file the file, for messages
+     * @param kind what the file holds, for messages
+     * @param what what the bytes are, for messages ("tensor 'w' (3 x 4 float32)")
+     * @throws AlloException naming the file, the declared size and the bytes left when the file is too short
+     */
+    public static void requireRemaining(BodyInput in, long bytes, Path file, String kind, String what) {
+        long left = in.remaining();
+        if (bytes < 0 || bytes > left) {
+            throw corrupted(file, kind, "it declares " + what + " (" + bytes + " bytes), but only " + left
+                    + " bytes of the file remain before its checksum (the file is truncated or the size is wrong)");
+        }
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.allo.mask;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.AlloException;
 import dev.allo.io.ChecksummedFile;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -77,7 +76,7 @@ final class NeuronMaskFile {
         return ChecksummedFile.read(file, KIND, in -> decode(in, file));
     }
 
-    private static NeuronMask decode(DataInputStream in, Path file) throws IOException {
+    private static NeuronMask decode(ChecksummedFile.BodyInput in, Path file) throws IOException {
         ChecksummedFile.readHeader(in, file, KIND, MAGIC, VERSION);
         int count = in.readInt();
         if (count < 0) {
@@ -101,6 +100,8 @@ final class NeuronMaskFile {
                         throw corrupted(file, "tensor '" + name + "' declares " + n + " selected indices but has "
                                 + size + " elements");
                     }
+                    ChecksummedFile.requireRemaining(in, (long) n * Integer.BYTES, file, KIND,
+                            "the " + n + " selected indices of tensor '" + name + "'");
                     int[] indices = new int[n];
                     for (int from = 0; from < n; from += CHUNK_INTS) {
                         int len = Math.min(CHUNK_INTS, n - from);

@@ -1,11 +1,8 @@
 package dev.allo.impl.data;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.allo.data.ChatMessage;
 import dev.allo.data.ConversationRenderer;
 import dev.allo.data.MalformedDataException;
@@ -14,6 +11,7 @@ import dev.allo.data.PreferenceReader;
 import dev.allo.data.ReadOptions;
 import dev.allo.data.ReadReport;
 import dev.allo.data.SkippedLine;
+import dev.allo.impl.io.JsonFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,16 +35,14 @@ import java.util.Optional;
  *   <li>any other field goes to {@link PreferenceExample#metadata()} unchanged.</li>
  * </ul>
  * Blank lines are skipped without comment. A malformed line (invalid UTF-8, invalid JSON, a duplicate key, content
- * after the object, a missing, empty, {@code null} or wrongly typed field) throws {@link MalformedDataException}
+ * after the object, a missing, empty, {@code null} or wrongly typed field, a string with an unpaired UTF-16
+ * surrogate, a line over {@link Utf8LineReader#MAX_LINE_BYTES}) throws {@link MalformedDataException}
  * naming the file, line and field, or, with {@link ReadOptions#skipBadLines()}, is skipped and listed in
  * {@link #report()}.
  */
 public final class JsonlPreferenceReader implements PreferenceReader {
 
-    static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    static final ObjectMapper MAPPER = JsonFiles.strict();
 
     private final Path file;
     private final ReadOptions options;
@@ -157,12 +153,12 @@ public final class JsonlPreferenceReader implements PreferenceReader {
         try {
             root = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new MalformedDataException(file, line, null, "invalid JSON: " + e.getOriginalMessage()
-                    + " at column " + e.getLocation().getColumnNr());
+            throw new MalformedDataException(file, line, null, "invalid JSON: " + JsonFiles.describeInLine(e));
         }
         if (!root.isObject()) {
             throw new MalformedDataException(file, line, null, "expected a JSON object, got " + kind(root));
         }
+        checkSurrogates(root, null, line);
         String prompt = promptField(root, line);
         String chosen = responseField(root, "chosen", line);
         String rejected = responseField(root, "rejected", line);
@@ -267,6 +263,36 @@ public final class JsonlPreferenceReader implements PreferenceReader {
             out.add(new ChatMessage(role.textValue(), content.textValue()));
         }
         return out;
+    }
+
+    /**
+     * Refuses a string or field name with an unpaired UTF-16 surrogate, which JSON's unicode escapes can encode
+     * but no Unicode text (and so no tokenizer) holds.
+     */
+    private void checkSurrogates(JsonNode node, String path, long line) {
+        if (node.isTextual()) {
+            int at = JsonFiles.unpairedSurrogate(node.textValue());
+            if (at >= 0) {
+                throw new MalformedDataException(file, line, path, "unpaired UTF-16 surrogate "
+                        + String.format("U+%04X", (int) node.textValue().charAt(at)) + " at character " + at
+                        + "; expected Unicode text (a \\u escape of a surrogate must be followed by its pair)");
+            }
+        } else if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> f : node.properties()) {
+                String child = path == null ? f.getKey() : path + "." + f.getKey();
+                int at = JsonFiles.unpairedSurrogate(f.getKey());
+                if (at >= 0) {
+                    throw new MalformedDataException(file, line, path, "a field name has an unpaired UTF-16"
+                            + " surrogate " + String.format("U+%04X", (int) f.getKey().charAt(at))
+                            + " at character " + at + "; expected Unicode text");
+                }
+                checkSurrogates(f.getValue(), child, line);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                checkSurrogates(node.get(i), (path == null ? "" : path) + "[" + i + "]", line);
+            }
+        }
     }
 
     private static List<String> fieldNames(JsonNode root) {

@@ -175,7 +175,11 @@ public final class ScoreCache {
 
     private static Optional<List<TokenScores>> read(Path file, String key, List<TokenizedPair> pairs) {
         try (Utf8LineReader lines = new Utf8LineReader(file)) {
-            JsonNode header = JsonlPreferenceReader.MAPPER.readTree(lines.next());
+            String first = lines.next();
+            if (first == null) {
+                return stale(file, "it is empty");
+            }
+            JsonNode header = JsonlPreferenceReader.MAPPER.readTree(first);
             if (!FORMAT.equals(header.path("format").asText()) || !key.equals(header.path("fingerprint").asText())
                     || header.path("count").asLong(-1) != pairs.size()) {
                 return stale(file, "header " + header + " does not match fingerprint " + key + " and count "

@@ -21,9 +21,12 @@ import java.util.Arrays;
  * file. Splitting bytes at {@code 0x0A} is safe because that byte never occurs inside a multi-byte UTF-8 character.
  * Decoding reports, never replaces: an ill-formed sequence (a stray continuation byte, an overlong form, an encoded
  * surrogate, a truncated character) throws {@link MalformedDataException} naming the line and the byte offset, after
- * the reader has moved past that line, so a caller that skips bad lines can go on.
+ * the reader has moved past that line, so a caller that skips bad lines can go on; so does a line longer than
+ * {@link #MAX_LINE_BYTES}, whose bytes are not kept.
  */
 public final class Utf8LineReader implements AutoCloseable {
+    /** The longest line read, in bytes (256 MiB); a longer one is reported as malformed and skipped. */
+    public static final int MAX_LINE_BYTES = 1 << 28;
 
     private final Path file;
     private final InputStream in;
@@ -71,6 +74,7 @@ public final class Utf8LineReader implements AutoCloseable {
      */
     public String next() {
         int len = 0;
+        long dropped = 0;
         boolean sawAny = false;
         while (true) {
             if (chunkPos == chunkLen) {
@@ -84,8 +88,12 @@ public final class Utf8LineReader implements AutoCloseable {
             if (b == '\n') {
                 break;
             }
+            if (len == MAX_LINE_BYTES) {
+                dropped++;
+                continue;
+            }
             if (len == line.length) {
-                line = Arrays.copyOf(line, line.length * 2);
+                line = Arrays.copyOf(line, (int) Math.min(MAX_LINE_BYTES, 2L * line.length));
             }
             line[len++] = b;
         }
@@ -93,6 +101,10 @@ public final class Utf8LineReader implements AutoCloseable {
             return null;
         }
         lineNumber++;
+        if (dropped > 0) {
+            throw new MalformedDataException(file, lineNumber, null, "the line has " + (len + dropped)
+                    + " bytes, more than the limit of " + MAX_LINE_BYTES + " bytes");
+        }
         if (len > 0 && line[len - 1] == '\r') {
             len--;
         }

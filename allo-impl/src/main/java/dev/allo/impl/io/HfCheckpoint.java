@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -131,7 +132,13 @@ public final class HfCheckpoint implements AutoCloseable {
                 if (shards.containsKey(shardName)) {
                     continue;
                 }
-                Path shard = dir.resolve(shardName).normalize();
+                Path shard;
+                try {
+                    shard = dir.resolve(shardName).normalize();
+                } catch (InvalidPathException ex) {
+                    throw new AlloException("index " + index + " maps tensor '" + e.getKey() + "' to shard '"
+                            + shardName + "', which is not a valid file name: " + ex.getMessage(), ex);
+                }
                 if (!shard.startsWith(dir) || shard.equals(dir)) {
                     throw new AlloException("index " + index + " maps tensor '" + e.getKey() + "' to shard '"
                             + shardName + "', which lies outside the checkpoint directory");
@@ -178,8 +185,7 @@ public final class HfCheckpoint implements AutoCloseable {
         try {
             root = SafetensorsHeader.JSON.readTree(Files.readString(index, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
-            throw new AlloException("index " + index + " is not valid JSON: " + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+            throw new AlloException("index " + index + " is not valid JSON: " + JsonFiles.describe(e), e);
         } catch (IOException e) {
             throw new AlloException("cannot read index " + index + ": " + e, e);
         }
@@ -353,8 +359,7 @@ public final class HfCheckpoint implements AutoCloseable {
         try {
             root = SafetensorsHeader.JSON.readTree(Files.readString(config, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
-            throw new AlloException(config + " is not valid JSON: " + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+            throw new AlloException(config + " is not valid JSON: " + JsonFiles.describe(e), e);
         } catch (IOException e) {
             throw new AlloException("cannot read " + config + ": " + e, e);
         }

@@ -2,11 +2,8 @@ package dev.allo.impl.io;
 
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.allo.AlloException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,10 +43,7 @@ final class SafetensorsHeader {
 
     static final String METADATA_KEY = "__metadata__";
 
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    static final ObjectMapper JSON = JsonFiles.strict();
 
     private final long headerLength;
     private final Map<String, String> metadata;
@@ -129,8 +123,7 @@ final class SafetensorsHeader {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new AlloException("the header of safetensors file " + file + " is not valid JSON: "
-                    + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr(), e);
+                    + JsonFiles.describe(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new AlloException("the header of safetensors file " + file

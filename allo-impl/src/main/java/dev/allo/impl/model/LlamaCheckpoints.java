@@ -3,15 +3,23 @@ package dev.allo.impl.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.allo.AlloException;
 import dev.allo.impl.io.FloatConversion;
 import dev.allo.impl.io.HfCheckpoint;
 import dev.allo.impl.io.HfCheckpointWriter;
 import dev.allo.impl.io.SafetensorsDtype;
+import dev.allo.impl.io.TensorInfo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Loads and saves {@link LlamaModel}s as Hugging Face checkpoint directories: {@code config.json} beside
@@ -27,6 +35,8 @@ import java.util.Map;
 public final class LlamaCheckpoints {
     private static final String ROTARY_BUFFER_SUFFIX = ".rotary_emb.inv_freq";
     private static final String LM_HEAD = "lm_head.weight";
+    /** A layer's tensor name; the index has at most 9 digits, so it fits in an int. */
+    private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(0|[1-9][0-9]{0,8})\\.");
 
     private LlamaCheckpoints() {}
 
@@ -39,14 +49,19 @@ public final class LlamaCheckpoints {
      * @throws AlloException if a file is missing or malformed, or the tensors do not match the config
      */
     public static LlamaModel load(Path directory, Device device) {
-        LlamaConfig config = LlamaConfig.read(directory.resolve(HfCheckpoint.CONFIG_FILE));
+        Path configFile = directory.resolve(HfCheckpoint.CONFIG_FILE);
+        LlamaConfig config = LlamaConfig.read(configFile);
         try (HfCheckpoint checkpoint = HfCheckpoint.open(directory);
                 NDManager staging = NDManager.newBaseManager(device)) {
-            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            List<String> names = new ArrayList<>();
             for (String name : checkpoint.names()) {
-                if (name.endsWith(ROTARY_BUFFER_SUFFIX) || (config.tieWordEmbeddings() && name.equals(LM_HEAD))) {
-                    continue;
+                if (!name.endsWith(ROTARY_BUFFER_SUFFIX) && !(config.tieWordEmbeddings() && name.equals(LM_HEAD))) {
+                    names.add(name);
                 }
+            }
+            checkBeforeReading(config, configFile, checkpoint, names);
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (String name : names) {
                 tensors.put(name, checkpoint.read(name, staging, device, FloatConversion.TO_FLOAT32));
             }
             try {
@@ -56,6 +71,61 @@ public final class LlamaCheckpoints {
                         + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Compares the config with the tensors' headers before anything is read or any per-layer structure is built: the
+     * layers present first (so that an absurd {@code num_hidden_layers} fails at once), then every expected name and
+     * shape.
+     */
+    private static void checkBeforeReading(LlamaConfig config, Path configFile, HfCheckpoint checkpoint,
+            List<String> names) {
+        Set<Integer> layers = new TreeSet<>();
+        for (String name : names) {
+            Matcher m = LAYER.matcher(name);
+            if (m.lookingAt()) {
+                layers.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        int declared = config.numHiddenLayers();
+        int outside = layers.stream().filter(l -> l >= declared).findFirst().orElse(-1);
+        if (layers.size() != declared || outside >= 0) {
+            throw new AlloException(configFile + " declares num_hidden_layers = " + declared + ", but checkpoint "
+                    + checkpoint.directory() + " holds tensors of " + layers.size() + " layers"
+                    + (outside >= 0 ? " (including model.layers." + outside + ")" : ""));
+        }
+        Map<String, Shape> expected = config.parameterShapes();
+        List<String> missing = new ArrayList<>();
+        for (String name : expected.keySet()) {
+            if (!checkpoint.contains(name)) {
+                missing.add(name);
+            }
+        }
+        List<String> extra = names.stream().filter(n -> !expected.containsKey(n)).toList();
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            throw new AlloException("Checkpoint " + checkpoint.directory() + " does not match its config.json "
+                    + configFile + " (num_hidden_layers=" + declared + ", tie_word_embeddings="
+                    + config.tieWordEmbeddings() + ")" + (missing.isEmpty() ? "" : "; missing " + missing.size()
+                            + ": " + abbreviate(missing)) + (extra.isEmpty() ? "" : "; unexpected " + extra.size()
+                            + ": " + abbreviate(extra)));
+        }
+        for (Map.Entry<String, Shape> e : expected.entrySet()) {
+            TensorInfo info = checkpoint.info(e.getKey());
+            if (!info.shape().equals(e.getValue())) {
+                throw new AlloException("tensor '" + e.getKey() + "' in " + info.file() + " has shape "
+                        + info.shape() + ", but " + configFile + " implies " + e.getValue() + " (hidden_size="
+                        + config.hiddenSize() + ", intermediate_size=" + config.intermediateSize()
+                        + ", num_attention_heads=" + config.numAttentionHeads() + ", num_key_value_heads="
+                        + config.numKeyValueHeads() + ", head_dim=" + config.headDim() + ", vocab_size="
+                        + config.vocabSize() + ")");
+            }
+        }
+    }
+
+    private static String abbreviate(List<String> names) {
+        int shown = Math.min(names.size(), 8);
+        String list = String.join(", ", names.subList(0, shown));
+        return names.size() > shown ? list + ", ..." : list;
     }
 
     /**

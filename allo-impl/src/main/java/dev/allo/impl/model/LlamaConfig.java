@@ -109,6 +109,10 @@ public record LlamaConfig(
             throw new IllegalArgumentException("num_attention_heads (" + numAttentionHeads
                     + ") must be divisible by num_key_value_heads (" + numKeyValueHeads + ")");
         }
+        if ((long) numAttentionHeads * headDim > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("num_attention_heads * head_dim (" + numAttentionHeads + " * "
+                    + headDim + ") must be at most " + Integer.MAX_VALUE);
+        }
         if (headDim % 2 != 0) {
             throw new IllegalArgumentException(
                     "head_dim must be even (rotary embeddings rotate pairs of features), got " + headDim);

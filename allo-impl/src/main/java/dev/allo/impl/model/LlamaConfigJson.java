@@ -1,12 +1,12 @@
 package dev.allo.impl.model;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
+import dev.allo.impl.io.JsonFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -50,11 +50,10 @@ final class LlamaConfigJson {
     static LlamaConfig parse(String json, String source) {
         JsonNode root;
         try {
-            root = MAPPER.readTree(json);
+            // Duplicate keys are allowed, the last one winning, as Python's json module (and so transformers) does.
+            root = JsonFiles.lenient().readTree(json);
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-            throw new AlloException(source + ": malformed JSON" + where + ": " + e.getOriginalMessage(), e);
+            throw new AlloException(source + ": malformed JSON" + JsonFiles.where(e) + ": " + JsonFiles.message(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new AlloException(source + ": expected a JSON object at the top level, got "

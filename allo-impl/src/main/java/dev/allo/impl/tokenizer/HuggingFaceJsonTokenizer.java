@@ -1,11 +1,13 @@
 package dev.allo.impl.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.AlloException;
+import dev.allo.impl.io.JsonFiles;
 import dev.allo.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -32,12 +34,28 @@ import java.util.OptionalInt;
  * {@code </s>}, {@code <|end_of_text|>}, {@code <|endoftext|>}, {@code <eos>}, {@code [SEP]}; {@code <pad>},
  * {@code [PAD]}, {@code <|pad|>}). A token that is named but not in the vocabulary is an error.
  *
+ * <p>Checked at load, each failure an {@link AlloException} naming the file and the token or JSON path: every id of
+ * {@code model.vocab} and {@code added_tokens} is an integer in {@code [0, MAX_TOKEN_ID]}; added tokens have at most
+ * {@link #MAX_ADDED_TOKEN_CHARS} characters; and nothing in the file would make the native library abort the JVM
+ * (JSON its parser refuses, BPE merges shorter than {@code continuing_subword_prefix}).
+ *
  * <p>{@link #vocabSize()} is one more than the largest id of the model's vocabulary and the added tokens.
  * {@link #identity()} includes the SHA-256 of the file and the resolved special ids.
  */
 public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * The largest token id accepted: {@code 2^31 - 2}, so that {@link #vocabSize()}, one more than the largest id,
+     * is still an {@code int}.
+     */
+    public static final int MAX_TOKEN_ID = Integer.MAX_VALUE - 1;
+
+    /**
+     * The longest added token accepted, in characters. Real added tokens are short ({@code <|eot_id|>}, runs of
+     * spaces); the Rust {@code tokenizers} library takes time quadratic in an added token's length to load it
+     * (about 5 s for 20,000 characters, over a minute for 60,000).
+     */
+    public static final int MAX_ADDED_TOKEN_CHARS = 4_096;
     private static final List<String> BOS_NAMES = List.of("<s>", "<|begin_of_text|>", "<bos>", "[CLS]",
             "<|startoftext|>");
     private static final List<String> EOS_NAMES = List.of("</s>", "<|end_of_text|>", "<|endoftext|>", "<eos>",
@@ -134,11 +152,19 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
         JsonNode json;
         try {
             bytes = Files.readAllBytes(file);
-            json = MAPPER.readTree(bytes);
+            json = JsonFiles.lenient().readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new AlloException("tokenizer file " + file + " is not valid JSON: " + JsonFiles.describe(e), e);
         } catch (IOException e) {
             throw new AlloException("cannot read tokenizer file " + file + ": " + e.getMessage(), e);
         }
+        if (!json.isObject()) {
+            throw new AlloException("tokenizer file " + file + " must hold a JSON object, found "
+                    + (json.isMissingNode() ? "nothing" : json.getNodeType()));
+        }
+        SerdeCompatibility.check(json, file);
         Map<String, Integer> tokenIds = tokenIds(json);
+        checkMergesAgainstPrefix(json);
         this.vocabSize = tokenIds.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         if (vocabSize == 0) {
             throw new AlloException("tokenizer file " + file + " has no vocabulary (model.vocab and added_tokens"
@@ -169,7 +195,11 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
         long[] ids = delegate.encode(text, false, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            out[i] = Math.toIntExact(ids[i]);
+            if (ids[i] < 0 || ids[i] >= vocabSize) {
+                throw new AlloException("tokenizer file " + file + " produced id " + ids[i] + " at position " + i
+                        + ", outside [0, vocabSize = " + vocabSize + ") of the ids its vocabulary lists");
+            }
+            out[i] = (int) ids[i];
         }
         return out;
     }
@@ -238,30 +268,109 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
         return "HuggingFaceJsonTokenizer[" + file + ", vocab=" + vocabSize + ", " + identity + "]";
     }
 
-    private static Map<String, Integer> tokenIds(JsonNode json) {
+    /**
+     * Every token's id, from {@code model.vocab} and {@code added_tokens}, each checked to lie in
+     * {@code [0, MAX_TOKEN_ID]}.
+     */
+    private Map<String, Integer> tokenIds(JsonNode json) {
         Map<String, Integer> ids = new HashMap<>();
         JsonNode vocab = json.path("model").path("vocab");
         if (vocab.isObject()) {
             for (Map.Entry<String, JsonNode> e : vocab.properties()) {
-                ids.put(e.getKey(), e.getValue().asInt());
+                ids.put(e.getKey(), tokenId(e.getValue(), "model.vocab", e.getKey()));
             }
         } else if (vocab.isArray()) { // Unigram: [[piece, score], ...], the id is the position
             for (int i = 0; i < vocab.size(); i++) {
                 ids.put(vocab.get(i).path(0).asText(), i);
             }
         }
-        for (JsonNode t : json.path("added_tokens")) {
-            ids.put(t.path("content").asText(), t.path("id").asInt());
+        JsonNode added = json.path("added_tokens");
+        if (!added.isMissingNode() && !added.isNull() && !added.isArray()) {
+            throw new AlloException("tokenizer file " + file + ": added_tokens must be a list, found "
+                    + added.getNodeType());
+        }
+        for (int i = 0; i < added.size(); i++) {
+            JsonNode t = added.get(i);
+            JsonNode content = t.path("content");
+            if (!content.isTextual()) {
+                throw new AlloException("tokenizer file " + file + ": added_tokens[" + i + "].content must be a"
+                        + " string, found " + shown(content));
+            }
+            if (content.textValue().length() > MAX_ADDED_TOKEN_CHARS) {
+                throw new AlloException("tokenizer file " + file + ": added_tokens[" + i + "].content has "
+                        + content.textValue().length() + " characters, more than the " + MAX_ADDED_TOKEN_CHARS
+                        + " accepted (the tokenizers library takes time quadratic in its length to load it)");
+            }
+            ids.put(content.textValue(), tokenId(t.path("id"), "added_tokens[" + i + "]", content.textValue()));
         }
         return ids;
     }
 
+    /**
+     * Refuses what would make the Rust {@code tokenizers} library panic, which aborts the JVM: a BPE merge whose
+     * second part is shorter (in UTF-8 bytes) than {@code continuing_subword_prefix}, or would be cut inside a
+     * character where the prefix ends (the library slices {@code b[prefix.len()..]} of every merge {@code (a, b)}).
+     */
+    private void checkMergesAgainstPrefix(JsonNode json) {
+        JsonNode model = json.path("model");
+        JsonNode prefix = model.path("continuing_subword_prefix");
+        JsonNode merges = model.path("merges");
+        if (!prefix.isTextual() || !merges.isArray()) {
+            return;
+        }
+        int prefixBytes = prefix.textValue().getBytes(StandardCharsets.UTF_8).length;
+        for (int i = 0; i < merges.size(); i++) {
+            JsonNode m = merges.get(i);
+            String second = null;
+            if (m.isTextual()) {
+                int space = m.textValue().indexOf(' ');
+                second = space < 0 ? null : m.textValue().substring(space + 1);
+            } else if (m.isArray() && m.size() == 2 && m.get(1).isTextual()) {
+                second = m.get(1).textValue();
+            }
+            if (second == null) {
+                continue;
+            }
+            byte[] b = second.getBytes(StandardCharsets.UTF_8);
+            if (b.length < prefixBytes || (b.length > prefixBytes && (b[prefixBytes] & 0xC0) == 0x80)) {
+                throw new AlloException("tokenizer file " + file + ": model.merges[" + i + "] "
+                        + abbreviate(m.toString()) + " does not continue with model.continuing_subword_prefix "
+                        + abbreviate(prefix.toString()) + " (" + prefixBytes + " UTF-8 bytes); the tokenizers library"
+                        + " cannot load it");
+            }
+        }
+    }
+
+    /** A token id, checked to be an integer in {@code [0, MAX_TOKEN_ID]}; the message names the file and token. */
+    private int tokenId(JsonNode id, String where, String token) {
+        if (!id.isIntegralNumber() || !id.canConvertToLong() || id.longValue() < 0 || id.longValue() > MAX_TOKEN_ID) {
+            throw new AlloException("tokenizer file " + file + ": " + where + " token '" + abbreviate(token)
+                    + "' has id " + shown(id) + "; expected an integer in [0, " + MAX_TOKEN_ID + "]");
+        }
+        return id.intValue();
+    }
+
+    private static String shown(JsonNode node) {
+        return node.isMissingNode() ? "nothing" : abbreviate(node.toString());
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 80 ? text.substring(0, 77) + "..." : text;
+    }
+
     private JsonNode readConfig(Path config) {
         if (!Files.isRegularFile(config)) {
-            return MAPPER.createObjectNode();
+            return JsonFiles.lenient().createObjectNode();
         }
         try {
-            return MAPPER.readTree(config.toFile());
+            JsonNode node = JsonFiles.lenient().readTree(config.toFile());
+            if (!node.isObject()) {
+                throw new AlloException(config + " must hold a JSON object, found "
+                        + (node.isMissingNode() ? "nothing" : node.getNodeType()));
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new AlloException(config + " is not valid JSON: " + JsonFiles.describe(e), e);
         } catch (IOException e) {
             throw new AlloException("cannot read " + config + ": " + e.getMessage(), e);
         }
@@ -326,7 +435,7 @@ public final class HuggingFaceJsonTokenizer implements Tokenizer, AutoCloseable 
         if (name == null) {
             for (JsonNode t : json.path("added_tokens")) {
                 if (t.path("special").asBoolean(false) && knownNames.contains(t.path("content").asText())) {
-                    return OptionalInt.of(t.path("id").asInt());
+                    return OptionalInt.of(t.path("id").intValue());
                 }
             }
             return OptionalInt.empty();

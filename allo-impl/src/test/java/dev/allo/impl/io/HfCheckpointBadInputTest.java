@@ -142,6 +142,13 @@ class HfCheckpointBadInputTest {
     }
 
     @Test
+    void shardNameThatIsNoFileNameNamesTheIndex() throws Exception {
+        Path ckpt = shardedCheckpoint("{\"a\": \"model\\u0000.safetensors\"}");
+        assertOpenFails(ckpt).hasMessageContaining("index " + ckpt.toAbsolutePath().resolve(HfCheckpoint.INDEX_FILE)
+                + " maps tensor 'a' to shard 'model\0.safetensors', which is not a valid file name");
+    }
+
+    @Test
     void missingOrMalformedConfig() throws Exception {
         SpecSafetensors.write(dir.resolve(HfCheckpoint.SINGLE_FILE), Map.of("a", f32(1)), Map.of());
         try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
