@@ -251,7 +251,11 @@ public final class LoaderTargets {
         @Override
         public void load(Path file) {
             try {
-                JsonlPreferenceReader.readAll(file, ReadOptions.defaults().withSkipBadLines(true));
+                // Streaming in skip mode never throws for a bad line (readAll refuses a file with no pairs).
+                try (JsonlPreferenceReader reader = JsonlPreferenceReader.open(file,
+                        ReadOptions.defaults().withSkipBadLines(true))) {
+                    reader.forEachRemaining(example -> { });
+                }
             } catch (RuntimeException e) {
                 throw new SkipModeFailure(file, e);
             }

@@ -84,12 +84,18 @@ public final class JsonlPreferenceReader implements PreferenceReader {
      *
      * @param file the file
      * @param options the options
-     * @return the examples in file order
+     * @return the examples in file order, at least one
+     * @throws MalformedDataException naming the file if it holds no example (empty, blank, or every line skipped)
      */
     public static List<PreferenceExample> readAll(Path file, ReadOptions options) {
         try (JsonlPreferenceReader r = open(file, options)) {
             List<PreferenceExample> out = new ArrayList<>();
             r.forEachRemaining(out::add);
+            if (out.isEmpty()) {
+                ReadReport report = r.report();
+                throw new MalformedDataException(file, report.lines(), null, "the file holds no preference pairs ("
+                        + report.lines() + " lines, " + report.skipped().size() + " skipped as malformed)");
+            }
             return out;
         }
     }

@@ -119,4 +119,16 @@ class JsonlBadInputTest {
         assertThatThrownBy(() -> JsonlPreferenceReader.open(dir.resolve("nope.jsonl")))
                 .isInstanceOf(dev.allo.AlloException.class).hasMessageContaining("nope.jsonl");
     }
+
+    @Test
+    void aFileWithNoPairsIsAnErrorNamingTheFile() throws IOException {
+        Path empty = Files.writeString(dir.resolve("empty.jsonl"), "");
+        assertThatThrownBy(() -> JsonlPreferenceReader.readAll(empty, ReadOptions.defaults()))
+                .isInstanceOf(MalformedDataException.class).hasMessageContaining("empty.jsonl")
+                .hasMessageContaining("holds no preference pairs (0 lines, 0 skipped");
+        Path allBad = Files.writeString(dir.resolve("bad.jsonl"), "\n{not json\n  \n");
+        assertThatThrownBy(() -> JsonlPreferenceReader.readAll(allBad, ReadOptions.defaults().withSkipBadLines(true)))
+                .isInstanceOf(MalformedDataException.class).hasMessageContaining("bad.jsonl")
+                .hasMessageContaining("1 skipped as malformed");
+    }
 }
