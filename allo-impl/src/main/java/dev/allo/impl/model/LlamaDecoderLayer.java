@@ -7,13 +7,16 @@ import ai.djl.nn.core.Linear;
 import java.util.Map;
 
 /**
- * One LLaMA decoder layer, pre-norm:
+ * One decoder layer, pre-norm, with the options of its family ({@link ModelFamily}):
  *
  * <pre>
- * h   = x + o_proj(Attention(RoPE(q_proj(n1)), RoPE(k_proj(n1)), v_proj(n1)))   n1 = RMSNorm(x; input_layernorm)
+ * q, k, v = q_proj(n1), k_proj(n1), v_proj(n1)        y = x W^T (+ b when the family has that bias)
+ * q, k    = RMSNorm_head(q; q_norm), RMSNorm_head(k; k_norm)    per head of width d, Qwen3 only
+ * h   = x + o_proj(Attention(RoPE(q), RoPE(k), v))                              n1 = RMSNorm(x; input_layernorm)
  * out = h + down_proj(silu(gate_proj(n2)) * up_proj(n2))                        n2 = RMSNorm(h; post_attention_layernorm)
  * Attention(q, k, v) = softmax(q k^T / sqrt(d) + mask) v, per head; key/value head j serves query heads
- *                      j * (n_h / n_kv) .. (j + 1) * (n_h / n_kv) - 1
+ *                      j * (n_h / n_kv) .. (j + 1) * (n_h / n_kv) - 1; with a sliding window W the mask
+ *                      also hides keys more than W - 1 columns before the query
  * </pre>
  *
  * <p>Projections use the Hugging Face {@code [out, in]} weights directly ({@code y = x W^T}).
@@ -24,6 +27,13 @@ final class LlamaDecoderLayer {
     private final NDArray kProj;
     private final NDArray vProj;
     private final NDArray oProj;
+    private final NDArray qBias;
+    private final NDArray kBias;
+    private final NDArray vBias;
+    private final NDArray oBias;
+    private final NDArray qNorm;
+    private final NDArray kNorm;
+    private final Integer window;
     private final NDArray gateProj;
     private final NDArray upProj;
     private final NDArray downProj;
@@ -40,6 +50,13 @@ final class LlamaDecoderLayer {
         kProj = params.get(LlamaNames.kProj(index));
         vProj = params.get(LlamaNames.vProj(index));
         oProj = params.get(LlamaNames.oProj(index));
+        qBias = params.get(LlamaNames.bias(LlamaNames.qProj(index))); // null when the family has none
+        kBias = params.get(LlamaNames.bias(LlamaNames.kProj(index)));
+        vBias = params.get(LlamaNames.bias(LlamaNames.vProj(index)));
+        oBias = params.get(LlamaNames.bias(LlamaNames.oProj(index)));
+        qNorm = params.get(LlamaNames.qNorm(index));
+        kNorm = params.get(LlamaNames.kNorm(index));
+        window = config.slidingWindow(index);
         gateProj = params.get(LlamaNames.gateProj(index));
         upProj = params.get(LlamaNames.upProj(index));
         downProj = params.get(LlamaNames.downProj(index));
@@ -69,9 +86,13 @@ final class LlamaDecoderLayer {
             long batch = x.getShape().get(0);
             long tokens = x.getShape().get(1);
             NDArray n1 = RmsNorm.apply(x, inputNorm, eps); // (B, T, H)
-            NDArray q = heads(Linear.linear(n1, qProj).singletonOrThrow(), batch, tokens, heads); // (B, n_h, T, d)
-            NDArray k = heads(Linear.linear(n1, kProj).singletonOrThrow(), batch, tokens, kvHeads); // (B, n_kv, T, d)
-            NDArray v = heads(Linear.linear(n1, vProj).singletonOrThrow(), batch, tokens, kvHeads); // (B, n_kv, T, d)
+            NDArray q = heads(linear(n1, qProj, qBias), batch, tokens, heads); // (B, n_h, T, d)
+            NDArray k = heads(linear(n1, kProj, kBias), batch, tokens, kvHeads); // (B, n_kv, T, d)
+            NDArray v = heads(linear(n1, vProj, vBias), batch, tokens, kvHeads); // (B, n_kv, T, d)
+            if (qNorm != null) {
+                q = RmsNorm.apply(q, qNorm, eps); // per head, over d
+                k = RmsNorm.apply(k, kNorm, eps);
+            }
             q = RotaryEmbedding.apply(q, queryRotary); // RoPE(q) / sqrt(d)
             k = RotaryEmbedding.apply(k, keyRotary);
             if (cache != null) {
@@ -83,10 +104,10 @@ final class LlamaDecoderLayer {
                 k = k.repeat(1, heads / kvHeads); // (B, n_h, S, d)
                 v = v.repeat(1, heads / kvHeads);
             }
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask.additive); // (B, n_h, T, S)
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask.additive(window)); // (B, n_h, T, S)
             NDArray attended = scores.softmax(-1).matMul(v); // (B, n_h, T, d)
             NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, (long) heads * headDim);
-            NDArray h = x.add(Linear.linear(merged, oProj).singletonOrThrow()); // (B, T, H)
+            NDArray h = x.add(linear(merged, oProj, oBias)); // (B, T, H)
             NDArray n2 = RmsNorm.apply(h, postAttentionNorm, eps);
             NDArray gate = Linear.linear(n2, gateProj).singletonOrThrow(); // (B, T, I)
             NDArray up = Linear.linear(n2, upProj).singletonOrThrow(); // (B, T, I)
@@ -95,6 +116,10 @@ final class LlamaDecoderLayer {
             out.attach(parent);
             return out;
         }
+    }
+
+    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
     }
 
     private static NDArray heads(NDArray projected, long batch, long tokens, int count) {
