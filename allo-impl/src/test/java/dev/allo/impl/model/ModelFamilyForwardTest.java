@@ -92,7 +92,7 @@ class ModelFamilyForwardTest {
     @MethodSource("cases")
     void cachedAndUncachedForwardAgreeTokenByToken(FamilyCase c) {
         if (c.config().ropeScaling().dependsOnLength()) {
-            return; // dynamic NTK: cached keys keep their pass's rotation (see KeyValueCacheDynamicRopeTest)
+            return; // dynamic NTK: cached keys keep their pass's rotation (dynamicRopeWithACache...)
         }
         Map<String, double[]> params = c.parameters(5);
         try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = c.model(params, manager);
@@ -113,6 +113,42 @@ class ModelFamilyForwardTest {
                             assertThat((double) Math.abs(step[b][0][v] - full[b][t][v])).isLessThanOrEqualTo(MAX_DIFF);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Dynamic NTK scaling with a cache behaves as in transformers' generate: each pass rotates its own queries and
+     * keys with the frequencies of its largest position, and cached keys keep theirs. Up to
+     * max_position_embeddings (6 here) that is plain RoPE, so cached equals uncached; beyond it the uncached pass
+     * re-rotates every key with the longer length and the two differ.
+     */
+    @org.junit.jupiter.api.Test
+    void dynamicRopeWithACacheRotatesEachPassWithItsOwnLength() {
+        FamilyCase c = FamilyCase.all().stream().filter(f -> f.name().equals("llama dynamic rope")).findFirst()
+                .orElseThrow();
+        int[][] ids = {IDS[0]};
+        int[][] mask = {MASK[0]};
+        Map<String, double[]> params = c.parameters(5);
+        try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = c.model(params, manager);
+                KeyValueCache cache = model.newKeyValueCache()) {
+            NDArray idArray = ModelTestSupport.ids(manager, ids);
+            NDArray maskArray = ModelTestSupport.mask(manager, mask);
+            for (int t = 0; t < ids[0].length; t++) {
+                float[] step = ModelTestSupport.array3(model.logits(model.hiddenStates(
+                        idArray.get(":, " + t + ":" + (t + 1)), maskArray.get(":, :" + (t + 1)), cache)))[0][0];
+                int[][] prefixIds = {java.util.Arrays.copyOf(ids[0], t + 1)};
+                int[][] prefixMask = {java.util.Arrays.copyOf(mask[0], t + 1)};
+                double[] uncached = c.reference(params).logits(prefixIds, prefixMask)[0][t];
+                double max = 0;
+                for (int v = 0; v < step.length; v++) {
+                    max = Math.max(max, Math.abs(step[v] - uncached[v]));
+                }
+                if (t + 1 <= 6) {
+                    assertThat(max).as("position %d", t).isLessThanOrEqualTo(MAX_DIFF);
+                } else if (t + 1 >= 8) {
+                    assertThat(max).as("position %d", t).isGreaterThan(100 * MAX_DIFF);
                 }
             }
         }
