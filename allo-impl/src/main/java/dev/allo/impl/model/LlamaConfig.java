@@ -178,8 +178,9 @@ public record LlamaConfig(
             case NONE -> {
                 if (slidingWindow != null || useSlidingWindow || maxWindowLayers != null) {
                     throw new IllegalArgumentException("model_type \"" + modelType
-                            + "\" has no sliding-window attention; sliding_window must be unset, got "
-                            + slidingWindow);
+                            + "\" has no sliding-window attention; sliding_window, use_sliding_window and"
+                            + " max_window_layers must be unset, got " + slidingWindow + ", " + useSlidingWindow
+                            + ", " + maxWindowLayers);
                 }
             }
             case ALL_LAYERS -> {
