@@ -36,7 +36,8 @@ import java.util.Objects;
  *   <li>{@code bosTokenId}, {@code eosTokenIds}, {@code padTokenId}: special tokens; {@code eos_token_id} may be a
  *       single id or a list in {@code config.json} and is kept as a list. Absent ids are {@code null} (empty list
  *       for EOS) rather than Hugging Face's class defaults, which need not exist in a small vocabulary.
- *   <li>{@code hiddenAct} must be {@code "silu"}; {@code modelType} selects the family ({@code "llama"} by default,
+ *   <li>{@code hiddenAct} must be the family's activation ({@code "silu"}, or {@code "gelu_pytorch_tanh"} read from
+ *       {@code hidden_activation} for Gemma 2); {@code modelType} selects the family ({@code "llama"} by default,
  *       or the family whose architecture {@code architectures} names); {@code architectures} must contain the
  *       family's architecture (an absent list means that one).
  *   <li>{@code ropeScaling} ({@code rope_scaling}, or the newer {@code rope_parameters}): {@link RopeScaling#NONE}
@@ -74,7 +75,7 @@ import java.util.Objects;
  * @param bosTokenId {@code bos_token_id}, nullable
  * @param eosTokenIds {@code eos_token_id} as a list, possibly empty
  * @param padTokenId {@code pad_token_id}, nullable
- * @param hiddenAct {@code hidden_act}
+ * @param hiddenAct {@code hidden_act} ({@code hidden_activation} for Gemma 2)
  * @param architectures {@code architectures}
  * @param modelType {@code model_type}
  * @param ropeScaling {@code rope_scaling}
@@ -83,6 +84,12 @@ import java.util.Objects;
  * @param useSlidingWindow {@code use_sliding_window}
  * @param maxWindowLayers {@code max_window_layers}, nullable (Qwen only)
  * @param layerTypes {@code layer_types}, or {@code null} for the family's default
+ * @param queryPreAttnScalar {@code query_pre_attn_scalar} (Gemma 2 only, default 256): attention scores are
+ *     scaled by its inverse square root instead of {@code 1/sqrt(d)}; {@code null} for the other families
+ * @param attnLogitSoftcapping {@code attn_logit_softcapping} (Gemma 2 only, default 50, nullable): scores become
+ *     {@code c * tanh(s / c)}
+ * @param finalLogitSoftcapping {@code final_logit_softcapping} (Gemma 2 only, default 30, nullable): logits become
+ *     {@code c * tanh(z / c)}
  * @param extraFields the other fields of {@code config.json}, in file order
  */
 public record LlamaConfig(
@@ -110,6 +117,9 @@ public record LlamaConfig(
         boolean useSlidingWindow,
         Integer maxWindowLayers,
         List<String> layerTypes,
+        Double queryPreAttnScalar,
+        Double attnLogitSoftcapping,
+        Double finalLogitSoftcapping,
         Map<String, JsonNode> extraFields) {
 
     /** The architecture of the default family. */
@@ -158,11 +168,13 @@ public record LlamaConfig(
         for (Integer eos : eosTokenIds) {
             requireTokenId(eos, "eos_token_id", vocabSize);
         }
-        if (!"silu".equals(hiddenAct)) {
-            throw new IllegalArgumentException("hidden_act must be \"silu\" (SwiGLU MLP), got "
+        ModelFamily family = ModelFamilies.resolve(modelType, architectures);
+        if (!family.activation().equals(hiddenAct)) {
+            throw new IllegalArgumentException(family.activationField() + " must be \"" + family.activation() + "\" ("
+                    + (family.activation().equals("silu") ? "SwiGLU" : "GeGLU") + " MLP), got "
                     + (hiddenAct == null ? "null" : "\"" + hiddenAct + "\""));
         }
-        ModelFamily family = ModelFamilies.resolve(modelType, architectures);
+        requireGemmaScalars(family, queryPreAttnScalar, attnLogitSoftcapping, finalLogitSoftcapping);
         architectures = architectures == null || architectures.isEmpty()
                 ? List.of(family.architecture()) : List.copyOf(architectures);
         modelType = family.modelType();
@@ -183,7 +195,7 @@ public record LlamaConfig(
                             + ", " + maxWindowLayers);
                 }
             }
-            case ALL_LAYERS -> {
+            case ALL_LAYERS, EVEN_LAYERS -> {
                 useSlidingWindow = slidingWindow != null;
                 if (maxWindowLayers != null) {
                     throw new IllegalArgumentException("max_window_layers is not a field of model_type \""
@@ -298,7 +310,9 @@ public record LlamaConfig(
      * {@code self_attn.q_norm.weight (d)} and {@code self_attn.k_norm.weight (d)};
      * {@code model.layers.N.mlp.gate_proj.weight (I, H)},
      * {@code up_proj (I, H)}, {@code down_proj (H, I)}, {@code model.layers.N.input_layernorm.weight (H)},
-     * {@code model.layers.N.post_attention_layernorm.weight (H)}; then {@code model.norm.weight (H)} and, only when
+     * {@code model.layers.N.post_attention_layernorm.weight (H)} (for Gemma 2 also
+     * {@code pre_feedforward_layernorm.weight (H)} and {@code post_feedforward_layernorm.weight (H)}); then
+     * {@code model.norm.weight (H)} and, only when
      * the embeddings are not tied, {@code lm_head.weight (V, H)}.
      *
      * @return an unmodifiable ordered map from parameter name to shape
@@ -309,6 +323,7 @@ public record LlamaConfig(
         boolean qkvBias = qkvBias();
         boolean oBias = outputBias();
         boolean qkNorm = family().qkNorm();
+        boolean gemma = family().gemmaBlocks();
         shapes.put(LlamaNames.EMBED_TOKENS, new Shape(vocabSize, h));
         for (int layer = 0; layer < numHiddenLayers; layer++) {
             shapes.put(LlamaNames.qProj(layer), new Shape(queryDim(), h));
@@ -336,6 +351,10 @@ public record LlamaConfig(
             shapes.put(LlamaNames.downProj(layer), new Shape(h, intermediateSize));
             shapes.put(LlamaNames.inputLayerNorm(layer), new Shape(h));
             shapes.put(LlamaNames.postAttentionLayerNorm(layer), new Shape(h));
+            if (gemma) {
+                shapes.put(LlamaNames.preFeedforwardLayerNorm(layer), new Shape(h));
+                shapes.put(LlamaNames.postFeedforwardLayerNorm(layer), new Shape(h));
+            }
         }
         shapes.put(LlamaNames.FINAL_NORM, new Shape(h));
         if (!tieWordEmbeddings) {
@@ -396,11 +415,16 @@ public record LlamaConfig(
         b.useSlidingWindow = useSlidingWindow;
         b.maxWindowLayers = maxWindowLayers;
         ModelFamily family = family();
-        if (family.slidingWindow() == ModelFamily.SlidingWindowRule.LAYER_TYPES
+        if (hasLayerTypes(family)
                 && !layerTypes.equals(resolveLayerTypes(family, numHiddenLayers, slidingWindow, useSlidingWindow,
                         maxWindowLayers, null))) {
             b.layerTypes = new ArrayList<>(layerTypes); // explicit, not the default pattern
         }
+        b.queryPreAttnScalar = queryPreAttnScalar;
+        b.attnLogitSoftcapping = attnLogitSoftcapping;
+        b.attnLogitSoftcappingSet = true;
+        b.finalLogitSoftcapping = finalLogitSoftcapping;
+        b.finalLogitSoftcappingSet = true;
         b.extraFields = new LinkedHashMap<>(extraFields);
         return b;
     }
@@ -413,13 +437,14 @@ public record LlamaConfig(
                 case NONE -> false;
                 case ALL_LAYERS -> window != null;
                 case LAYER_TYPES -> use && window != null && i >= maxWindowLayers;
+                case EVEN_LAYERS -> window != null && i % 2 == 0;
             };
             derived.add(sliding ? SLIDING_ATTENTION : FULL_ATTENTION);
         }
         if (given == null || given.isEmpty()) {
             return List.copyOf(derived);
         }
-        if (family.slidingWindow() != ModelFamily.SlidingWindowRule.LAYER_TYPES) {
+        if (!hasLayerTypes(family)) {
             if (!given.equals(derived)) {
                 throw new IllegalArgumentException("layer_types is not a field of model_type \""
                         + family.modelType() + "\"; expected " + derived + " or none, got " + given);
@@ -483,6 +508,33 @@ public record LlamaConfig(
         return family().outputBias(attentionBias);
     }
 
+    private static boolean hasLayerTypes(ModelFamily family) {
+        return family.slidingWindow() == ModelFamily.SlidingWindowRule.LAYER_TYPES
+                || family.slidingWindow() == ModelFamily.SlidingWindowRule.EVEN_LAYERS;
+    }
+
+    private static void requireGemmaScalars(ModelFamily family, Double scalar, Double attnCap, Double finalCap) {
+        if (!family.gemmaBlocks()) {
+            if (scalar != null || attnCap != null || finalCap != null) {
+                throw new IllegalArgumentException("query_pre_attn_scalar, attn_logit_softcapping and"
+                        + " final_logit_softcapping are not fields of model_type \"" + family.modelType()
+                        + "\"; got " + scalar + ", " + attnCap + ", " + finalCap);
+            }
+            return;
+        }
+        if (scalar == null || !(scalar > 0) || Double.isInfinite(scalar)) {
+            throw new IllegalArgumentException("query_pre_attn_scalar must be positive and finite, got " + scalar);
+        }
+        requireCap("attn_logit_softcapping", attnCap);
+        requireCap("final_logit_softcapping", finalCap);
+    }
+
+    private static void requireCap(String field, Double cap) {
+        if (cap != null && (!(cap > 0) || Double.isInfinite(cap))) {
+            throw new IllegalArgumentException(field + " must be positive and finite or null, got " + cap);
+        }
+    }
+
     private static void requirePositive(int value, String field) {
         if (value <= 0) {
             throw new IllegalArgumentException(field + " must be positive, got " + value);
@@ -512,12 +564,12 @@ public record LlamaConfig(
         private double ropeTheta = 10000.0;
         private Integer vocabSize;
         private Integer maxPositionEmbeddings;
-        private boolean tieWordEmbeddings;
+        private Boolean tieWordEmbeddings;
         private double initializerRange = 0.02;
         private Integer bosTokenId;
         private List<Integer> eosTokenIds = new ArrayList<>();
         private Integer padTokenId;
-        private String hiddenAct = "silu";
+        private String hiddenAct;
         private List<String> architectures;
         private String modelType;
         private RopeScaling ropeScaling = RopeScaling.NONE;
@@ -527,6 +579,11 @@ public record LlamaConfig(
         private boolean useSlidingWindow;
         private Integer maxWindowLayers;
         private List<String> layerTypes;
+        private Double queryPreAttnScalar;
+        private Double attnLogitSoftcapping;
+        private boolean attnLogitSoftcappingSet;
+        private Double finalLogitSoftcapping;
+        private boolean finalLogitSoftcappingSet;
         private Map<String, JsonNode> extraFields = new LinkedHashMap<>();
 
         private Builder() {}
@@ -642,7 +699,7 @@ public record LlamaConfig(
         }
 
         /**
-         * Sets {@code tie_word_embeddings} (default false).
+         * Sets {@code tie_word_embeddings} (default: the family's, false except for Gemma 2).
          *
          * @param value whether the output head reuses the embedding matrix
          * @return this builder
@@ -697,7 +754,8 @@ public record LlamaConfig(
         }
 
         /**
-         * Sets {@code hidden_act} (default and only accepted value {@code "silu"}).
+         * Sets the MLP activation ({@code hidden_act}, or {@code hidden_activation} for Gemma 2; default and only
+         * accepted value: the family's, {@code "silu"} or {@code "gelu_pytorch_tanh"}).
          *
          * @param value the activation name
          * @return this builder
@@ -799,6 +857,41 @@ public record LlamaConfig(
         }
 
         /**
+         * Sets {@code query_pre_attn_scalar} (Gemma 2 only, default 256).
+         *
+         * @param value the scalar whose inverse square root scales attention scores
+         * @return this builder
+         */
+        public Builder queryPreAttnScalar(Double value) {
+            queryPreAttnScalar = value;
+            return this;
+        }
+
+        /**
+         * Sets {@code attn_logit_softcapping} (Gemma 2 only, default 50; {@code null}: none).
+         *
+         * @param value the cap c of {@code c * tanh(s / c)} on attention scores
+         * @return this builder
+         */
+        public Builder attnLogitSoftcapping(Double value) {
+            attnLogitSoftcapping = value;
+            attnLogitSoftcappingSet = true;
+            return this;
+        }
+
+        /**
+         * Sets {@code final_logit_softcapping} (Gemma 2 only, default 30; {@code null}: none).
+         *
+         * @param value the cap c of {@code c * tanh(z / c)} on the logits
+         * @return this builder
+         */
+        public Builder finalLogitSoftcapping(Double value) {
+            finalLogitSoftcapping = value;
+            finalLogitSoftcappingSet = true;
+            return this;
+        }
+
+        /**
          * Sets the fields of {@code config.json} that are kept verbatim.
          *
          * @param values field name to JSON value
@@ -837,12 +930,18 @@ public record LlamaConfig(
                     numKeyValueHeads == null ? heads : numKeyValueHeads, d, rmsNormEps, ropeTheta,
                     required(vocabSize, "vocab_size"),
                     maxPositionEmbeddings == null ? family.defaultMaxPositionEmbeddings() : maxPositionEmbeddings,
-                    tieWordEmbeddings, initializerRange, bosTokenId, eosTokenIds, padTokenId, hiddenAct,
-                    architectures, modelType, ropeScaling, attentionBias,
+                    tieWordEmbeddings == null ? family.tieWordEmbeddingsDefault() : tieWordEmbeddings,
+                    initializerRange, bosTokenId, eosTokenIds, padTokenId,
+                    hiddenAct == null ? family.activation() : hiddenAct, architectures, modelType, ropeScaling,
+                    attentionBias,
                     slidingWindowSet ? slidingWindow : family.defaultSlidingWindow(), useSlidingWindow,
                     family.slidingWindow() == ModelFamily.SlidingWindowRule.LAYER_TYPES && maxWindowLayers == null
                             ? Integer.valueOf(DEFAULT_MAX_WINDOW_LAYERS) : maxWindowLayers,
-                    layerTypes, extraFields);
+                    layerTypes,
+                    family.gemmaBlocks() && queryPreAttnScalar == null ? Double.valueOf(256) : queryPreAttnScalar,
+                    family.gemmaBlocks() && !attnLogitSoftcappingSet ? Double.valueOf(50) : attnLogitSoftcapping,
+                    family.gemmaBlocks() && !finalLogitSoftcappingSet ? Double.valueOf(30) : finalLogitSoftcapping,
+                    extraFields);
         }
 
         private static int required(Integer value, String field) {

@@ -28,7 +28,7 @@ final class LlamaConfigJson {
     static final Set<String> KNOWN_FIELDS = Set.of("hidden_size", "intermediate_size", "num_hidden_layers",
             "num_attention_heads", "num_key_value_heads", "head_dim", "rms_norm_eps", "rope_theta", "vocab_size",
             "max_position_embeddings", "tie_word_embeddings", "initializer_range", "bos_token_id", "eos_token_id",
-            "pad_token_id", "hidden_act", "architectures", "model_type", "rope_scaling", "rope_parameters");
+            "pad_token_id", "architectures", "model_type", "rope_scaling", "rope_parameters");
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -109,7 +109,7 @@ final class LlamaConfigJson {
         if (range != null) {
             b.initializerRange(range);
         }
-        String act = r.optionalString("hidden_act");
+        String act = r.optionalString(family.activationField());
         if (act != null) {
             b.hiddenAct(act);
         }
@@ -142,7 +142,7 @@ final class LlamaConfigJson {
         o.put("num_attention_heads", c.numAttentionHeads());
         o.put("num_key_value_heads", c.numKeyValueHeads());
         o.put("head_dim", c.headDim());
-        o.put("hidden_act", c.hiddenAct());
+        o.put(c.family().activationField(), c.hiddenAct());
         o.put("rms_norm_eps", c.rmsNormEps());
         o.put("rope_theta", c.ropeTheta());
         putRopeScaling(o, c.ropeScaling());
@@ -213,6 +213,15 @@ final class LlamaConfigJson {
         if (fields.contains("layer_types")) {
             b.layerTypes(r.optionalStringList("layer_types"));
         }
+        if (fields.contains("query_pre_attn_scalar")) {
+            b.queryPreAttnScalar(r.optionalDouble("query_pre_attn_scalar"));
+        }
+        if (fields.contains("attn_logit_softcapping") && r.has("attn_logit_softcapping")) {
+            b.attnLogitSoftcapping(r.optionalDouble("attn_logit_softcapping"));
+        }
+        if (fields.contains("final_logit_softcapping") && r.has("final_logit_softcapping")) {
+            b.finalLogitSoftcapping(r.optionalDouble("final_logit_softcapping"));
+        }
     }
 
     private static void putFamilyFields(ObjectNode o, LlamaConfig c) {
@@ -235,6 +244,19 @@ final class LlamaConfigJson {
         if (fields.contains("layer_types")) {
             ArrayNode types = o.putArray("layer_types");
             c.layerTypes().forEach(types::add);
+        }
+        if (fields.contains("query_pre_attn_scalar")) {
+            o.put("query_pre_attn_scalar", c.queryPreAttnScalar());
+            putNullable(o, "attn_logit_softcapping", c.attnLogitSoftcapping());
+            putNullable(o, "final_logit_softcapping", c.finalLogitSoftcapping());
+        }
+    }
+
+    private static void putNullable(ObjectNode o, String field, Double value) {
+        if (value == null) {
+            o.putNull(field);
+        } else {
+            o.put(field, value);
         }
     }
 

@@ -19,6 +19,12 @@ import java.util.Map;
  *                      also hides keys more than W - 1 columns before the query
  * </pre>
  *
+ * <p>Gemma 2 ({@link ModelFamily#gemmaBlocks()}) differs: every RMSNorm scales by {@code (1 + w)}; the attention
+ * output is normalised by {@code post_attention_layernorm} before the residual; the MLP input by
+ * {@code pre_feedforward_layernorm} and its output by {@code post_feedforward_layernorm}; the MLP is
+ * {@code down(gelu_tanh(gate(n2)) * up(n2))}; scores are {@code c * tanh(s / c)} ({@code attn_logit_softcapping})
+ * before the mask, with {@code s = q k^T / sqrt(query_pre_attn_scalar)}.
+ *
  * <p>Projections use the Hugging Face {@code [out, in]} weights directly ({@code y = x W^T}).
  */
 final class LlamaDecoderLayer {
@@ -34,6 +40,10 @@ final class LlamaDecoderLayer {
     private final NDArray qNorm;
     private final NDArray kNorm;
     private final Integer window;
+    private final NDArray preFeedforwardNorm; // Gemma 2 only, else null
+    private final NDArray postFeedforwardNorm;
+    private final boolean gemma;
+    private final Float attnSoftcap;
     private final NDArray gateProj;
     private final NDArray upProj;
     private final NDArray downProj;
@@ -57,6 +67,10 @@ final class LlamaDecoderLayer {
         qNorm = params.get(LlamaNames.qNorm(index));
         kNorm = params.get(LlamaNames.kNorm(index));
         window = config.slidingWindow(index);
+        gemma = config.family().gemmaBlocks();
+        preFeedforwardNorm = params.get(LlamaNames.preFeedforwardLayerNorm(index));
+        postFeedforwardNorm = params.get(LlamaNames.postFeedforwardLayerNorm(index));
+        attnSoftcap = config.attnLogitSoftcapping() == null ? null : config.attnLogitSoftcapping().floatValue();
         gateProj = params.get(LlamaNames.gateProj(index));
         upProj = params.get(LlamaNames.upProj(index));
         downProj = params.get(LlamaNames.downProj(index));
@@ -85,7 +99,7 @@ final class LlamaDecoderLayer {
             x.tempAttach(scope);
             long batch = x.getShape().get(0);
             long tokens = x.getShape().get(1);
-            NDArray n1 = RmsNorm.apply(x, inputNorm, eps); // (B, T, H)
+            NDArray n1 = norm(x, inputNorm); // (B, T, H)
             NDArray q = heads(linear(n1, qProj, qBias), batch, tokens, heads); // (B, n_h, T, d)
             NDArray k = heads(linear(n1, kProj, kBias), batch, tokens, kvHeads); // (B, n_kv, T, d)
             NDArray v = heads(linear(n1, vProj, vBias), batch, tokens, kvHeads); // (B, n_kv, T, d)
@@ -104,18 +118,34 @@ final class LlamaDecoderLayer {
                 k = k.repeat(1, heads / kvHeads); // (B, n_h, S, d)
                 v = v.repeat(1, heads / kvHeads);
             }
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask.additive(window)); // (B, n_h, T, S)
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // (B, n_h, T, S), already scaled
+            if (attnSoftcap != null) {
+                scores = SoftCap.apply(scores, attnSoftcap); // c * tanh(s / c), before the mask
+            }
+            scores = scores.add(mask.additive(window));
             NDArray attended = scores.softmax(-1).matMul(v); // (B, n_h, T, d)
             NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, (long) heads * headDim);
-            NDArray h = x.add(linear(merged, oProj, oBias)); // (B, T, H)
-            NDArray n2 = RmsNorm.apply(h, postAttentionNorm, eps);
+            NDArray attention = linear(merged, oProj, oBias); // (B, T, H)
+            if (gemma) {
+                attention = norm(attention, postAttentionNorm);
+            }
+            NDArray h = x.add(attention); // (B, T, H)
+            NDArray n2 = norm(h, gemma ? preFeedforwardNorm : postAttentionNorm);
             NDArray gate = Linear.linear(n2, gateProj).singletonOrThrow(); // (B, T, I)
             NDArray up = Linear.linear(n2, upProj).singletonOrThrow(); // (B, T, I)
-            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // silu(gate) * up
-            NDArray out = h.add(Linear.linear(act, downProj).singletonOrThrow()); // (B, T, H)
+            NDArray act = (gemma ? GeluTanh.apply(gate) : gate.mul(Activation.sigmoid(gate))).mul(up);
+            NDArray mlp = Linear.linear(act, downProj).singletonOrThrow(); // (B, T, H)
+            if (gemma) {
+                mlp = norm(mlp, postFeedforwardNorm);
+            }
+            NDArray out = h.add(mlp); // (B, T, H)
             out.attach(parent);
             return out;
         }
+    }
+
+    private NDArray norm(NDArray x, NDArray weight) {
+        return gemma ? RmsNorm.applyUnitOffset(x, weight, eps) : RmsNorm.apply(x, weight, eps);
     }
 
     private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

@@ -27,6 +27,7 @@ import java.util.SplittableRandom;
  * x_l     = LlamaDecoderLayer_l(x_{l-1}),  l = 1 .. L          (RMSNorm, RoPE attention with GQA, SwiGLU MLP,
  *                                                               plus the family's biases, q/k norms, windows)
  * hidden  = RMSNorm(x_L; model.norm.weight)                    (B, T, H)
+ *           (Gemma 2: x_0 scaled by sqrt(H), (1 + w) norms, logits soft-capped; see LlamaDecoderLayer)
  * logits  = hidden W^T,  W = lm_head.weight, or embed_tokens when tied   (B, T, V)
  * </pre>
  *
@@ -76,7 +77,8 @@ public final class LlamaModel implements CausalLm {
             layers[i] = new LlamaDecoderLayer(i, config, parameters);
         }
         this.rotary = config.ropeScaling().dependsOnLength() ? null : RotaryEmbedding.of(config, 0);
-        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.queryPreAttnScalar() != null
+                ? config.queryPreAttnScalar() : config.headDim()));
     }
 
     /**
@@ -102,7 +104,8 @@ public final class LlamaModel implements CausalLm {
             if (e.getKey().endsWith(".bias")) {
                 Arrays.fill(data, 0f); // projection biases start at 0, as transformers' _init_weights
             } else if (shape.dimension() == 1) {
-                Arrays.fill(data, 1f); // RMSNorm weights (also q_norm / k_norm) start at 1
+                // RMSNorm weights (also q_norm / k_norm) start at 1; Gemma's (1 + w) weights at 0
+                Arrays.fill(data, config.family().gemmaBlocks() ? 0f : 1f);
             } else {
                 for (int i = 0; i < data.length; i++) {
                     data[i] = (float) (random.nextGaussian() * std);
@@ -278,13 +281,20 @@ public final class LlamaModel implements CausalLm {
             NDArray[] queryRotary = rope.tables(attention.positions, attentionScale);
             NDArray x = Embedding.embedding(ids, parameters.get(LlamaNames.EMBED_TOKENS), SparseFormat.DENSE)
                     .singletonOrThrow(); // (B, T, H)
+            if (config.family().gemmaBlocks()) {
+                // Gemma: x * sqrt(H), the factor rounded to the hidden dtype (float32) as transformers does.
+                x = x.mul(scope.create((float) Math.sqrt(config.hiddenSize())));
+            }
             for (LlamaDecoderLayer layer : layers) {
                 x = layer.forward(x, attention, queryRotary, keyRotary, cache);
             }
             if (cache != null) {
                 cache.advance(tokens);
             }
-            NDArray hidden = RmsNorm.apply(x, parameters.get(LlamaNames.FINAL_NORM), (float) config.rmsNormEps());
+            NDArray finalNorm = parameters.get(LlamaNames.FINAL_NORM);
+            float eps = (float) config.rmsNormEps();
+            NDArray hidden = config.family().gemmaBlocks() ? RmsNorm.applyUnitOffset(x, finalNorm, eps)
+                    : RmsNorm.apply(x, finalNorm, eps);
             hidden.attach(owner);
             return hidden;
         }
@@ -299,7 +309,9 @@ public final class LlamaModel implements CausalLm {
     @Override
     public NDArray logits(NDArray hidden) {
         NDArray head = parameters.get(config.tieWordEmbeddings() ? LlamaNames.EMBED_TOKENS : LlamaNames.LM_HEAD);
-        return Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
+        NDArray logits = Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
+        Double cap = config.finalLogitSoftcapping();
+        return cap == null ? logits : SoftCap.apply(logits, cap.floatValue()); // Gemma 2: c * tanh(z / c)
     }
 
     /**

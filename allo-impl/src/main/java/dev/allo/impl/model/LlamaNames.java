@@ -106,6 +106,27 @@ public final class LlamaNames {
     }
 
     /**
+     * The RMSNorm weight before the MLP of a Gemma 2 layer (whose {@code post_attention_layernorm} normalises the
+     * attention output instead).
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.pre_feedforward_layernorm.weight}
+     */
+    public static String preFeedforwardLayerNorm(int layer) {
+        return "model.layers." + layer + ".pre_feedforward_layernorm.weight";
+    }
+
+    /**
+     * The RMSNorm weight after the MLP of a Gemma 2 layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.post_feedforward_layernorm.weight}
+     */
+    public static String postFeedforwardLayerNorm(int layer) {
+        return "model.layers." + layer + ".post_feedforward_layernorm.weight";
+    }
+
+    /**
      * The bias beside a projection weight.
      *
      * @param weight a name ending in {@code .weight}, for example {@code model.layers.N.self_attn.q_proj.weight}

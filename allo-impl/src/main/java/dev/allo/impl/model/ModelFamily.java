@@ -22,6 +22,14 @@ import java.util.List;
  * @param defaultMaxPositionEmbeddings {@code max_position_embeddings} when {@code config.json} omits it
  * @param tieWordEmbeddingsDefault {@code tie_word_embeddings} when {@code config.json} omits it
  * @param familyFields the {@code config.json} fields that only this family models (beyond the common ones)
+ * @param activationField the {@code config.json} field naming the MLP activation ({@code hidden_act}, or Gemma 2's
+ *     {@code hidden_activation})
+ * @param activation the only activation the family's MLP accepts: {@code "silu"} (SwiGLU) or
+ *     {@code "gelu_pytorch_tanh"} (GeGLU with the tanh approximation)
+ * @param gemmaBlocks Gemma 2's decoder: RMSNorm scales by {@code (1 + w)} (weights start at 0), extra norms after
+ *     attention ({@code post_attention_layernorm}) and around the MLP ({@code pre_feedforward_layernorm},
+ *     {@code post_feedforward_layernorm}), embeddings multiplied by {@code sqrt(H)}, attention scaled by
+ *     {@code query_pre_attn_scalar^-1/2}, and tanh soft-capping of attention scores and final logits
  */
 public record ModelFamily(
         String modelType,
@@ -34,7 +42,10 @@ public record ModelFamily(
         Integer defaultHeadDim,
         int defaultMaxPositionEmbeddings,
         boolean tieWordEmbeddingsDefault,
-        List<String> familyFields) {
+        List<String> familyFields,
+        String activationField,
+        String activation,
+        boolean gemmaBlocks) {
 
     /** Which layers attend through a sliding window, and how {@code config.json} says so. */
     public enum SlidingWindowRule {
@@ -47,7 +58,12 @@ public record ModelFamily(
          * {@code "sliding_attention"} in {@code layer_types} (by default the layers with index
          * {@code >= max_window_layers}) use {@code sliding_window}.
          */
-        LAYER_TYPES
+        LAYER_TYPES,
+        /**
+         * Gemma 2: the layers marked {@code "sliding_attention"} in {@code layer_types} (by default the even-indexed
+         * layers 0, 2, 4, ...) use {@code sliding_window}; the others attend fully.
+         */
+        EVEN_LAYERS
     }
 
     /** Copies the field list. */

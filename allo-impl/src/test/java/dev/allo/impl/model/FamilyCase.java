@@ -68,7 +68,15 @@ record FamilyCase(String name, LlamaConfig config, ReferenceLlamaConfig sizes, R
                 new FamilyCase("qwen3", builder(sizes(false, 6, 20), "qwen3").build(), sizes(false, 6, 20),
                         base.withQkNorm(true)),
                 new FamilyCase("qwen3 attention_bias", builder(sizes(true, 6, 20), "qwen3").attentionBias(true)
-                        .build(), sizes(true, 6, 20), base.withQkNorm(true).withBiases(true, true)));
+                        .build(), sizes(true, 6, 20), base.withQkNorm(true).withBiases(true, true)),
+                // Small caps so that soft-capping bends the scores and logits; window 3 on layer 0 only.
+                new FamilyCase("gemma2", builder(sizes(true, 8, 24), "gemma2").slidingWindow(3)
+                        .queryPreAttnScalar(10.0).attnLogitSoftcapping(0.8).finalLogitSoftcapping(1.5).build(),
+                        sizes(true, 8, 24), base.withWindows(3, 0)
+                                .withGemma(new ReferenceFamily.Gemma(10.0, 0.8, 1.5))),
+                new FamilyCase("gemma2 no caps, attention_bias", builder(plain, "gemma2").slidingWindow(null)
+                        .attnLogitSoftcapping(null).finalLogitSoftcapping(null).attentionBias(true).build(), plain,
+                        base.withBiases(true, true).withGemma(new ReferenceFamily.Gemma(256.0, 0, 0))));
     }
 
     /** Random reference parameters for this case (biases and norms not at their initial values). */

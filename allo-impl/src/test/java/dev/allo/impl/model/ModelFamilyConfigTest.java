@@ -56,6 +56,39 @@ class ModelFamilyConfigTest {
              "torch_dtype": "bfloat16", "use_cache": true, "use_sliding_window": false, "vocab_size": 151936}
             """;
 
+    /** google/gemma-2-2b's config.json. */
+    static final String GEMMA2 = """
+            {"architectures": ["Gemma2ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+             "attn_logit_softcapping": 50.0, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": 1,
+             "final_logit_softcapping": 30.0, "head_dim": 256, "hidden_act": "gelu_pytorch_tanh",
+             "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 2304, "initializer_range": 0.02,
+             "intermediate_size": 9216, "max_position_embeddings": 8192, "model_type": "gemma2",
+             "num_attention_heads": 8, "num_hidden_layers": 26, "num_key_value_heads": 4, "pad_token_id": 0,
+             "query_pre_attn_scalar": 256, "rms_norm_eps": 1e-06, "rope_theta": 10000.0, "sliding_window": 4096,
+             "torch_dtype": "float32", "transformers_version": "4.42.4", "use_cache": true, "vocab_size": 256000}
+            """;
+
+    @Test
+    void gemma2LoadsWithItsScalarsAlternatingWindowsAndExtraNorms() {
+        LlamaConfig c = LlamaConfig.parse(GEMMA2, "g");
+        assertThat(c.family()).isEqualTo(ModelFamilies.GEMMA2);
+        assertThat(c.hiddenAct()).isEqualTo("gelu_pytorch_tanh");
+        assertThat(c.queryPreAttnScalar()).isEqualTo(256.0);
+        assertThat(c.attnLogitSoftcapping()).isEqualTo(50.0);
+        assertThat(c.finalLogitSoftcapping()).isEqualTo(30.0);
+        assertThat(c.slidingWindow(0)).isEqualTo(4096);
+        assertThat(c.slidingWindow(1)).isNull();
+        assertThat(c.slidingWindow(24)).isEqualTo(4096);
+        assertThat(c.tieWordEmbeddings()).as("Gemma2Config's default").isTrue();
+        assertThat(c.parameterShapes()).containsKeys("model.layers.25.pre_feedforward_layernorm.weight",
+                "model.layers.25.post_feedforward_layernorm.weight").doesNotContainKey("lm_head.weight");
+        assertThat(c.parameterCount()).as("gemma-2-2b: 2.61B").isEqualTo(2_614_341_888L);
+        assertThat(c.extraFields()).containsKey("hidden_act"); // unused by Gemma 2, kept verbatim
+        LlamaConfig noCaps = LlamaConfig.parse(GEMMA2.replace("\"attn_logit_softcapping\": 50.0",
+                "\"attn_logit_softcapping\": null"), "g");
+        assertThat(noCaps.attnLogitSoftcapping()).isNull();
+    }
+
     @Test
     void qwen25LoadsWithQkvBiasTiedEmbeddingsAndNoWindow() {
         LlamaConfig c = LlamaConfig.parse(QWEN25, "qwen/config.json");
@@ -166,7 +199,7 @@ class ModelFamilyConfigTest {
     }
 
     static Stream<String> realConfigs() {
-        return Stream.of(QWEN25, LLAMA32, MISTRAL, QWEN3,
+        return Stream.of(QWEN25, LLAMA32, MISTRAL, QWEN3, GEMMA2,
                 QWEN25.replace("\"use_sliding_window\": false", "\"use_sliding_window\": true"));
     }
 
@@ -186,6 +219,13 @@ class ModelFamilyConfigTest {
 
     static Stream<Arguments> invalid() {
         return Stream.of(
+                Arguments.of(GEMMA2.replace("\"hidden_activation\": \"gelu_pytorch_tanh\"",
+                        "\"hidden_activation\": \"gelu\""),
+                        "hidden_activation must be \"gelu_pytorch_tanh\" (GeGLU MLP), got \"gelu\""),
+                Arguments.of(GEMMA2.replace("\"final_logit_softcapping\": 30.0", "\"final_logit_softcapping\": -1"),
+                        "final_logit_softcapping must be positive and finite or null, got -1.0"),
+                Arguments.of(GEMMA2.replace("\"query_pre_attn_scalar\": 256", "\"query_pre_attn_scalar\": 0"),
+                        "query_pre_attn_scalar must be positive and finite, got 0.0"),
                 Arguments.of(QWEN25.replace("\"qwen2\"", "\"qwen2_moe\""),
                         "model_type \"qwen2_moe\" is not supported; supported: llama (LlamaForCausalLM), mistral"),
                 Arguments.of(QWEN25.replace("\"model_type\": \"qwen2\",", "")

@@ -65,6 +65,17 @@ class ModelFamilyForwardTest {
             }
             weakened.add(f.withWindows(wider)); // a window one wider: W vs W + 1 keys
         }
+        if (f.gemma() != null && f.gemma().attnSoftcap() > 0) {
+            ReferenceFamily.Gemma g = f.gemma();
+            weakened.add(f.withGemma(new ReferenceFamily.Gemma(g.queryPreAttnScalar(), 0, g.finalSoftcap())));
+            weakened.add(f.withGemma(new ReferenceFamily.Gemma(g.queryPreAttnScalar(), g.attnSoftcap(), 0)));
+        }
+        if (f.gemma() != null) {
+            ReferenceFamily.Gemma g = f.gemma();
+            weakened.add(f.withGemma(null)); // the LLaMA decoder on the same weights
+            weakened.add(f.withGemma(new ReferenceFamily.Gemma(2 * g.queryPreAttnScalar(), g.attnSoftcap(),
+                    g.finalSoftcap())));
+        }
         if (!f.ropeType().equals("default")) {
             weakened.add(f.withRope("default", 1, 0, 0, 0, f.maxPositionEmbeddings()));
         }

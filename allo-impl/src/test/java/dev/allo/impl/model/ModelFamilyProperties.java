@@ -35,7 +35,7 @@ class ModelFamilyProperties {
     /** Draws a family and its options from the seed: the implementation's config and the reference's options. */
     static FamilyCase family(ReferenceLlamaConfig r, long seed) {
         Random random = new Random(seed);
-        String type = new String[] {"llama", "mistral", "qwen2", "qwen3"}[random.nextInt(4)];
+        String type = new String[] {"llama", "mistral", "qwen2", "qwen3", "gemma2"}[random.nextInt(5)];
         LlamaConfig.Builder b = FamilyCase.builder(r, type);
         ReferenceFamily f = ReferenceFamily.PLAIN;
         int layers = r.numLayers();
@@ -50,6 +50,22 @@ class ModelFamilyProperties {
                 boolean on = random.nextBoolean();
                 b.slidingWindow(on ? window : null);
                 f = on ? f.withWindows(filled(layers, window, 0)) : f;
+            }
+            case "gemma2" -> {
+                boolean bias = random.nextBoolean();
+                boolean on = random.nextBoolean();
+                double scalar = 1 + 20 * random.nextDouble();
+                double attnCap = random.nextBoolean() ? 0 : 0.5 + 3 * random.nextDouble();
+                double finalCap = random.nextBoolean() ? 0 : 0.5 + 3 * random.nextDouble();
+                b.attentionBias(bias).slidingWindow(on ? window : null).queryPreAttnScalar(scalar)
+                        .attnLogitSoftcapping(attnCap == 0 ? null : attnCap)
+                        .finalLogitSoftcapping(finalCap == 0 ? null : finalCap);
+                int[] w = new int[layers];
+                for (int i = 0; on && i < layers; i += 2) {
+                    w[i] = window;
+                }
+                f = f.withBiases(bias, bias).withWindows(w)
+                        .withGemma(new ReferenceFamily.Gemma(scalar, attnCap, finalCap));
             }
             default -> {
                 int first = random.nextInt(layers + 1);

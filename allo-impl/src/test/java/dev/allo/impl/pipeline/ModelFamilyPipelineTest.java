@@ -46,7 +46,9 @@ class ModelFamilyPipelineTest {
                 base.modelType("qwen2").useSlidingWindow(true).slidingWindow(6).maxWindowLayers(1)
                         .tieWordEmbeddings(true).build(),
                 base.modelType("qwen3").headDim(12).useSlidingWindow(false).slidingWindow(null)
-                        .maxWindowLayers(null).tieWordEmbeddings(false).build());
+                        .maxWindowLayers(null).tieWordEmbeddings(false).build(),
+                base.modelType("gemma2").headDim(8).slidingWindow(6).tieWordEmbeddings(true).attentionBias(false)
+                        .hiddenAct(null).build());
     }
 
     @ParameterizedTest(name = "{0}")
