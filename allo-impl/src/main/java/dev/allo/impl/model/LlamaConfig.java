@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * The hyper-parameters of a decoder-only causal language model of one of the supported families
- * ({@link ModelFamilies}: LLaMA, Mistral, Qwen2, Qwen3), as Hugging Face's configuration classes write them to
+ * ({@link ModelFamilies}: LLaMA, Mistral, Qwen2, Qwen3, Gemma 2), as Hugging Face's configuration classes write them to
  * {@code config.json}.
  *
  * <p>Every field keeps the meaning of the Hugging Face field of the same (snake_case) name:
@@ -42,15 +42,16 @@ import java.util.Objects;
  *       family's architecture (an absent list means that one).
  *   <li>{@code ropeScaling} ({@code rope_scaling}, or the newer {@code rope_parameters}): {@link RopeScaling#NONE}
  *       or a {@code linear}, {@code dynamic} or {@code llama3} scaling.
- *   <li>{@code attentionBias} ({@code attention_bias}, LLaMA and Qwen3 only, default false): biases on all four
+ *   <li>{@code attentionBias} ({@code attention_bias}, LLaMA, Qwen3 and Gemma 2, default false): biases on all four
  *       attention projections. Qwen2 always has biases on q/k/v and none on o (see {@link ModelFamily}).
- *   <li>{@code slidingWindow} ({@code sliding_window}, Mistral and Qwen only; absent means the family default 4096,
+ *   <li>{@code slidingWindow} ({@code sliding_window}, Mistral, Qwen and Gemma 2; absent means the family default 4096,
  *       {@code null} means none): the window W; a query sees the W most recent keys, itself included.
  *   <li>{@code useSlidingWindow}, {@code maxWindowLayers} ({@code use_sliding_window}, default false, and
  *       {@code max_window_layers}, default 28; Qwen only): the window applies only when the flag is set, and then to
  *       the layers marked {@code "sliding_attention"} in {@code layerTypes} ({@code layer_types}; by default the
  *       layers with index {@code >= max_window_layers}). For Mistral the flag is {@code slidingWindow != null} and
- *       every layer slides; for LLaMA no layer does.
+ *       every layer slides; for Gemma 2 the flag is {@code slidingWindow != null} and the layers marked in
+ *       {@code layer_types} (by default the even ones) slide; for LLaMA no layer does.
  *   <li>{@code extraFields}: every other top-level field of {@code config.json} (for example {@code torch_dtype}),
  *       kept verbatim so that reading and writing a file loses nothing.
  * </ul>

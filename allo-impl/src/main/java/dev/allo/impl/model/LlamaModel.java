@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
 
 /**
  * A decoder-only causal language model of one of the supported families ({@code LlamaForCausalLM},
- * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}; see {@link ModelFamilies}) built
- * from DJL operations.
+ * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}, {@code Gemma2ForCausalLM}; see
+ * {@link ModelFamilies}) built from DJL operations.
  *
  * <pre>
  * x_0     = embed_tokens[ids]                                  (B, T, H)
@@ -84,7 +84,8 @@ public final class LlamaModel implements CausalLm {
     /**
      * A model with Hugging Face's initialisation: every projection and the embedding drawn from
      * {@code N(0, initializer_range^2)} (the row of {@code pad_token_id}, if set, zeroed as {@code nn.Embedding}
-     * does with a padding index), every projection bias 0, every RMSNorm weight 1. The draws come from a {@link SplittableRandom} seeded with
+     * does with a padding index), every projection bias 0, every RMSNorm weight 1 (Gemma's offsets 0). The draws
+     * come from a {@link SplittableRandom} seeded with
      * {@code seed}, tensor by tensor in {@link LlamaConfig#parameterShapes()} order, so they do not depend on the
      * device or on the engine's random state.
      *

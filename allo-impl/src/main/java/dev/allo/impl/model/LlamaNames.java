@@ -2,7 +2,8 @@ package dev.allo.impl.model;
 
 /**
  * The Hugging Face parameter names shared by every supported family ({@code LlamaForCausalLM},
- * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}), so that a checkpoint written by
+ * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}, {@code Gemma2ForCausalLM}), so
+ * that a checkpoint written by
  * {@code transformers} loads by name and ours loads in {@code transformers}.
  */
 public final class LlamaNames {

@@ -10,11 +10,13 @@ import java.util.List;
 public final class ModelFamilies {
     /** Hugging Face {@code LlamaForCausalLM} (Llama 1-3.x, TinyLlama, SmolLM, ...). */
     public static final ModelFamily LLAMA = new ModelFamily("llama", "LlamaForCausalLM", false, true, false,
-            ModelFamily.SlidingWindowRule.NONE, null, null, 2048, false, List.of("attention_bias", "mlp_bias", "hidden_act"),
+            ModelFamily.SlidingWindowRule.NONE, null, null, 2048, false,
+            List.of("attention_bias", "mlp_bias", "hidden_act"),
             "hidden_act", "silu", false);
     /** Hugging Face {@code MistralForCausalLM}: sliding-window attention in every layer. */
     public static final ModelFamily MISTRAL = new ModelFamily("mistral", "MistralForCausalLM", false, false, false,
-            ModelFamily.SlidingWindowRule.ALL_LAYERS, 4096, null, 4096 * 32, false, List.of("sliding_window", "hidden_act"),
+            ModelFamily.SlidingWindowRule.ALL_LAYERS, 4096, null, 4096 * 32, false,
+            List.of("sliding_window", "hidden_act"),
             "hidden_act", "silu", false);
     /** Hugging Face {@code Qwen2ForCausalLM} (Qwen2, Qwen2.5): biases on q/k/v, none on o. */
     public static final ModelFamily QWEN2 = new ModelFamily("qwen2", "Qwen2ForCausalLM", true, false, false,

@@ -10,7 +10,8 @@ import ai.djl.ndarray.types.Shape;
  * Rotary position embedding with Hugging Face's rotate-half convention.
  *
  * <p>For head width {@code d} and base {@code theta}: {@code inv_freq_i = 1 / theta^(2i / d)} for
- * {@code i = 0 .. d/2 - 1}, scaled as {@link RopeScaling} says; for a token at position {@code p}, {@code freqs = p * inv_freq} ({@code d/2} values),
+ * {@code i = 0 .. d/2 - 1}, scaled as {@link RopeScaling} says; for a token at position {@code p},
+ * {@code freqs = p * inv_freq} ({@code d/2} values),
  * {@code emb = cat(freqs, freqs)} ({@code d} values), and a query or key vector {@code q} becomes
  * {@code q * cos(emb) + rotate_half(q) * sin(emb)} with {@code rotate_half(q) = cat(-q[d/2:], q[:d/2])}.
  *
