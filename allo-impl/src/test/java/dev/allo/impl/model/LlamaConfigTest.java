@@ -170,9 +170,9 @@ class LlamaConfigTest {
                 Arguments.of(tiny("\"model_type\": \"llama\", \"architectures\": [\"MistralForCausalLM\"]"),
                         "architectures must contain \"LlamaForCausalLM\" for model_type \"llama\","
                                 + " got [MistralForCausalLM]"),
-                Arguments.of(tiny("\"model_type\": \"gemma2\""), "model_type \"gemma2\" is not supported; supported:"
-                        + " llama (LlamaForCausalLM), mistral (MistralForCausalLM), qwen2 (Qwen2ForCausalLM),"
-                        + " qwen3 (Qwen3ForCausalLM)"),
+                Arguments.of(tiny("\"model_type\": \"gemma3_text\""), "model_type \"gemma3_text\" is not supported;"
+                        + " supported: llama (LlamaForCausalLM), mistral (MistralForCausalLM), qwen2 (Qwen2ForCausalLM),"
+                        + " qwen3 (Qwen3ForCausalLM), gemma2 (Gemma2ForCausalLM)"),
                 Arguments.of(tiny("\"num_key_value_heads\": 3"),
                         "num_attention_heads (4) must be divisible by num_key_value_heads (3)"),
                 Arguments.of(tiny("\"head_dim\": 3"), "head_dim must be even"),
