@@ -118,7 +118,7 @@ class ModelFamilyProperties {
         qt().withFixedSeed(301).withExamples(EXAMPLES).forAll(cases()).checkAssert(c -> {
             FamilyCase f = family(c.sizes(), c.seed());
             Map<String, double[]> params = f.parameters(c.seed());
-            int[][] ids = c.batch().ids((int) Math.floorMod(c.seed(), c.sizes().vocabSize()));
+            int[][] ids = c.batch().ids(Math.floorMod(c.seed(), c.sizes().vocabSize()));
             int[][] mask = c.batch().mask();
             double[][][] expected = f.reference(params).logits(ids, mask);
             try (NDManager m = NDManager.newBaseManager(); LlamaModel model = f.model(params, m)) {
