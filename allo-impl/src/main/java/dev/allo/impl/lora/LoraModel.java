@@ -156,7 +156,8 @@ public final class LoraModel extends UpdatedBaseModel {
     public static List<String> targetNames(LlamaModel base, LoraConfig config) {
         List<String> out = new ArrayList<>();
         for (String name : base.parameters().keySet()) {
-            if (LoraNames.layer(name) >= 0 && config.targets(LoraNames.module(name))) {
+            // Projection weights only: biases (Qwen2 q/k/v) and norm weights stay frozen, as in PEFT.
+            if (LoraNames.layer(name) >= 0 && name.endsWith(".weight") && config.targets(LoraNames.module(name))) {
                 out.add(name);
             }
         }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Positions and the additive attention mask derived from a {@code (B, S)} padding mask, where {@code S} counts the
@@ -14,16 +16,50 @@ import ai.djl.ndarray.types.Shape;
  * (absolute index {@code past + i}) may attend key {@code j} iff {@code j <= past + i} and {@code mask[j] = 1}; the
  * mask adds 0 there and {@code -Float.MAX_VALUE} elsewhere, a finite value, so a padding query that may attend
  * nothing gets a uniform (finite) distribution rather than NaN.
+ *
+ * <p>A sliding window W further requires {@code j > past + i - W}: the query sees the W most recent columns, itself
+ * included, as {@code transformers}' {@code sliding_window_overlay} ({@code kv_idx > q_idx - sliding_window}, on
+ * cache indices, so padding columns count towards the window).
  */
 final class AttentionMask {
     /** {@code (B, T)} float32 positions of the new tokens. */
     final NDArray positions;
-    /** {@code (B, 1, T, S)} float32 additive mask. */
+    /** {@code (B, 1, T, S)} float32 additive mask of full causal attention. */
     final NDArray additive;
+    private final NDArray real;
+    private final NDArray queryIndex;
+    private final NDArray keyIndex;
+    private final NDManager manager;
+    private final Map<Integer, NDArray> windowed = new HashMap<>();
 
-    private AttentionMask(NDArray positions, NDArray additive) {
+    private AttentionMask(NDArray positions, NDArray additive, NDArray real, NDArray queryIndex, NDArray keyIndex,
+            NDManager manager) {
         this.positions = positions;
         this.additive = additive;
+        this.real = real;
+        this.queryIndex = queryIndex;
+        this.keyIndex = keyIndex;
+        this.manager = manager;
+    }
+
+    /**
+     * The additive mask of a layer.
+     *
+     * @param window W for sliding-window attention, or {@code null} for full causal attention
+     * @return {@code (B, 1, T, S)} float32 additive mask, owned by this mask's manager (built once per window)
+     */
+    NDArray additive(Integer window) {
+        if (window == null) {
+            return additive;
+        }
+        return windowed.computeIfAbsent(window, w -> {
+            NDArray inWindow = keyIndex.gt(queryIndex.sub(w)); // (T, S): j > past + i - W
+            NDArray causal = keyIndex.lte(queryIndex).logicalAnd(inWindow).toType(DataType.FLOAT32, false);
+            NDArray allowed = causal.mul(real); // (B, 1, T, S)
+            NDArray out = allowed.sub(1).mul(Float.MAX_VALUE);
+            out.attach(manager);
+            return out;
+        });
     }
 
     /**
@@ -44,10 +80,12 @@ final class AttentionMask {
         NDArray queryIndex = manager.arange(past, total, 1, DataType.FLOAT32).reshape(newTokens, 1); // (T, 1)
         NDArray keyIndex = manager.arange(0, total, 1, DataType.FLOAT32).reshape(1, total); // (1, S)
         NDArray causal = keyIndex.lte(queryIndex).toType(DataType.FLOAT32, false); // (T, S)
-        NDArray allowed = causal.mul(real.reshape(new Shape(batch, 1, 1, total))); // (B, 1, T, S)
+        NDArray keyReal = real.reshape(new Shape(batch, 1, 1, total)); // (B, 1, 1, S)
+        NDArray allowed = causal.mul(keyReal); // (B, 1, T, S)
         NDArray additive = allowed.sub(1).mul(Float.MAX_VALUE); // 0 where allowed, -MAX elsewhere
-        positions.attach(manager);
-        additive.attach(manager);
-        return new AttentionMask(positions, additive);
+        for (NDArray a : new NDArray[] {positions, additive, keyReal, queryIndex, keyIndex}) {
+            a.attach(manager);
+        }
+        return new AttentionMask(positions, additive, keyReal, queryIndex, keyIndex, manager);
     }
 }

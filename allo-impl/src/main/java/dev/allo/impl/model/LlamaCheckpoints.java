@@ -4,6 +4,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.allo.AlloException;
 import dev.allo.impl.io.FloatConversion;
 import dev.allo.impl.io.HfCheckpoint;
@@ -37,6 +42,8 @@ public final class LlamaCheckpoints {
     private static final String LM_HEAD = "lm_head.weight";
     /** A layer's tensor name; the index has at most 9 digits, so it fits in an int. */
     private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(0|[1-9][0-9]{0,8})\\.");
+    /** The generation defaults file written beside {@code config.json}. */
+    public static final String GENERATION_CONFIG_FILE = "generation_config.json";
 
     private LlamaCheckpoints() {}
 
@@ -129,7 +136,8 @@ public final class LlamaCheckpoints {
     }
 
     /**
-     * Saves a model as float32 safetensors (single file) with its {@code config.json}, atomically: the directory is
+     * Saves a model as float32 safetensors (single file unless over 5 GB) with its {@code config.json} and
+     * {@code generation_config.json}, atomically: the directory is
      * written beside the target and renamed into place.
      *
      * @param model the model
@@ -142,7 +150,7 @@ public final class LlamaCheckpoints {
 
     /**
      * Saves a model with its floating-point weights stored as {@code dtype} (F32, F16, or BF16 narrowed with
-     * round-to-nearest-even).
+     * round-to-nearest-even), in one file unless it exceeds {@link HfCheckpointWriter#DEFAULT_MAX_SHARD_BYTES}.
      *
      * @param model the model
      * @param directory the target directory; an existing one is replaced
@@ -150,10 +158,78 @@ public final class LlamaCheckpoints {
      * @throws AlloException if the directory cannot be written
      */
     public static void save(LlamaModel model, Path directory, SafetensorsDtype dtype) {
+        save(model, directory, dtype, HfCheckpointWriter.DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /**
+     * Saves a model as a directory that {@code transformers}' {@code AutoModelForCausalLM.from_pretrained} loads:
+     * {@code config.json} (the family's fields, {@code torch_dtype} set to the stored type),
+     * {@code generation_config.json} (the config's special tokens, as {@code GenerationConfig.from_model_config}
+     * derives them), and the weights as {@code model.safetensors}, or as shards with
+     * {@code model.safetensors.index.json} when they exceed {@code maxShardBytes}.
+     *
+     * @param model the model
+     * @param directory the target directory; an existing one is replaced
+     * @param dtype how floating-point weights are stored (F32, F16 or BF16)
+     * @param maxShardBytes the largest tensor data per shard, positive
+     * @throws AlloException if the directory cannot be written
+     */
+    public static void save(LlamaModel model, Path directory, SafetensorsDtype dtype, long maxShardBytes) {
         new HfCheckpointWriter()
                 .floatDtype(dtype)
+                .maxShardBytes(maxShardBytes)
                 .overwrite(true)
-                .file(HfCheckpoint.CONFIG_FILE, model.config().toJson().getBytes(StandardCharsets.UTF_8))
+                .file(HfCheckpoint.CONFIG_FILE, configJson(model.config(), dtype).getBytes(StandardCharsets.UTF_8))
+                .file(GENERATION_CONFIG_FILE, generationConfigJson(model.config()).getBytes(StandardCharsets.UTF_8))
                 .write(directory, model.parameters());
+    }
+
+    /**
+     * The {@code config.json} text of a checkpoint stored as {@code dtype}: {@code torch_dtype} (and
+     * {@code dtype}, the name newer {@code transformers} versions write, when the config already had it) names the
+     * stored type.
+     *
+     * @param config the configuration
+     * @param dtype the stored floating-point type
+     * @return the JSON text
+     */
+    static String configJson(LlamaConfig config, SafetensorsDtype dtype) {
+        String torchName = switch (dtype) {
+            case F32 -> "float32";
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> throw new IllegalArgumentException("weights must be stored as F32, F16 or BF16, got " + dtype);
+        };
+        Map<String, JsonNode> extras = new LinkedHashMap<>(config.extraFields());
+        extras.put("torch_dtype", TextNode.valueOf(torchName));
+        if (extras.containsKey("dtype")) {
+            extras.put("dtype", TextNode.valueOf(torchName));
+        }
+        return config.toBuilder().extraFields(extras).build().toJson();
+    }
+
+    /**
+     * The {@code generation_config.json} that {@code transformers} derives from a model config: the special token
+     * ids that are set.
+     *
+     * @param config the configuration
+     * @return the JSON text
+     */
+    static String generationConfigJson(LlamaConfig config) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("_from_model_config", true);
+        if (config.bosTokenId() != null) {
+            o.put("bos_token_id", config.bosTokenId());
+        }
+        if (config.eosTokenIds().size() == 1) {
+            o.put("eos_token_id", config.eosTokenIds().get(0));
+        } else if (!config.eosTokenIds().isEmpty()) {
+            ArrayNode eos = o.putArray("eos_token_id");
+            config.eosTokenIds().forEach(eos::add);
+        }
+        if (config.padTokenId() != null) {
+            o.put("pad_token_id", config.padTokenId());
+        }
+        return o.toPrettyString() + "\n";
     }
 }

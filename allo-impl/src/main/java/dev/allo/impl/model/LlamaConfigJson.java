@@ -15,20 +15,20 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Reads and writes {@link LlamaConfig} as Hugging Face {@code config.json}. */
+/** Reads and writes {@link LlamaConfig} as Hugging Face {@code config.json}, with each family's own fields. */
 final class LlamaConfigJson {
     /** Top-level fields that {@link LlamaConfig} models (everything else is kept verbatim). */
     static final Set<String> KNOWN_FIELDS = Set.of("hidden_size", "intermediate_size", "num_hidden_layers",
             "num_attention_heads", "num_key_value_heads", "head_dim", "rms_norm_eps", "rope_theta", "vocab_size",
             "max_position_embeddings", "tie_word_embeddings", "initializer_range", "bos_token_id", "eos_token_id",
-            "pad_token_id", "hidden_act", "architectures", "model_type", "attention_bias", "mlp_bias",
-            "rope_scaling");
+            "pad_token_id", "architectures", "model_type", "rope_scaling", "rope_parameters");
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -60,14 +60,18 @@ final class LlamaConfigJson {
                     + (root == null || root.isMissingNode() ? "nothing" : root.getNodeType()));
         }
         FieldReader r = new FieldReader((ObjectNode) root, source);
-        r.refuseTrue("attention_bias", "biases in the attention projections are not implemented");
-        r.refuseTrue("mlp_bias", "biases in the MLP projections are not implemented");
-        JsonNode scaling = root.get("rope_scaling");
-        if (scaling != null && !scaling.isNull() && !isDefaultRope(scaling)) {
-            throw new AlloException(source + ": field \"rope_scaling\" must be null or of rope_type \"default\""
-                    + " (rotary scaling such as \"llama3\", \"linear\" or \"dynamic\" is not implemented), got "
-                    + scaling);
+        ModelFamily family;
+        try {
+            family = ModelFamilies.resolve(r.optionalString("model_type"), r.optionalStringList("architectures"));
+        } catch (IllegalArgumentException e) {
+            throw new AlloException(source + ": " + e.getMessage(), e);
         }
+        Set<String> known = new HashSet<>(KNOWN_FIELDS);
+        known.addAll(family.familyFields());
+        if (family.familyFields().contains("mlp_bias")) {
+            r.refuseTrue("mlp_bias", "biases in the MLP projections are not implemented");
+        }
+        RopeScaling scaling = r.ropeScaling();
         Double nestedTheta = r.ropeParametersTheta();
         LlamaConfig.Builder b = LlamaConfig.builder()
                 .hiddenSize(r.requiredInt("hidden_size"))
@@ -79,7 +83,9 @@ final class LlamaConfigJson {
                 .vocabSize(r.requiredInt("vocab_size"))
                 .bosTokenId(r.optionalInt("bos_token_id"))
                 .eosTokenIds(r.intOrIntList("eos_token_id"))
-                .padTokenId(r.optionalInt("pad_token_id"));
+                .padTokenId(r.optionalInt("pad_token_id"))
+                .ropeScaling(scaling);
+        readFamilyFields(r, family, b);
         Double eps = r.optionalDouble("rms_norm_eps");
         if (eps != null) {
             b.rmsNormEps(eps);
@@ -102,7 +108,7 @@ final class LlamaConfigJson {
         if (range != null) {
             b.initializerRange(range);
         }
-        String act = r.optionalString("hidden_act");
+        String act = r.optionalString(family.activationField());
         if (act != null) {
             b.hiddenAct(act);
         }
@@ -112,7 +118,7 @@ final class LlamaConfigJson {
         Iterator<Map.Entry<String, JsonNode>> it = root.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!KNOWN_FIELDS.contains(e.getKey())) {
+            if (!known.contains(e.getKey())) {
                 extras.put(e.getKey(), e.getValue());
             }
         }
@@ -135,12 +141,11 @@ final class LlamaConfigJson {
         o.put("num_attention_heads", c.numAttentionHeads());
         o.put("num_key_value_heads", c.numKeyValueHeads());
         o.put("head_dim", c.headDim());
-        o.put("hidden_act", c.hiddenAct());
+        o.put(c.family().activationField(), c.hiddenAct());
         o.put("rms_norm_eps", c.rmsNormEps());
         o.put("rope_theta", c.ropeTheta());
-        o.putNull("rope_scaling");
-        o.put("attention_bias", false);
-        o.put("mlp_bias", false);
+        putRopeScaling(o, c.ropeScaling());
+        putFamilyFields(o, c);
         o.put("vocab_size", c.vocabSize());
         o.put("max_position_embeddings", c.maxPositionEmbeddings());
         o.put("tie_word_embeddings", c.tieWordEmbeddings());
@@ -189,6 +194,89 @@ final class LlamaConfigJson {
         }
     }
 
+    /** Reads the fields that only some families have ({@link ModelFamily#familyFields()}). */
+    private static void readFamilyFields(FieldReader r, ModelFamily family, LlamaConfig.Builder b) {
+        List<String> fields = family.familyFields();
+        if (fields.contains("attention_bias")) {
+            b.attentionBias(Boolean.TRUE.equals(r.optionalBoolean("attention_bias")));
+        }
+        if (fields.contains("sliding_window") && r.has("sliding_window")) {
+            b.slidingWindow(r.optionalInt("sliding_window"));
+        }
+        if (fields.contains("use_sliding_window")) {
+            b.useSlidingWindow(Boolean.TRUE.equals(r.optionalBoolean("use_sliding_window")));
+        }
+        if (fields.contains("max_window_layers")) {
+            b.maxWindowLayers(r.optionalInt("max_window_layers"));
+        }
+        if (fields.contains("layer_types")) {
+            b.layerTypes(r.optionalStringList("layer_types"));
+        }
+        if (fields.contains("query_pre_attn_scalar")) {
+            b.queryPreAttnScalar(r.optionalDouble("query_pre_attn_scalar"));
+        }
+        if (fields.contains("attn_logit_softcapping") && r.has("attn_logit_softcapping")) {
+            b.attnLogitSoftcapping(r.optionalDouble("attn_logit_softcapping"));
+        }
+        if (fields.contains("final_logit_softcapping") && r.has("final_logit_softcapping")) {
+            b.finalLogitSoftcapping(r.optionalDouble("final_logit_softcapping"));
+        }
+    }
+
+    private static void putFamilyFields(ObjectNode o, LlamaConfig c) {
+        List<String> fields = c.family().familyFields();
+        if (fields.contains("attention_bias")) {
+            o.put("attention_bias", c.attentionBias());
+        }
+        if (fields.contains("mlp_bias")) {
+            o.put("mlp_bias", false);
+        }
+        if (fields.contains("use_sliding_window")) {
+            o.put("use_sliding_window", c.useSlidingWindow());
+        }
+        if (fields.contains("sliding_window")) {
+            putNullable(o, "sliding_window", c.slidingWindow());
+        }
+        if (fields.contains("max_window_layers")) {
+            putNullable(o, "max_window_layers", c.maxWindowLayers());
+        }
+        if (fields.contains("layer_types")) {
+            ArrayNode types = o.putArray("layer_types");
+            c.layerTypes().forEach(types::add);
+        }
+        if (fields.contains("query_pre_attn_scalar")) {
+            o.put("query_pre_attn_scalar", c.queryPreAttnScalar());
+            putNullable(o, "attn_logit_softcapping", c.attnLogitSoftcapping());
+            putNullable(o, "final_logit_softcapping", c.finalLogitSoftcapping());
+        }
+    }
+
+    private static void putNullable(ObjectNode o, String field, Double value) {
+        if (value == null) {
+            o.putNull(field);
+        } else {
+            o.put(field, value);
+        }
+    }
+
+    /** {@code rope_scaling} as {@code transformers} 4.x writes it: {@code null} for plain RoPE. */
+    private static void putRopeScaling(ObjectNode o, RopeScaling s) {
+        if (s.type() == RopeScaling.Type.DEFAULT) {
+            o.putNull("rope_scaling");
+            return;
+        }
+        ObjectNode n = o.putObject("rope_scaling");
+        n.put("rope_type", s.type().jsonName());
+        n.put("factor", s.factor());
+        if (s.type() == RopeScaling.Type.LLAMA3) {
+            n.put("low_freq_factor", s.lowFreqFactor());
+            n.put("high_freq_factor", s.highFreqFactor());
+        }
+        if (s.originalMaxPositionEmbeddings() != null) {
+            n.put("original_max_position_embeddings", s.originalMaxPositionEmbeddings());
+        }
+    }
+
     private static void putNullable(ObjectNode o, String field, Integer value) {
         if (value == null) {
             o.putNull(field);
@@ -205,6 +293,81 @@ final class LlamaConfigJson {
         FieldReader(ObjectNode root, String source) {
             this.root = root;
             this.source = source;
+        }
+
+        boolean has(String field) {
+            return root.has(field);
+        }
+
+        /**
+         * The rotary scaling: {@code rope_scaling} when non-null, else {@code rope_parameters} (whose
+         * {@code rope_type} may be {@code "default"} with only a {@code rope_theta}); the type is read from
+         * {@code rope_type} or the older {@code type}.
+         */
+        RopeScaling ropeScaling() {
+            String field = "rope_scaling";
+            JsonNode p = root.get(field);
+            if (p == null || p.isNull()) {
+                field = "rope_parameters";
+                p = root.get(field);
+            }
+            if (p == null || p.isNull()) {
+                return RopeScaling.NONE;
+            }
+            if (!p.isObject()) {
+                throw wrongType(field, "an object or null", p);
+            }
+            String typeKey = p.has("rope_type") ? "rope_type" : "type";
+            JsonNode typeNode = p.get(typeKey);
+            if (typeNode == null || typeNode.isNull()) {
+                if (field.equals("rope_parameters")) {
+                    return RopeScaling.NONE;
+                }
+                throw new AlloException(source + ": field \"rope_scaling.rope_type\" is missing; expected one of"
+                        + " \"default\", \"linear\", \"dynamic\", \"llama3\"");
+            }
+            RopeScaling.Type type = typeNode.isTextual() ? RopeScaling.Type.of(typeNode.textValue()) : null;
+            if (type == null) {
+                throw new AlloException(source + ": field \"" + field + "." + typeKey + "\" must be one of"
+                        + " \"default\", \"linear\", \"dynamic\", \"llama3\" (other rotary scalings are not"
+                        + " implemented), got " + typeNode);
+            }
+            if (type == RopeScaling.Type.DEFAULT) {
+                return RopeScaling.NONE;
+            }
+            double factor = nestedNumber(p, field, "factor", true);
+            boolean llama3 = type == RopeScaling.Type.LLAMA3;
+            double low = llama3 ? nestedNumber(p, field, "low_freq_factor", true) : 0;
+            double high = llama3 ? nestedNumber(p, field, "high_freq_factor", true) : 0;
+            Integer original = null;
+            JsonNode o = p.get("original_max_position_embeddings");
+            if (o != null && !o.isNull()) {
+                original = asInt(o, field + ".original_max_position_embeddings");
+            } else if (llama3) {
+                throw new AlloException(source + ": field \"" + field
+                        + ".original_max_position_embeddings\" is required for rope_type \"llama3\"");
+            }
+            try {
+                return new RopeScaling(type, factor, low, high, original);
+            } catch (IllegalArgumentException e) {
+                throw new AlloException(source + ": invalid " + field + ": " + e.getMessage(), e);
+            }
+        }
+
+        private double nestedNumber(JsonNode parent, String field, String key, boolean required) {
+            JsonNode n = parent.get(key);
+            if (n == null || n.isNull()) {
+                if (required) {
+                    throw new AlloException(source + ": field \"" + field + "." + key + "\" is required for"
+                            + " rope_type \"" + parent.path(parent.has("rope_type") ? "rope_type" : "type").asText()
+                            + "\"");
+                }
+                return 0;
+            }
+            if (!n.isNumber()) {
+                throw wrongType(field + "." + key, "a number", n);
+            }
+            return n.doubleValue();
         }
 
         int requiredInt(String field) {
@@ -297,7 +460,7 @@ final class LlamaConfigJson {
             }
         }
 
-        /** The {@code rope_theta} of a newer-style {@code rope_parameters} object, refusing non-default types. */
+        /** The {@code rope_theta} of a newer-style {@code rope_parameters} object. */
         Double ropeParametersTheta() {
             JsonNode p = root.get("rope_parameters");
             if (p == null || p.isNull()) {
@@ -305,11 +468,6 @@ final class LlamaConfigJson {
             }
             if (!p.isObject()) {
                 throw wrongType("rope_parameters", "an object", p);
-            }
-            JsonNode type = p.get("rope_type");
-            if (type != null && !type.isNull() && !"default".equals(type.asText())) {
-                throw new AlloException(source + ": field \"rope_parameters.rope_type\" must be \"default\""
-                        + " (rotary scaling is not implemented), got " + type);
             }
             JsonNode theta = p.get("rope_theta");
             if (theta == null || theta.isNull()) {
@@ -331,14 +489,5 @@ final class LlamaConfigJson {
         private AlloException wrongType(String field, String expected, JsonNode actual) {
             return new AlloException(source + ": field \"" + field + "\" must be " + expected + ", got " + actual);
         }
-    }
-
-    /** HF treats {@code rope_scaling} with {@code rope_type} (or the older {@code type}) "default" as plain RoPE. */
-    private static boolean isDefaultRope(JsonNode scaling) {
-        if (!scaling.isObject()) {
-            return false;
-        }
-        JsonNode type = scaling.has("rope_type") ? scaling.get("rope_type") : scaling.get("type");
-        return type != null && "default".equals(type.asText());
     }
 }

@@ -7,14 +7,23 @@ import ai.djl.nn.core.Linear;
 import java.util.Map;
 
 /**
- * One LLaMA decoder layer, pre-norm:
+ * One decoder layer, pre-norm, with the options of its family ({@link ModelFamily}):
  *
  * <pre>
- * h   = x + o_proj(Attention(RoPE(q_proj(n1)), RoPE(k_proj(n1)), v_proj(n1)))   n1 = RMSNorm(x; input_layernorm)
+ * q, k, v = q_proj(n1), k_proj(n1), v_proj(n1)        y = x W^T (+ b when the family has that bias)
+ * q, k    = RMSNorm_head(q; q_norm), RMSNorm_head(k; k_norm)    per head of width d, Qwen3 only
+ * h   = x + o_proj(Attention(RoPE(q), RoPE(k), v))                              n1 = RMSNorm(x; input_layernorm)
  * out = h + down_proj(silu(gate_proj(n2)) * up_proj(n2))                        n2 = RMSNorm(h; post_attention_layernorm)
  * Attention(q, k, v) = softmax(q k^T / sqrt(d) + mask) v, per head; key/value head j serves query heads
- *                      j * (n_h / n_kv) .. (j + 1) * (n_h / n_kv) - 1
+ *                      j * (n_h / n_kv) .. (j + 1) * (n_h / n_kv) - 1; with a sliding window W the mask
+ *                      also hides keys more than W - 1 columns before the query
  * </pre>
+ *
+ * <p>Gemma 2 ({@link ModelFamily#gemmaBlocks()}) differs: every RMSNorm scales by {@code (1 + w)}; the attention
+ * output is normalised by {@code post_attention_layernorm} before the residual; the MLP input by
+ * {@code pre_feedforward_layernorm} and its output by {@code post_feedforward_layernorm}; the MLP is
+ * {@code down(gelu_tanh(gate(n2)) * up(n2))}; scores are {@code c * tanh(s / c)} ({@code attn_logit_softcapping})
+ * before the mask, with {@code s = q k^T / sqrt(query_pre_attn_scalar)}.
  *
  * <p>Projections use the Hugging Face {@code [out, in]} weights directly ({@code y = x W^T}).
  */
@@ -24,6 +33,17 @@ final class LlamaDecoderLayer {
     private final NDArray kProj;
     private final NDArray vProj;
     private final NDArray oProj;
+    private final NDArray qBias;
+    private final NDArray kBias;
+    private final NDArray vBias;
+    private final NDArray oBias;
+    private final NDArray qNorm;
+    private final NDArray kNorm;
+    private final Integer window;
+    private final NDArray preFeedforwardNorm; // Gemma 2 only, else null
+    private final NDArray postFeedforwardNorm;
+    private final boolean gemma;
+    private final Float attnSoftcap;
     private final NDArray gateProj;
     private final NDArray upProj;
     private final NDArray downProj;
@@ -40,6 +60,17 @@ final class LlamaDecoderLayer {
         kProj = params.get(LlamaNames.kProj(index));
         vProj = params.get(LlamaNames.vProj(index));
         oProj = params.get(LlamaNames.oProj(index));
+        qBias = params.get(LlamaNames.bias(LlamaNames.qProj(index))); // null when the family has none
+        kBias = params.get(LlamaNames.bias(LlamaNames.kProj(index)));
+        vBias = params.get(LlamaNames.bias(LlamaNames.vProj(index)));
+        oBias = params.get(LlamaNames.bias(LlamaNames.oProj(index)));
+        qNorm = params.get(LlamaNames.qNorm(index));
+        kNorm = params.get(LlamaNames.kNorm(index));
+        window = config.slidingWindow(index);
+        gemma = config.family().gemmaBlocks();
+        preFeedforwardNorm = params.get(LlamaNames.preFeedforwardLayerNorm(index));
+        postFeedforwardNorm = params.get(LlamaNames.postFeedforwardLayerNorm(index));
+        attnSoftcap = config.attnLogitSoftcapping() == null ? null : config.attnLogitSoftcapping().floatValue();
         gateProj = params.get(LlamaNames.gateProj(index));
         upProj = params.get(LlamaNames.upProj(index));
         downProj = params.get(LlamaNames.downProj(index));
@@ -68,10 +99,14 @@ final class LlamaDecoderLayer {
             x.tempAttach(scope);
             long batch = x.getShape().get(0);
             long tokens = x.getShape().get(1);
-            NDArray n1 = RmsNorm.apply(x, inputNorm, eps); // (B, T, H)
-            NDArray q = heads(Linear.linear(n1, qProj).singletonOrThrow(), batch, tokens, heads); // (B, n_h, T, d)
-            NDArray k = heads(Linear.linear(n1, kProj).singletonOrThrow(), batch, tokens, kvHeads); // (B, n_kv, T, d)
-            NDArray v = heads(Linear.linear(n1, vProj).singletonOrThrow(), batch, tokens, kvHeads); // (B, n_kv, T, d)
+            NDArray n1 = norm(x, inputNorm); // (B, T, H)
+            NDArray q = heads(linear(n1, qProj, qBias), batch, tokens, heads); // (B, n_h, T, d)
+            NDArray k = heads(linear(n1, kProj, kBias), batch, tokens, kvHeads); // (B, n_kv, T, d)
+            NDArray v = heads(linear(n1, vProj, vBias), batch, tokens, kvHeads); // (B, n_kv, T, d)
+            if (qNorm != null) {
+                q = RmsNorm.apply(q, qNorm, eps); // per head, over d
+                k = RmsNorm.apply(k, kNorm, eps);
+            }
             q = RotaryEmbedding.apply(q, queryRotary); // RoPE(q) / sqrt(d)
             k = RotaryEmbedding.apply(k, keyRotary);
             if (cache != null) {
@@ -83,18 +118,38 @@ final class LlamaDecoderLayer {
                 k = k.repeat(1, heads / kvHeads); // (B, n_h, S, d)
                 v = v.repeat(1, heads / kvHeads);
             }
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask.additive); // (B, n_h, T, S)
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // (B, n_h, T, S), already scaled
+            if (attnSoftcap != null) {
+                scores = SoftCap.apply(scores, attnSoftcap); // c * tanh(s / c), before the mask
+            }
+            scores = scores.add(mask.additive(window));
             NDArray attended = scores.softmax(-1).matMul(v); // (B, n_h, T, d)
             NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, (long) heads * headDim);
-            NDArray h = x.add(Linear.linear(merged, oProj).singletonOrThrow()); // (B, T, H)
-            NDArray n2 = RmsNorm.apply(h, postAttentionNorm, eps);
+            NDArray attention = linear(merged, oProj, oBias); // (B, T, H)
+            if (gemma) {
+                attention = norm(attention, postAttentionNorm);
+            }
+            NDArray h = x.add(attention); // (B, T, H)
+            NDArray n2 = norm(h, gemma ? preFeedforwardNorm : postAttentionNorm);
             NDArray gate = Linear.linear(n2, gateProj).singletonOrThrow(); // (B, T, I)
             NDArray up = Linear.linear(n2, upProj).singletonOrThrow(); // (B, T, I)
-            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // silu(gate) * up
-            NDArray out = h.add(Linear.linear(act, downProj).singletonOrThrow()); // (B, T, H)
+            NDArray act = (gemma ? GeluTanh.apply(gate) : gate.mul(Activation.sigmoid(gate))).mul(up);
+            NDArray mlp = Linear.linear(act, downProj).singletonOrThrow(); // (B, T, H)
+            if (gemma) {
+                mlp = norm(mlp, postFeedforwardNorm);
+            }
+            NDArray out = h.add(mlp); // (B, T, H)
             out.attach(parent);
             return out;
         }
+    }
+
+    private NDArray norm(NDArray x, NDArray weight) {
+        return gemma ? RmsNorm.applyUnitOffset(x, weight, eps) : RmsNorm.apply(x, weight, eps);
+    }
+
+    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
     }
 
     private static NDArray heads(NDArray projected, long batch, long tokens, int count) {

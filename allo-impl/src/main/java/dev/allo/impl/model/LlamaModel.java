@@ -18,17 +18,26 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A LLaMA-architecture causal language model ({@code LlamaForCausalLM}) built from DJL operations.
+ * A decoder-only causal language model of one of the supported families ({@code LlamaForCausalLM},
+ * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}, {@code Gemma2ForCausalLM}; see
+ * {@link ModelFamilies}) built from DJL operations.
  *
  * <pre>
  * x_0     = embed_tokens[ids]                                  (B, T, H)
- * x_l     = LlamaDecoderLayer_l(x_{l-1}),  l = 1 .. L          (RMSNorm, RoPE attention with GQA, SwiGLU MLP)
+ * x_l     = LlamaDecoderLayer_l(x_{l-1}),  l = 1 .. L          (RMSNorm, RoPE attention with GQA, SwiGLU MLP,
+ *                                                               plus the family's biases, q/k norms, windows)
  * hidden  = RMSNorm(x_L; model.norm.weight)                    (B, T, H)
+ *           (Gemma 2: x_0 scaled by sqrt(H), (1 + w) norms, logits soft-capped; see LlamaDecoderLayer)
  * logits  = hidden W^T,  W = lm_head.weight, or embed_tokens when tied   (B, T, V)
  * </pre>
  *
- * <p>Parameters are plain float32 arrays named and shaped exactly as Hugging Face's {@code LlamaForCausalLM}
+ * <p>Parameters are plain float32 arrays named and shaped exactly as the family's Hugging Face class
  * ({@link LlamaConfig#parameterShapes()} gives the names, shapes and order).
+ *
+ * <p><b>Dynamic NTK scaling.</b> With {@code rope_type "dynamic"} the rotary frequencies of a pass are computed
+ * from its largest position ({@link RopeScaling}), as {@code transformers} does per forward call. With a key/value
+ * cache the cached keys keep the rotation of the pass that computed them, so cached and uncached generation differ
+ * once a sequence grows past {@code max_position_embeddings}, exactly as in {@code transformers}' {@code generate}.
  *
  * <p><b>Positions.</b> Rotary positions are computed from the attention mask as Hugging Face's {@code generate}
  * does ({@code cumsum(mask) - 1}, clamped at 0), so padding anywhere in a row (left, right, or between pieces) leaves
@@ -48,7 +57,7 @@ public final class LlamaModel implements CausalLm {
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
     private final LlamaDecoderLayer[] layers;
-    private final RotaryEmbedding rotary;
+    private final RotaryEmbedding rotary; // null for dynamic scaling: built per pass
     private final float attentionScale;
     private final boolean ownsManager;
     private boolean trainable;
@@ -67,14 +76,16 @@ public final class LlamaModel implements CausalLm {
         for (int i = 0; i < layers.length; i++) {
             layers[i] = new LlamaDecoderLayer(i, config, parameters);
         }
-        this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta());
-        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.rotary = config.ropeScaling().dependsOnLength() ? null : RotaryEmbedding.of(config, 0);
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.queryPreAttnScalar() != null
+                ? config.queryPreAttnScalar() : config.headDim()));
     }
 
     /**
      * A model with Hugging Face's initialisation: every projection and the embedding drawn from
      * {@code N(0, initializer_range^2)} (the row of {@code pad_token_id}, if set, zeroed as {@code nn.Embedding}
-     * does with a padding index), every RMSNorm weight 1. The draws come from a {@link SplittableRandom} seeded with
+     * does with a padding index), every projection bias 0, every RMSNorm weight 1 (Gemma's offsets 0). The draws
+     * come from a {@link SplittableRandom} seeded with
      * {@code seed}, tensor by tensor in {@link LlamaConfig#parameterShapes()} order, so they do not depend on the
      * device or on the engine's random state.
      *
@@ -91,8 +102,11 @@ public final class LlamaModel implements CausalLm {
         for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
             Shape shape = e.getValue();
             float[] data = new float[Math.toIntExact(shape.size())];
-            if (shape.dimension() == 1) {
-                Arrays.fill(data, 1f); // RMSNorm weights start at 1
+            if (e.getKey().endsWith(".bias")) {
+                Arrays.fill(data, 0f); // projection biases start at 0, as transformers' _init_weights
+            } else if (shape.dimension() == 1) {
+                // RMSNorm weights (also q_norm / k_norm) start at 1; Gemma's (1 + w) weights at 0
+                Arrays.fill(data, config.family().gemmaBlocks() ? 0f : 1f);
             } else {
                 for (int i = 0; i < data.length; i++) {
                     data[i] = (float) (random.nextGaussian() * std);
@@ -137,8 +151,10 @@ public final class LlamaModel implements CausalLm {
             }
         }
         if (!missing.isEmpty() || !extra.isEmpty()) {
-            StringBuilder msg = new StringBuilder("Tensors do not match the LLaMA config (num_hidden_layers="
-                    + config.numHiddenLayers() + ", tie_word_embeddings=" + config.tieWordEmbeddings() + ")");
+            StringBuilder msg = new StringBuilder("Tensors do not match the config (model_type="
+                    + config.modelType() + ", num_hidden_layers=" + config.numHiddenLayers() + ", tie_word_embeddings="
+                    + config.tieWordEmbeddings() + ", q/k/v bias=" + config.qkvBias() + ", o bias="
+                    + config.outputBias() + ", q/k norm=" + config.family().qkNorm() + ")");
             if (!missing.isEmpty()) {
                 msg.append("; missing ").append(missing.size()).append(": ").append(abbreviate(missing));
             }
@@ -260,17 +276,26 @@ public final class LlamaModel implements CausalLm {
             NDArray mask = ScopedArrays.borrow(attentionMask, device, attentionMask.getDataType(), scope);
             int tokens = Math.toIntExact(idShape.get(1));
             AttentionMask attention = AttentionMask.of(mask, tokens, scope);
-            NDArray[] keyRotary = rotary.tables(attention.positions, 1f); // (B, 1, T, d) each
-            NDArray[] queryRotary = rotary.tables(attention.positions, attentionScale);
+            RotaryEmbedding rope = rotary != null ? rotary
+                    : RotaryEmbedding.of(config, (long) attention.positions.max().getFloat() + 1);
+            NDArray[] keyRotary = rope.tables(attention.positions, 1f); // (B, 1, T, d) each
+            NDArray[] queryRotary = rope.tables(attention.positions, attentionScale);
             NDArray x = Embedding.embedding(ids, parameters.get(LlamaNames.EMBED_TOKENS), SparseFormat.DENSE)
                     .singletonOrThrow(); // (B, T, H)
+            if (config.family().gemmaBlocks()) {
+                // Gemma: x * sqrt(H), the factor rounded to the hidden dtype (float32) as transformers does.
+                x = x.mul(scope.create((float) Math.sqrt(config.hiddenSize())));
+            }
             for (LlamaDecoderLayer layer : layers) {
                 x = layer.forward(x, attention, queryRotary, keyRotary, cache);
             }
             if (cache != null) {
                 cache.advance(tokens);
             }
-            NDArray hidden = RmsNorm.apply(x, parameters.get(LlamaNames.FINAL_NORM), (float) config.rmsNormEps());
+            NDArray finalNorm = parameters.get(LlamaNames.FINAL_NORM);
+            float eps = (float) config.rmsNormEps();
+            NDArray hidden = config.family().gemmaBlocks() ? RmsNorm.applyUnitOffset(x, finalNorm, eps)
+                    : RmsNorm.apply(x, finalNorm, eps);
             hidden.attach(owner);
             return hidden;
         }
@@ -285,7 +310,9 @@ public final class LlamaModel implements CausalLm {
     @Override
     public NDArray logits(NDArray hidden) {
         NDArray head = parameters.get(config.tieWordEmbeddings() ? LlamaNames.EMBED_TOKENS : LlamaNames.LM_HEAD);
-        return Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
+        NDArray logits = Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
+        Double cap = config.finalLogitSoftcapping();
+        return cap == null ? logits : SoftCap.apply(logits, cap.floatValue()); // Gemma 2: c * tanh(z / c)
     }
 
     /**

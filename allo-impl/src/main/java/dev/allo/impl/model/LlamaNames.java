@@ -1,8 +1,10 @@
 package dev.allo.impl.model;
 
 /**
- * The Hugging Face {@code LlamaForCausalLM} parameter names, so that a checkpoint written by {@code transformers}
- * loads by name and ours loads in {@code transformers}.
+ * The Hugging Face parameter names shared by every supported family ({@code LlamaForCausalLM},
+ * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM}, {@code Gemma2ForCausalLM}), so
+ * that a checkpoint written by
+ * {@code transformers} loads by name and ours loads in {@code transformers}.
  */
 public final class LlamaNames {
     /** The token embedding matrix, {@code (V, H)}. */
@@ -102,6 +104,60 @@ public final class LlamaNames {
      */
     public static String postAttentionLayerNorm(int layer) {
         return "model.layers." + layer + ".post_attention_layernorm.weight";
+    }
+
+    /**
+     * The RMSNorm weight before the MLP of a Gemma 2 layer (whose {@code post_attention_layernorm} normalises the
+     * attention output instead).
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.pre_feedforward_layernorm.weight}
+     */
+    public static String preFeedforwardLayerNorm(int layer) {
+        return "model.layers." + layer + ".pre_feedforward_layernorm.weight";
+    }
+
+    /**
+     * The RMSNorm weight after the MLP of a Gemma 2 layer.
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.post_feedforward_layernorm.weight}
+     */
+    public static String postFeedforwardLayerNorm(int layer) {
+        return "model.layers." + layer + ".post_feedforward_layernorm.weight";
+    }
+
+    /**
+     * The bias beside a projection weight.
+     *
+     * @param weight a name ending in {@code .weight}, for example {@code model.layers.N.self_attn.q_proj.weight}
+     * @return the same name ending in {@code .bias}
+     */
+    public static String bias(String weight) {
+        if (!weight.endsWith(".weight")) {
+            throw new IllegalArgumentException("expected a name ending in '.weight', got '" + weight + "'");
+        }
+        return weight.substring(0, weight.length() - ".weight".length()) + ".bias";
+    }
+
+    /**
+     * The per-head query RMSNorm weight of a layer (Qwen3).
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.self_attn.q_norm.weight}
+     */
+    public static String qNorm(int layer) {
+        return attention(layer, "q_norm");
+    }
+
+    /**
+     * The per-head key RMSNorm weight of a layer (Qwen3).
+     *
+     * @param layer the layer index N
+     * @return {@code model.layers.N.self_attn.k_norm.weight}
+     */
+    public static String kNorm(int layer) {
+        return attention(layer, "k_norm");
     }
 
     private static String attention(int layer, String proj) {

@@ -24,4 +24,17 @@ final class RmsNorm {
         NDArray rms = x.square().mean(new int[] {-1}, true).add(epsilon).sqrt(); // (..., 1)
         return x.div(rms).mul(weight); // (..., H)
     }
+
+    /**
+     * Gemma's RMSNorm, {@code y = (1 + w) * x * rsqrt(mean(x^2) + eps)}: the stored weight is an offset from 1.
+     *
+     * @param x {@code (..., H)} float32 input (first operand: the result belongs to its manager)
+     * @param weight {@code (H)} offset w
+     * @param eps epsilon added to the mean square
+     * @return {@code (..., H)} normalised and scaled input
+     */
+    static NDArray applyUnitOffset(NDArray x, NDArray weight, float eps) {
+        NDArray one = x.getManager().create(1f); // ()
+        return apply(x, weight.add(one), eps);
+    }
 }

@@ -10,7 +10,8 @@ import ai.djl.ndarray.types.Shape;
  * Rotary position embedding with Hugging Face's rotate-half convention.
  *
  * <p>For head width {@code d} and base {@code theta}: {@code inv_freq_i = 1 / theta^(2i / d)} for
- * {@code i = 0 .. d/2 - 1}; for a token at position {@code p}, {@code freqs = p * inv_freq} ({@code d/2} values),
+ * {@code i = 0 .. d/2 - 1}, scaled as {@link RopeScaling} says; for a token at position {@code p},
+ * {@code freqs = p * inv_freq} ({@code d/2} values),
  * {@code emb = cat(freqs, freqs)} ({@code d} values), and a query or key vector {@code q} becomes
  * {@code q * cos(emb) + rotate_half(q) * sin(emb)} with {@code rotate_half(q) = cat(-q[d/2:], q[:d/2])}.
  *
@@ -21,14 +22,20 @@ import ai.djl.ndarray.types.Shape;
 final class RotaryEmbedding {
     private final float[] inverseFrequencies;
 
-    RotaryEmbedding(int headDim, double theta) {
-        inverseFrequencies = new float[headDim / 2];
-        for (int i = 0; i < inverseFrequencies.length; i++) {
-            // In float32 step by step, as HF: 1.0 / (base ** (arange(0, d, 2).float() / d)).
-            float exponent = (float) (2 * i) / (float) headDim;
-            float power = (float) Math.pow((float) theta, exponent);
-            inverseFrequencies[i] = 1.0f / power;
-        }
+    RotaryEmbedding(float[] inverseFrequencies) {
+        this.inverseFrequencies = inverseFrequencies.clone();
+    }
+
+    /**
+     * The rotary embedding of a forward pass.
+     *
+     * @param config the configuration (head width, base, scaling)
+     * @param length {@code p_max + 1}, the largest position of the pass plus one (used by dynamic scaling only)
+     * @return the embedding
+     */
+    static RotaryEmbedding of(LlamaConfig config, long length) {
+        return new RotaryEmbedding(config.ropeScaling().inverseFrequencies(config.headDim(), config.ropeTheta(),
+                config.maxPositionEmbeddings(), length));
     }
 
     /**

@@ -43,12 +43,20 @@ class LlamaCheckpointsBadConfigTest {
 
     @Test
     void absurdLayerCountFailsOnTheLayersPresent() throws Exception {
-        edit("num_hidden_layers", Integer.MAX_VALUE);
+        edit("num_hidden_layers", LlamaConfig.MAX_LAYERS);
         assertThatThrownBy(() -> LlamaCheckpoints.load(dir, Device.cpu()).close())
                 .isInstanceOf(AlloException.class)
                 .hasMessageContaining(config.toString())
-                .hasMessageContaining("num_hidden_layers = 2147483647")
+                .hasMessageContaining("num_hidden_layers = " + LlamaConfig.MAX_LAYERS)
                 .hasMessageContaining("holds tensors of 2 layers");
+    }
+
+    @Test
+    void aLayerCountPastTheLimitFailsBeforeAnyPerLayerStructure() throws Exception {
+        edit("num_hidden_layers", Integer.MAX_VALUE);
+        assertThatThrownBy(() -> LlamaCheckpoints.load(dir, Device.cpu()).close())
+                .hasMessageContaining(config.toString())
+                .hasMessageContaining("num_hidden_layers must be at most 65536, got 2147483647");
     }
 
     @Test
