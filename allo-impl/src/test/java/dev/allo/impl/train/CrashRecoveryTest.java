@@ -35,7 +35,8 @@ class CrashRecoveryTest {
     /** Starts the child; {@code halt} is a crash point or null. */
     private static Process start(Path work, String halt) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx512m"));
+                .toString(), "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx512m",
+                "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1"));
         if (halt != null) {
             command.add("-D" + StageCheckpoint.HALT_PROPERTY + "=" + halt);
         }
