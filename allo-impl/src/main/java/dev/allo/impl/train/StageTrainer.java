@@ -54,7 +54,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reproducible: the data order depends only on the batch config's seed, and the loop draws no other random
  * numbers, so the same inputs on the same device give bit-identical weights. Memory stays flat: every per-step
- * array lives in a per-step manager or scope.
+ * array lives in a per-step manager or scope, and the stage keeps a bounded {@link StepHistory} of its steps (every
+ * step's metrics go to the {@link Builder#metricsLog} file instead).
+ *
+ * <p>Kill-safe with {@link Builder#checkpoints} and {@link Builder#metricsLog}: a step's metrics line is flushed
+ * before its checkpoint is written, and the listeners hear of the step after both; after a kill anywhere,
+ * {@link StageCheckpoint#recover} and {@link #resume} continue from the newest complete checkpoint, re-running the
+ * steps after it, and the metrics log ends with one line per step as in an uninterrupted run.
  *
  * <p>Reference log-probs: given with {@link Builder#reference(ReferenceLogProbs)} (for example from a
  * {@link ReferenceCache}, after which the reference model can be closed), or, when the objective needs them and
