@@ -185,7 +185,7 @@ public final class AlignmentPipeline {
         long steps = Math.max(1, warmUp.totalSteps(pairs.size()));
         Path warmUpCheckpoint = out.resolve("locate").resolve("checkpoint");
         if (!plan.resume()) {
-            AtomicFiles.deleteQuietly(warmUpCheckpoint); // a fresh run starts its warm-up over
+            AtomicFiles.deleteQuietly(warmUpCheckpoint.getParent()); // a fresh run starts its warm-up over
         }
         TrainingImportanceContext context = TrainingImportanceContext.builder(pairs)
                 .objective(locate.warmUpObjective())
