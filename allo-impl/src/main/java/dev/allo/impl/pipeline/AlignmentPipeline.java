@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * alignment-config.json         the exact configuration (AlignmentConfigJson)
  * importance.scores             the locate stage's scores, when it ran
- * locate/checkpoint/            the latest checkpoint of the locate stage's warm-up
+ * locate/checkpoint/            the warm-up's latest checkpoint, until importance.scores is written
  * rewriter/                     the rewriter trained by SFT (trainRewriter), its metrics and model
  * cache/                        reference log-probs and token scores, keyed by fingerprints
  * &lt;stage&gt;/mask.bin             the stage's mask (NeuronMask file)
@@ -187,17 +187,20 @@ public final class AlignmentPipeline {
         if (!plan.resume()) {
             AtomicFiles.deleteQuietly(warmUpCheckpoint.getParent()); // a fresh run starts its warm-up over
         }
-        TrainingImportanceContext context = TrainingImportanceContext.builder(pairs)
+        TrainingImportanceContext.Builder contextBuilder = TrainingImportanceContext.builder(pairs)
                 .objective(locate.warmUpObjective())
                 .optimizer(warmUp.adamW(steps))
                 .config(loop(warmUp))
                 .padId(padId)
-                .listener(userListeners)
-                .checkpoints(warmUpCheckpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE)
-                .build();
+                .listener(userListeners);
+        if (plan.checkpointEvery() > 0) {
+            contextBuilder.checkpoints(warmUpCheckpoint, plan.checkpointEvery()); // resumable warm-up
+        }
+        TrainingImportanceContext context = contextBuilder.build();
         LOG.info("Locating key neurons with {}", estimator.getClass().getSimpleName());
         ImportanceScores scores = estimator.estimate(model, context);
         scores.save(file);
+        AtomicFiles.deleteQuietly(warmUpCheckpoint.getParent()); // the saved scores replace the warm-up's checkpoint
         return scores;
     }
 
