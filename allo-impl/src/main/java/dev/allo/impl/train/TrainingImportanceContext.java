@@ -208,7 +208,8 @@ public final class TrainingImportanceContext implements ImportanceContext {
          * Makes the warm-up resumable: it writes a stage checkpoint to {@code directory} every {@code everySteps}
          * steps and after its last step, and {@link #warmUp} continues from a checkpoint found there (see
          * {@link TrainingImportanceContext#warmUp}). Off by default. Give a directory of this warm-up only; delete it
-         * to start the warm-up over.
+         * to start the warm-up over. Such a context serves one warm-up: a later {@code warmUp} of the same starting
+         * weights restores the finished warm-up, one of other weights is refused.
          *
          * @param directory the checkpoint directory
          * @param everySteps the interval, at least 1
