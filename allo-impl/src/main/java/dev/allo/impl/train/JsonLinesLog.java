@@ -6,8 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
 import dev.allo.io.ChecksummedFile;
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,36 +53,50 @@ public final class JsonLinesLog implements AutoCloseable {
     public static JsonLinesLog open(Path file, long keepThroughStep) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            List<String> kept = new ArrayList<>();
             List<Long> keptSteps = new ArrayList<>();
-            if (Files.exists(file)) {
-                String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-                String[] lines = text.substring(0, text.lastIndexOf('\n') + 1).split("\n");
-                for (int i = 0; i < lines.length; i++) {
-                    if (lines[i].isEmpty() && lines.length == 1) {
-                        break; // an empty file
-                    }
-                    Long step = step(lines[i]);
-                    if (step == null) {
-                        throw new AlloException("log " + file + " line " + (i + 1) + " is not a JSON object with an"
-                                + " integer 'step': " + abbreviate(lines[i]));
-                    }
-                    if (step <= keepThroughStep) {
-                        kept.add(lines[i]);
-                        keptSteps.add(step);
-                    }
-                }
-            }
+            boolean exists = Files.exists(file);
+            boolean lastComplete = exists && endsWithNewline(file);
             ChecksummedFile.writeAtomically(file, "log", out -> {
-                for (String line : kept) {
-                    out.write(line.getBytes(StandardCharsets.UTF_8));
-                    out.write('\n');
+                if (!exists) {
+                    return;
+                }
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
+                        StandardCharsets.UTF_8))) {
+                    String line = in.readLine();
+                    for (int number = 1; line != null; number++) {
+                        String next = in.readLine();
+                        if (next == null && !lastComplete) {
+                            break; // cut short by a kill while it was written
+                        }
+                        Long step = step(line);
+                        if (step == null) {
+                            throw new AlloException("log " + file + " line " + number + " is not a JSON object with"
+                                    + " an integer 'step': " + abbreviate(line));
+                        }
+                        if (step <= keepThroughStep) {
+                            out.write(line.getBytes(StandardCharsets.UTF_8));
+                            out.write('\n');
+                            keptSteps.add(step);
+                        }
+                        line = next;
+                    }
                 }
             });
             BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             return new JsonLinesLog(file, List.copyOf(keptSteps), writer);
         } catch (IOException e) {
             throw new AlloException("cannot open log " + file + ": " + e, e);
+        }
+    }
+
+    private static boolean endsWithNewline(Path file) throws IOException {
+        try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+            if (channel.size() == 0) {
+                return true;
+            }
+            ByteBuffer last = ByteBuffer.allocate(1);
+            channel.position(channel.size() - 1).read(last);
+            return last.get(0) == '\n';
         }
     }
 

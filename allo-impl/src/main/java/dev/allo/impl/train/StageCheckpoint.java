@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -246,7 +247,7 @@ public final class StageCheckpoint {
                 ? modelDir.resolve(HfCheckpoint.SINGLE_FILE) : modelDir; // a sharded model is named by its directory
         try (NDManager manager = NDManager.newBaseManager(policy.device());
                 HfCheckpoint weights = HfCheckpoint.open(modelDir)) {
-            Map<String, NDArray> sources = new java.util.LinkedHashMap<>();
+            Map<String, NDArray> sources = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> p : policy.parameters().entrySet()) {
                 if (!weights.contains(p.getKey())) {
                     throw new IllegalArgumentException("checkpoint " + directory + " has no weights for tensor '"
