@@ -112,9 +112,9 @@ public final class CustomTokenScorerExample {
                     .learn(LearnConfig.defaults().withTraining(training.withLearningRate(5e-4).withEpochs(2)))
                     .outputDirectory(out.resolve("allo")).overwrite().build().run();
             result.stages().forEach((name, stage) -> {
-                List<StepMetrics> h = stage.history();
-                StepMetrics last = h.get(h.size() - 1);
-                log.printf(Locale.ROOT, "%s: %d steps, loss %.4f -> %.4f%s%n", name, h.size(), h.get(0).loss(),
+                List<StepMetrics> h = stage.history(); // a bounded sample: first and last step included
+                StepMetrics last = stage.last();
+                log.printf(Locale.ROOT, "%s: %d steps, loss %.4f -> %.4f%s%n", name, stage.steps(), h.get(0).loss(),
                         last.loss(), name.equals("forget") ? String.format(Locale.ROOT,
                                 ", weighted fraction of rejected tokens %.3f",
                                 last.get("tokens/rejected_weighted_fraction")) : "");

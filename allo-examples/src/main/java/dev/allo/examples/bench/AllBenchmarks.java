@@ -15,9 +15,10 @@ import java.util.Locale;
  * <p>Order and scale. Quick (the default, a few minutes on 2 quiet cores): {@link ModelBenchmark} 2 rounds (both MLP
  * widths), {@link ObjectiveBenchmark} 100 iterations after 20 warm-up (8 x 512), {@link CheckpointLoadBenchmark} 3
  * loads per variant, {@link OptimizerBenchmark} 5 rounds, {@link DataBenchmark} 100,000 pairs of ~1 KB read twice,
- * {@link TrainingBenchmark} 5 rounds after 2 warm-up. {@code --full} uses each benchmark's own defaults instead
- * (5 rounds, 200 + 30 iterations, 5 loads, 9 rounds, 3 reads, 9 + 2 rounds). The problem sizes are the same in both
- * modes: the targets are stated for them.
+ * {@link TrainingBenchmark} 5 rounds after 2 warm-up, {@link StageMemoryBenchmark} a 20,000-step stage.
+ * {@code --full} uses each benchmark's own defaults instead (5 rounds, 200 + 30 iterations, 5 loads, 9 rounds,
+ * 3 reads, 9 + 2 rounds, 30,000 steps). The problem sizes are the same in both modes: the targets are stated for
+ * them (the memory stage's length differs, but its target is a rate per 10,000 steps).
  *
  * <p>The objective's share, its forward+backward time as a share of the model's forward+backward step
  * (target: under 2%), is computed here from the two benchmarks' medians of this run: each objective over the
@@ -65,6 +66,8 @@ public final class AllBenchmarks {
         figures.addAll(DataBenchmark.run(100_000, 1000, full ? 3 : 2));
         section("TrainingBenchmark");
         figures.addAll(TrainingBenchmark.run(full ? 9 : 5, 2));
+        section("StageMemoryBenchmark");
+        figures.addAll(StageMemoryBenchmark.run(full ? 30_000 : 20_000, 2_000, 10_000));
 
         System.out.printf(Locale.ROOT, "%n## All benchmarks, %s scale: started %s, %.1f min%n%n", full ? "full"
                 : "quick", started, BenchStats.secondsSince(t0) / 60);

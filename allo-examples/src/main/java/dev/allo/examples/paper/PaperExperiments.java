@@ -1,5 +1,7 @@
 package dev.allo.examples.paper;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.examples.quickstart.EngineThreads;
 import dev.allo.examples.quickstart.ModelScorer;
 import dev.allo.examples.quickstart.PhaseClock;
@@ -11,7 +13,10 @@ import dev.allo.impl.pipeline.ConsoleProgress;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.train.StepMetrics;
 import dev.allo.train.TrainingListener;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -38,6 +43,7 @@ import java.util.Map;
  * pipeline output directory per variant.
  */
 public final class PaperExperiments {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final PaperOptions options;
     private final PrintStream log;
     private final TrainingListener progress;
@@ -101,6 +107,20 @@ public final class PaperExperiments {
         return report.markdown();
     }
 
+    /** The {@code loss} of every line of a stage's metrics log, in step order. */
+    private static List<Double> losses(Path metricsLog) {
+        List<Double> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(metricsLog)) {
+                JsonNode loss = JSON.readTree(line).path(StepMetrics.LOSS);
+                out.add(loss.isNumber() ? loss.doubleValue() : Double.parseDouble(loss.asText()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + metricsLog, e);
+        }
+        return out;
+    }
+
     private void runSeed(int seed, Path dir, Iterable<Variant> variants, Map<String, List<Outcome>> outcomes,
             List<String> seedLines) {
         QuickStartOptions seedOptions = options.base().withSeed(seed).withOut(dir);
@@ -125,8 +145,9 @@ public final class PaperExperiments {
                         AlignmentResult result = runner.train(model, task.trainPairs(), dir.resolve(v.id()),
                                 b -> v.recipe().apply(b, context));
                         Map<String, List<Double>> losses = new LinkedHashMap<>();
-                        result.stages().forEach((name, stage) -> losses.put(name,
-                                stage.history().stream().map(StepMetrics::loss).toList()));
+                        // Every step's loss from the metrics log (StageResult.history() is a bounded sample).
+                        result.stages().keySet().forEach(name -> losses.put(name,
+                                losses(result.outputDirectory().resolve(name).resolve("metrics.jsonl"))));
                         o = score(v, seed, task, scorer, model, losses, t0);
                     }
                 }

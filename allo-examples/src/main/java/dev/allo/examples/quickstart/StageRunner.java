@@ -63,9 +63,9 @@ public final class StageRunner {
                 .seed(seed).maxLength(truncation.maxLength(), truncation.maxPromptLength())
                 .listener(progress).outputDirectory(dir).overwrite()).build().run();
         result.stages().forEach((name, stage) -> {
-            var history = stage.history();
-            log.printf(Locale.ROOT, "      %s: %d steps, loss %.4f -> %.4f%n", name, history.size(),
-                    history.get(0).loss(), stage.last().loss());
+            var history = stage.history(); // a bounded sample: first and last step included
+            log.printf(Locale.ROOT, "      %s: %d steps, loss %.4f -> %.4f%n", name, stage.steps(),
+                    history.isEmpty() ? Double.NaN : history.get(0).loss(), stage.last().loss());
         });
         return result;
     }

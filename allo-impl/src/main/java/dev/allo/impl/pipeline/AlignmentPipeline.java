@@ -18,12 +18,14 @@ import dev.allo.impl.data.ScoreCache;
 import dev.allo.impl.importance.AccumulatedGradientImportanceEstimator;
 import dev.allo.impl.importance.RandomImportanceEstimator;
 import dev.allo.impl.importance.WeightDeltaImportanceEstimator;
+import dev.allo.impl.io.AtomicFiles;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.DenseMaskedAdamW;
 import dev.allo.impl.optim.MaskedSgd;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.impl.train.ReferenceCache;
 import dev.allo.impl.train.ReferenceLogProbs;
+import dev.allo.impl.train.StageCheckpoint;
 import dev.allo.impl.train.StageTrainer;
 import dev.allo.impl.train.TrainingImportanceContext;
 import dev.allo.importance.ImportanceEstimator;
@@ -67,6 +69,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * alignment-config.json         the exact configuration (AlignmentConfigJson)
  * importance.scores             the locate stage's scores, when it ran
+ * locate/checkpoint/            the warm-up's latest checkpoint, until importance.scores is written
  * rewriter/                     the rewriter trained by SFT (trainRewriter), its metrics and model
  * cache/                        reference log-probs and token scores, keyed by fingerprints
  * &lt;stage&gt;/mask.bin             the stage's mask (NeuronMask file)
@@ -233,17 +236,25 @@ public final class AlignmentPipeline {
         });
         TrainingConfig warmUp = locate.warmUp();
         long steps = Math.max(1, warmUp.totalSteps(pairs.size()));
-        TrainingImportanceContext context = TrainingImportanceContext.builder(pairs)
+        Path warmUpCheckpoint = out.resolve("locate").resolve("checkpoint");
+        if (!plan.resume()) {
+            AtomicFiles.deleteQuietly(warmUpCheckpoint.getParent()); // a fresh run starts its warm-up over
+        }
+        TrainingImportanceContext.Builder contextBuilder = TrainingImportanceContext.builder(pairs)
                 .objective(locate.warmUpObjective())
                 .optimizer(warmUp.adamW(steps))
                 .config(loop(warmUp))
                 .padId(padId)
-                .listener(userListeners)
-                .build();
+                .listener(userListeners);
+        if (plan.checkpointEvery() > 0) {
+            contextBuilder.checkpoints(warmUpCheckpoint, plan.checkpointEvery()); // resumable warm-up
+        }
+        TrainingImportanceContext context = contextBuilder.build();
         LOG.info("Locating key neurons with {}", estimator.getClass().getSimpleName());
         ImportanceScores scores = estimator.estimate(model, context);
         requireInformative(scores, estimator.getClass().getSimpleName() + " (warm-up " + warmUp + ")");
         scores.save(file);
+        AtomicFiles.deleteQuietly(warmUpCheckpoint.getParent()); // the saved scores replace the warm-up's checkpoint
         return scores;
     }
 
@@ -308,7 +319,7 @@ public final class AlignmentPipeline {
         LoopConfig loop = loop(training);
         Path dir = out.resolve(stage.name());
         Path checkpoint = dir.resolve("checkpoint");
-        boolean resuming = plan.resume() && Files.isDirectory(checkpoint);
+        boolean resuming = plan.resume() && StageCheckpoint.recover(checkpoint).isPresent();
         ReferenceCache cache = new ReferenceCache(out.resolve("cache"));
         ReferenceLogProbs reference = null;
         if (objective.requiresReference() && !resuming) {
@@ -317,15 +328,14 @@ public final class AlignmentPipeline {
                     logProbs(), padId);
         }
         try (MaskedOptimizer optimizer = optimizer(training, mask, model, steps);
-                MetricsLog metrics = MetricsLog.open(dir.resolve("metrics.jsonl"), resuming);
-                EvaluationListener evaluation = evaluation(stage, model, heldOut, dir, resuming)) {
-            List<TrainingListener> listeners = new ArrayList<>(List.of(metrics, userListeners));
+                EvaluationListener evaluation = evaluation(stage, model, heldOut, dir)) {
+            List<TrainingListener> listeners = new ArrayList<>(List.of(userListeners));
             if (evaluation != null) {
                 listeners.add(evaluation);
             }
             StageTrainer.Builder builder = StageTrainer.builder().name(stage.name()).policy(model)
                     .objective(objective).optimizer(optimizer).pairs(weighted).config(loop).padId(padId)
-                    .listener(TrainingListeners.all(listeners))
+                    .listener(TrainingListeners.all(listeners)).metricsLog(dir.resolve("metrics.jsonl"))
                     .checkpoints(checkpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE);
             if (reference != null) {
                 builder.reference(reference);
@@ -338,7 +348,7 @@ public final class AlignmentPipeline {
             } else {
                 result = trainer.run();
             }
-            LossChart.write(result, dir.resolve("loss.png"));
+            LossChart.write(stage.name(), dir.resolve("metrics.jsonl"), dir.resolve("loss.png"));
             dev.allo.Allo.saveModel(model, dir.resolve("model"));
             return result;
         }
@@ -350,8 +360,8 @@ public final class AlignmentPipeline {
     }
 
     /** The held-out evaluation of a stage, against the reference of the stage's starting model; null if none. */
-    private EvaluationListener evaluation(StageConfig stage, CausalLm model, List<TokenizedPair> heldOut, Path dir,
-            boolean append) {
+    private EvaluationListener evaluation(StageConfig stage, CausalLm model, List<TokenizedPair> heldOut,
+            Path dir) {
         if (!plan.evaluation().isEnabled()) {
             return null;
         }
@@ -365,7 +375,7 @@ public final class AlignmentPipeline {
                     plan.tokenizer().identity(), batch, logProbs(), padId);
         }
         return new EvaluationListener(model, objective, heldOut, reference, plan.evaluation().evaluators(),
-                plan.evaluation().everySteps(), batch, logProbs(), padId, dir.resolve("eval.jsonl"), append);
+                plan.evaluation().everySteps(), batch, logProbs(), padId, dir.resolve("eval.jsonl"));
     }
 
     private boolean needsRewriter() {
@@ -384,16 +394,21 @@ public final class AlignmentPipeline {
             TrainingConfig t = plan.rewriterTraining().orElseThrow().training();
             long steps = t.totalSteps(pairs.size());
             try (MaskedOptimizer optimizer = optimizer(t, NeuronMask.all(NeuronMask.shapesOf(copy.parameters())),
-                    copy, steps); MetricsLog metrics = MetricsLog.open(dir.resolve("metrics.jsonl"), plan.resume())) {
+                    copy, steps)) {
                 StageTrainer trainer = StageTrainer.builder().name("rewriter").policy(copy)
                         .objective(PreferenceObjective.of(new ObjectiveConfig.Sft())).optimizer(optimizer)
-                        .pairs(pairs).config(loop(t)).padId(padId)
-                        .listener(TrainingListeners.all(List.of(metrics, userListeners)))
-                        .checkpoints(checkpoint, Long.MAX_VALUE).build();
+                        .pairs(pairs).config(loop(t)).padId(padId).listener(userListeners)
+                        .metricsLog(dir.resolve("metrics.jsonl"))
+                        .checkpoints(checkpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE)
+                        .build();
                 LOG.info("Training the rewriter on {} rewrite examples", pairs.size());
-                StageResult result = plan.resume() && Files.isDirectory(checkpoint) ? trainer.resume(checkpoint)
-                        : trainer.run();
-                LossChart.write(result, dir.resolve("loss.png"));
+                boolean resuming = plan.resume() && StageCheckpoint.recover(checkpoint).isPresent();
+                if (resuming) {
+                    trainer.resume(checkpoint);
+                } else {
+                    trainer.run();
+                }
+                LossChart.write("rewriter", dir.resolve("metrics.jsonl"), dir.resolve("loss.png"));
             }
             dev.allo.Allo.saveModel(copy, dir.resolve("model"));
             return copy;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
 import dev.allo.data.BatchPosition;
 import dev.allo.data.PreferenceBatch;
@@ -21,13 +22,18 @@ import dev.allo.optim.StepResult;
 import dev.allo.train.LoopConfig;
 import dev.allo.train.StageResult;
 import dev.allo.train.StageStart;
+import dev.allo.train.StepHistory;
 import dev.allo.train.StepMetrics;
 import dev.allo.train.TrainingListener;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one optimisation stage: a policy trained in place under one objective by one {@link MaskedOptimizer} (whose
@@ -48,7 +54,13 @@ import java.util.Objects;
  *
  * <p>Reproducible: the data order depends only on the batch config's seed, and the loop draws no other random
  * numbers, so the same inputs on the same device give bit-identical weights. Memory stays flat: every per-step
- * array lives in a per-step manager or scope.
+ * array lives in a per-step manager or scope, and the stage keeps a bounded {@link StepHistory} of its steps (every
+ * step's metrics go to the {@link Builder#metricsLog} file instead).
+ *
+ * <p>Kill-safe with {@link Builder#checkpoints} and {@link Builder#metricsLog}: a step's metrics line is flushed
+ * before its checkpoint is written, and the listeners hear of the step after both; after a kill anywhere,
+ * {@link StageCheckpoint#recover} and {@link #resume} continue from the newest complete checkpoint, re-running the
+ * steps after it, and the metrics log ends with one line per step as in an uninterrupted run.
  *
  * <p>Reference log-probs: given with {@link Builder#reference(ReferenceLogProbs)} (for example from a
  * {@link ReferenceCache}, after which the reference model can be closed), or, when the objective needs them and
@@ -68,6 +80,7 @@ import java.util.Objects;
  * <p>Not thread-safe; one stage at a time per JVM (only one gradient collector may be open).
  */
 public final class StageTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(StageTrainer.class);
     private final String name;
     private final CausalLm policy;
     private final PreferenceObjective objective;
@@ -79,9 +92,12 @@ public final class StageTrainer {
     private final TokenLogProbs logProbs;
     private final PreferenceLoader loader;
     private final PreferenceCollator collator;
-    private final java.nio.file.Path checkpointDirectory;
+    private final Path checkpointDirectory;
     private final long checkpointEvery;
+    private final Path metricsFile;
+    private final boolean checkStart;
     private ReferenceLogProbs reference;
+    private String startFingerprint;
 
     private StageTrainer(Builder b) {
         this.name = b.name;
@@ -103,6 +119,8 @@ public final class StageTrainer {
         this.collator = new PreferenceCollator(config.batch().paddingSide(), config.batch().padToMultipleOf(), padId);
         this.checkpointDirectory = b.checkpointDirectory;
         this.checkpointEvery = b.checkpointEvery;
+        this.metricsFile = b.metricsFile;
+        this.checkStart = b.checkStart;
         optimizer.mask().checkMatches(policy.parameters());
     }
 
@@ -154,7 +172,8 @@ public final class StageTrainer {
      * @throws AlloException if a loss or gradient is NaN or infinite, or the engine fails
      */
     public StageResult run() {
-        return runFrom(0, BatchPosition.START);
+        startFingerprint = checkStart ? weightsFingerprint(policy) : null;
+        return runFrom(0, BatchPosition.START, null);
     }
 
     /**
@@ -163,64 +182,179 @@ public final class StageTrainer {
      * the objective's state, the data position and the reference log-probs, then runs the remaining steps. On CPU
      * the final weights equal those of an uninterrupted run bit for bit.
      *
+     * <p>Nothing is restored unless the whole checkpoint checks out: its {@code state.json} field by field, every
+     * file against its recorded size and CRC32, and the state against this stage: the same stage name, pair count
+     * and data seed; {@code 1 <= step <= totalSteps()}; the data position equal to the one reached after
+     * {@code step} steps from the start; the optimiser's step count equal to {@code step}; the optimiser's mask;
+     * reference log-probs present when the objective needs them, with the given reference's fingerprint if
+     * one was given; the starting weights' fingerprint when {@link Builder#requireSameStart} is set. Restored
+     * weights and optimiser tensors must be finite.
+     *
      * @param checkpoint the checkpoint directory
-     * @return what this call did; {@link StageResult#history()} holds the steps run after the checkpoint
-     * @throws AlloException if the checkpoint cannot be read
-     * @throws IllegalArgumentException if it belongs to other data, another seed, mask or optimiser
+     * @return what this call did; {@link StageResult#history()} holds (a sample of) the steps run after the
+     *     checkpoint, {@link StageResult#last()} the last step also when the checkpoint is of the last step
+     * @throws AlloException if the checkpoint cannot be read, is corrupted (naming the file and field or tensor) or
+     *     holds a non-finite weight
+     * @throws IllegalArgumentException if it belongs to another stage, other data, another seed, mask, optimiser or
+     *     starting model, or its step or position is out of range for this stage
      */
-    public StageResult resume(java.nio.file.Path checkpoint) {
-        StageCheckpoint.State state = StageCheckpoint.readState(checkpoint);
+    public StageResult resume(Path checkpoint) {
+        CheckpointState state = StageCheckpoint.readVerified(checkpoint);
+        check(checkpoint, state);
+        if (checkStart) {
+            String current = weightsFingerprint(policy);
+            if (!current.equals(state.startFingerprint())) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint + " belongs to a stage that started"
+                        + " from weights with fingerprint " + state.startFingerprint() + ", the policy given has "
+                        + current + "; resume with the same starting model");
+            }
+        }
+        ReferenceLogProbs restored = StageCheckpoint.restore(checkpoint, state, policy, optimizer, objective);
+        reference = restored;
+        startFingerprint = state.startFingerprint();
+        return runFrom(state.step(), state.position(), state.lastStep());
+    }
+
+    /** The cross-checks of a checkpoint's state against this stage (see {@link #resume}). */
+    private void check(Path checkpoint, CheckpointState state) {
+        String where = "checkpoint " + checkpoint + " (" + StageCheckpoint.STATE + ")";
+        if (!state.stage().equals(name)) {
+            throw new IllegalArgumentException(where + " belongs to stage '" + state.stage() + "', not '" + name
+                    + "'");
+        }
         if (state.pairs() != pairs.size() || state.dataSeed() != config.batch().seed()) {
-            throw new IllegalArgumentException("checkpoint " + checkpoint + " belongs to a run with " + state.pairs()
+            throw new IllegalArgumentException(where + " belongs to a run with " + state.pairs()
                     + " pairs and data seed " + state.dataSeed() + ", this stage has " + pairs.size()
                     + " pairs and seed " + config.batch().seed());
         }
-        if (state.step() > totalSteps()) {
-            throw new IllegalArgumentException("checkpoint " + checkpoint + " is at step " + state.step()
-                    + ", past this stage's last step " + totalSteps());
+        long total = totalSteps();
+        if (state.step() > total) {
+            throw new IllegalArgumentException(where + " is at step " + state.step()
+                    + ", past this stage's last step " + total);
         }
-        ReferenceLogProbs restored = StageCheckpoint.restore(checkpoint, state, policy, optimizer, objective);
-        if (objective.requiresReference() && restored == null) {
-            throw new IllegalArgumentException("checkpoint " + checkpoint + " holds no reference log-probs, but"
-                    + " objective " + objective.name() + " needs them");
+        BatchPosition expected = positionAfter(state.step());
+        if (!state.position().equals(expected)) {
+            throw new IllegalArgumentException(where + " records the next batch at epoch " + state.position().epoch()
+                    + ", batch " + state.position().batch() + ", but after step " + state.step() + " of "
+                    + stepsPerEpoch() + " batches per epoch it is epoch " + expected.epoch() + ", batch "
+                    + expected.batch());
         }
-        reference = restored;
-        return runFrom(state.step(), state.position());
+        if (state.optimizerStep() != state.step()) {
+            throw new IllegalArgumentException(where + " has optimizerStep " + state.optimizerStep()
+                    + ", expected the stage's step " + state.step());
+        }
+        int lastEpoch = (int) ((state.step() - 1) / stepsPerEpoch());
+        if (state.lastStep().epoch() != lastEpoch) {
+            throw new IllegalArgumentException(where + " records lastStep.epoch " + state.lastStep().epoch()
+                    + ", but step " + state.step() + " is in epoch " + lastEpoch);
+        }
+        if (state.maskFingerprint() != optimizer.mask().fingerprint()) {
+            throw new IllegalArgumentException(String.format("%s was written with another mask (fingerprint %08x)"
+                    + " than the optimiser's (%08x)", where, state.maskFingerprint(), optimizer.mask().fingerprint()));
+        }
+        if (objective.requiresReference() && state.referenceFingerprint() == null) {
+            throw new IllegalArgumentException(where + " holds no reference log-probs, but objective "
+                    + objective.name() + " needs them");
+        }
+        if (reference != null && state.referenceFingerprint() != null
+                && !reference.fingerprint().equals(state.referenceFingerprint())) {
+            throw new IllegalArgumentException(where + " holds reference log-probs " + state.referenceFingerprint()
+                    + ", this stage was given " + reference.fingerprint());
+        }
+        if (checkStart && state.startFingerprint() == null) {
+            throw new IllegalArgumentException(where + " records no starting-weights fingerprint, which this stage"
+                    + " requires");
+        }
     }
 
-    /** Runs from {@code stepsDone} steps taken, the next batch at {@code position}, the optimiser in that state. */
-    private StageResult runFrom(long stepsDone, BatchPosition position) {
+    /** The data position after {@code steps} steps from the start: {@code BatchPosition.next} applied that often. */
+    private BatchPosition positionAfter(long steps) {
+        long epoch = steps / stepsPerEpoch();
+        if (epoch > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("step " + steps + " is out of range");
+        }
+        return new BatchPosition((int) epoch, (int) (steps % stepsPerEpoch()));
+    }
+
+    /**
+     * Runs from {@code stepsDone} steps taken, the next batch at {@code position}, the optimiser in that state;
+     * {@code lastDone} is the metrics of step {@code stepsDone} (null at the start).
+     */
+    private StageResult runFrom(long stepsDone, BatchPosition position, StepMetrics lastDone) {
         long started = System.nanoTime();
         ReferenceLogProbs ref = reference();
         ObjectiveRunner runner = new ObjectiveRunner(policy, objective, ref, logProbs);
         long total = totalSteps();
-        for (TrainingListener l : listeners) {
-            l.onStageStart(new StageStart(name, pairs.size(), stepsPerEpoch(), total, stepsDone));
-        }
-        List<StepMetrics> history = new ArrayList<>();
-        policy.setTrainable(true);
-        try (NDManager base = NDManager.newBaseManager(policy.device())) {
-            BatchPosition pos = position;
-            for (long step = stepsDone + 1; step <= total; step++) {
-                StepMetrics metrics = step(runner, base, step, pos, started);
-                pos = pos.next(stepsPerEpoch());
-                history.add(metrics);
-                if (checkpointDirectory != null && (step % checkpointEvery == 0 || step == total)) {
-                    StageCheckpoint.write(checkpointDirectory, name, step, pos, pairs.size(), config.batch().seed(),
-                            policy, optimizer, objective, ref);
-                }
-                for (TrainingListener l : listeners) {
-                    l.onStep(metrics);
-                }
+        StepHistory history = new StepHistory(StepHistory.DEFAULT_CAPACITY);
+        try (JsonLinesLog log = metricsFile == null ? null : openMetricsLog(stepsDone)) {
+            for (TrainingListener l : listeners) {
+                l.onStageStart(new StageStart(name, pairs.size(), stepsPerEpoch(), total, stepsDone));
             }
-        } finally {
-            policy.setTrainable(false);
+            policy.setTrainable(true);
+            try (NDManager base = NDManager.newBaseManager(policy.device())) {
+                BatchPosition pos = position;
+                for (long step = stepsDone + 1; step <= total; step++) {
+                    StepMetrics metrics = step(runner, base, step, pos, started);
+                    pos = pos.next(stepsPerEpoch());
+                    history.add(metrics);
+                    if (log != null) {
+                        log.append(metricsLine(metrics)); // before the checkpoint: no step is ever lost
+                    }
+                    if (checkpointDirectory != null && (step % checkpointEvery == 0 || step == total)) {
+                        StageCheckpoint.write(checkpointDirectory, name, step, pos, pairs.size(),
+                                config.batch().seed(), startFingerprint, metrics, policy, optimizer, objective, ref);
+                    }
+                    for (TrainingListener l : listeners) {
+                        l.onStep(metrics);
+                    }
+                }
+            } finally {
+                policy.setTrainable(false);
+            }
         }
-        StageResult result = new StageResult(name, total, history, (System.nanoTime() - started) / 1e9);
+        StepMetrics last = history.last() != null ? history.last() : lastDone;
+        StageResult result = new StageResult(name, total, history.count(), history.toList(), last,
+                (System.nanoTime() - started) / 1e9);
         for (TrainingListener l : listeners) {
             l.onStageEnd(result);
         }
         return result;
+    }
+
+    private JsonLinesLog openMetricsLog(long stepsDone) {
+        JsonLinesLog log = JsonLinesLog.open(metricsFile, stepsDone == 0 ? -1 : stepsDone);
+        List<Long> kept = log.keptSteps();
+        boolean complete = kept.size() == stepsDone;
+        for (int i = 0; complete && i < kept.size(); i++) {
+            complete = kept.get(i) == i + 1;
+        }
+        if (!complete) {
+            LOG.warn("Metrics log {} of stage '{}' holds {} lines for steps 1..{}, not one per step in order; it"
+                    + " continues with step {}", metricsFile, name, kept.size(), stepsDone, stepsDone + 1);
+        }
+        return log;
+    }
+
+    /** One line of the metrics log: stage, step, epoch, then every other metric in order. */
+    private static ObjectNode metricsLine(StepMetrics metrics) {
+        ObjectNode line = JsonLinesLog.line();
+        line.put("stage", metrics.stage());
+        line.put("step", metrics.step());
+        line.put("epoch", metrics.epoch());
+        Map<String, Double> rest = new LinkedHashMap<>(metrics.metrics());
+        rest.remove(StepMetrics.STEP);
+        rest.remove(StepMetrics.EPOCH);
+        return JsonLinesLog.putMetrics(line, rest);
+    }
+
+    /** CRC32 of every parameter's name and native-order float bytes, as 8 hex digits. */
+    private static String weightsFingerprint(CausalLm model) {
+        CRC32 crc = new CRC32();
+        for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
+            crc.update(p.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            crc.update(p.getValue().toByteBuffer());
+        }
+        return String.format("%08x", crc.getValue());
     }
 
     private StepMetrics step(ObjectiveRunner runner, NDManager base, long step, BatchPosition pos, long started) {
@@ -302,25 +436,56 @@ public final class StageTrainer {
         private int padId;
         private ReferenceLogProbs reference;
         private final List<TrainingListener> listeners = new ArrayList<>();
-        private java.nio.file.Path checkpointDirectory;
+        private Path checkpointDirectory;
         private long checkpointEvery;
+        private Path metricsFile;
+        private boolean checkStart;
 
         private Builder() {}
 
         /**
-         * Writes a checkpoint to {@code directory} (replacing the previous one, atomically) every {@code everySteps}
-         * optimiser steps and after the last step, before the listeners hear of the step; off by default.
+         * Writes a checkpoint to {@code directory} (replacing the previous one, atomically, see
+         * {@link StageCheckpoint}) every {@code everySteps} optimiser steps and after the last step, after the
+         * step's metrics line and before the listeners hear of the step; off by default.
          *
          * @param directory the checkpoint directory
          * @param everySteps the interval, at least 1
          * @return this builder
          */
-        public Builder checkpoints(java.nio.file.Path directory, long everySteps) {
+        public Builder checkpoints(Path directory, long everySteps) {
             if (everySteps < 1) {
                 throw new IllegalArgumentException("everySteps must be >= 1, got " + everySteps);
             }
             this.checkpointDirectory = Objects.requireNonNull(directory, "directory");
             this.checkpointEvery = everySteps;
+            return this;
+        }
+
+        /**
+         * Writes every step's metrics as one JSON line ({@code stage}, {@code step}, {@code epoch}, then every other
+         * metric of {@link StepMetrics} in order; non-finite values as strings such as {@code "NaN"}) to
+         * {@code file}, flushed before the step's checkpoint is written, so that after any sequence of kills and
+         * resumes the file holds exactly one line per step taken ({@link JsonLinesLog}: {@link #run} starts it
+         * anew, {@link #resume} keeps the lines up to the checkpoint's step). Off by default.
+         *
+         * @param file the JSON-lines file
+         * @return this builder
+         */
+        public Builder metricsLog(Path file) {
+            this.metricsFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Records a fingerprint of the policy's weights at the stage start in every checkpoint, and makes
+         * {@link #resume} refuse a policy whose weights before the restore differ from them: for callers that still
+         * need the starting weights after the stage, such as the weight-delta importance {@code |theta' - theta|}.
+         * Off by default (then any model of the right shapes can be resumed into).
+         *
+         * @return this builder
+         */
+        public Builder requireSameStart() {
+            this.checkStart = true;
             return this;
         }
 

@@ -18,6 +18,7 @@ import dev.allo.objective.PreferenceObjective;
 import dev.allo.optim.AdamWConfig;
 import dev.allo.train.LoopConfig;
 import dev.allo.train.TrainingListener;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -46,6 +47,8 @@ public final class TrainingImportanceContext implements ImportanceContext {
     private final LoopConfig config;
     private final int padId;
     private final List<TrainingListener> listeners;
+    private final Path checkpointDirectory;
+    private final long checkpointEvery;
 
     private TrainingImportanceContext(Builder b) {
         if (b.pairs.isEmpty()) {
@@ -57,6 +60,8 @@ public final class TrainingImportanceContext implements ImportanceContext {
         this.config = b.config;
         this.padId = b.padId;
         this.listeners = List.copyOf(b.listeners);
+        this.checkpointDirectory = b.checkpointDirectory;
+        this.checkpointEvery = b.checkpointEvery;
     }
 
     /**
@@ -76,6 +81,13 @@ public final class TrainingImportanceContext implements ImportanceContext {
      * <p>Runs one {@link StageTrainer} stage named {@code "warm-up"} with the configured objective, a fresh
      * {@link SparseAdamW} over every scalar, and reference log-probs computed from {@code model} before its first
      * step.
+     *
+     * <p>With {@link Builder#checkpoints}, the warm-up writes stage checkpoints and continues from the newest
+     * complete one found there ({@link StageCheckpoint#recover}) instead of starting over; a checkpoint of its last
+     * step makes the warm-up a restore of the warmed-up weights. The checkpoints record a fingerprint of the
+     * starting weights, and a resume refuses a {@code model} whose weights differ from them
+     * ({@link StageTrainer.Builder#requireSameStart}), so an estimator that compares the warmed-up weights with the
+     * starting ones ({@code |theta' - theta|}) gets the same scores as without the kill.
      */
     @Override
     public void warmUp(CausalLm model) {
@@ -85,7 +97,16 @@ public final class TrainingImportanceContext implements ImportanceContext {
                     .objective(PreferenceObjective.of(objective)).optimizer(adamW).pairs(pairs).config(config)
                     .padId(padId);
             listeners.forEach(b::listener);
-            b.build().run();
+            if (checkpointDirectory == null) {
+                b.build().run();
+                return;
+            }
+            StageTrainer trainer = b.checkpoints(checkpointDirectory, checkpointEvery).requireSameStart().build();
+            if (StageCheckpoint.recover(checkpointDirectory).isPresent()) {
+                trainer.resume(checkpointDirectory);
+            } else {
+                trainer.run();
+            }
         }
     }
 
@@ -129,6 +150,8 @@ public final class TrainingImportanceContext implements ImportanceContext {
         private LoopConfig config = LoopConfig.of(8, 8, 1);
         private int padId;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private Path checkpointDirectory;
+        private long checkpointEvery;
 
         private Builder(List<TokenizedPair> pairs) {
             this.pairs = new ArrayList<>(Objects.requireNonNull(pairs, "pairs"));
@@ -178,6 +201,26 @@ public final class TrainingImportanceContext implements ImportanceContext {
                 throw new IllegalArgumentException("padId must be >= 0, got " + value);
             }
             this.padId = value;
+            return this;
+        }
+
+        /**
+         * Makes the warm-up resumable: it writes a stage checkpoint to {@code directory} every {@code everySteps}
+         * steps and after its last step, and {@link #warmUp} continues from a checkpoint found there (see
+         * {@link TrainingImportanceContext#warmUp}). Off by default. Give a directory of this warm-up only; delete it
+         * to start the warm-up over. Such a context serves one warm-up: a later {@code warmUp} of the same starting
+         * weights restores the finished warm-up, one of other weights is refused.
+         *
+         * @param directory the checkpoint directory
+         * @param everySteps the interval, at least 1
+         * @return this builder
+         */
+        public Builder checkpoints(Path directory, long everySteps) {
+            if (everySteps < 1) {
+                throw new IllegalArgumentException("everySteps must be >= 1, got " + everySteps);
+            }
+            this.checkpointDirectory = Objects.requireNonNull(directory, "directory");
+            this.checkpointEvery = everySteps;
             return this;
         }
 

@@ -105,7 +105,7 @@ class StageCheckpointTest {
                 model.parameters())) {
             stage(model, opt, ObjectiveConfig.Dpo.defaults()).checkpoints(checkpoint, 4).build().run();
         }
-        assertThat(StageCheckpoint.readState(checkpoint).step()).isEqualTo(6);
+        assertThat(StageCheckpoint.readVerified(checkpoint).step()).isEqualTo(6);
         assertThat(checkpoint.resolve("model").resolve("model.safetensors")).exists();
         assertThat(checkpoint.resolve("model").resolve("config.json")).exists();
         try (var siblings = Files.list(dir)) {
