@@ -10,8 +10,11 @@ import java.util.Objects;
  * Turns TRL's conversational form ({@code [{"role": ..., "content": ...}]}) into the plain strings of a
  * {@link PreferenceExample}.
  *
- * <p>The prompt is rendered by the renderer; a response (chosen or rejected) must be exactly one {@code assistant}
- * message and becomes its content, so the response tokens are the model's own words and never template text.
+ * <p>The prompt is rendered by the renderer. A response (chosen or rejected) is rendered by
+ * {@link #response(List, List)}, which sees the whole conversation: by default it must be exactly one
+ * {@code assistant} message and becomes its content, so the response tokens are the model's own words and never
+ * template text. A renderer built from a model's chat template (allo-impl's {@code ChatTemplateRenderer}) overrides it
+ * to return what the template writes for the response after the prompt, end-of-turn tokens included.
  *
  * <p>Stock renderers: {@link #singleTurn(PromptTemplate)} (one optional system message and one user message filled
  * into a template such as the paper's {@link PromptTemplate#downstream()}) and {@link #turns(Map, String)} (every
@@ -57,6 +60,21 @@ public interface ConversationRenderer {
             throw new IllegalArgumentException("the assistant message's content must not be empty");
         }
         return m.content();
+    }
+
+    /**
+     * Renders a response given the prompt it answers: the text that follows the prompt text in the rendering of the
+     * whole conversation ({@code prompt} followed by {@code response}). The default ignores the prompt and returns
+     * {@link #response(List)}; renderers whose response text depends on the conversation (a chat template) override
+     * this method.
+     *
+     * @param prompt the prompt's messages, as given to {@link #prompt(List)}; empty when the prompt was plain text
+     * @param response the response's messages
+     * @return the response text
+     * @throws IllegalArgumentException naming the rule the conversation breaks
+     */
+    default String response(List<ChatMessage> prompt, List<ChatMessage> response) {
+        return response(response);
     }
 
     /**

@@ -27,8 +27,11 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code prompt}, {@code chosen}, {@code rejected} (required): either non-empty strings (TRL's standard form)
  *       or lists of {@code {"role": ..., "content": ...}} messages (TRL's conversational form), rendered by
- *       {@link ReadOptions#renderer()}: the prompt through its template, each response from exactly one assistant
- *       message;</li>
+ *       {@link ReadOptions#renderer()}: the prompt through {@code prompt(messages)}, each response through
+ *       {@code response(promptMessages, responseMessages)} (by default exactly one assistant message; a chat template
+ *       renders it from the whole conversation). In TRL's implicit-prompt form {@code prompt} is absent and
+ *       {@code chosen}, {@code rejected} are whole conversations: their shared leading messages are the prompt
+ *       (as TRL's {@code extract_prompt} splits them);</li>
  *   <li>{@code reference} (optional): the ground-truth solution, a non-empty string ({@code null} = absent);</li>
  *   <li>{@code id} (optional): a non-empty string or an integer, kept as its decimal text ({@code null} = absent);
  *       </li>
@@ -165,6 +168,7 @@ public final class JsonlPreferenceReader implements PreferenceReader {
             throw new MalformedDataException(file, line, null, "expected a JSON object, got " + kind(root));
         }
         checkSurrogates(root, null, line);
+        root = ImplicitPrompt.split(root, file, line);
         String prompt = promptField(root, line);
         String chosen = responseField(root, "chosen", line);
         String rejected = responseField(root, "rejected", line);
@@ -196,8 +200,10 @@ public final class JsonlPreferenceReader implements PreferenceReader {
         JsonNode n = required(root, field, line);
         if (n.isArray()) {
             List<ChatMessage> messages = messages(n, field, line);
+            JsonNode p = root.get("prompt");
+            List<ChatMessage> prompt = p.isArray() ? messages(p, "prompt", line) : List.of();
             try {
-                return options.renderer().response(messages);
+                return options.renderer().response(prompt, messages);
             } catch (IllegalArgumentException e) {
                 throw new MalformedDataException(file, line, field, e.getMessage());
             }
