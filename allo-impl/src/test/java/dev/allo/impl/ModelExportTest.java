@@ -13,6 +13,9 @@ import dev.allo.fixtures.io.HalfFloatReference;
 import dev.allo.fixtures.tokenizer.TinyTokenizerJson;
 import dev.allo.impl.io.HfCheckpoint;
 import dev.allo.impl.io.SafetensorsDtype;
+import dev.allo.impl.lora.LoraCheckpoints;
+import dev.allo.impl.lora.LoraConfig;
+import dev.allo.impl.lora.LoraModel;
 import dev.allo.impl.model.LlamaCheckpoints;
 import dev.allo.impl.model.LlamaConfig;
 import dev.allo.impl.model.LlamaModel;
@@ -172,6 +175,20 @@ class ModelExportTest {
             Allo.saveModel(model, ByteTokenizer.create(), out, SaveOptions.defaults());
         }
         assertThat(listing(out)).isEqualTo(MODEL_FILES);
+    }
+
+    @Test
+    void loraAdaptersGetTheTokenizerFilesBesideThem() throws IOException {
+        Path tokenizerDir = Files.createDirectories(dir.resolve("tok"));
+        TinyTokenizerJson.write(tokenizerDir);
+        Path out = dir.resolve("out");
+        try (HuggingFaceJsonTokenizer tokenizer = HuggingFaceJsonTokenizer.load(tokenizerDir);
+                LlamaModel base = LlamaModel.random(config("llama"), Device.cpu(), 6);
+                LoraModel lora = LoraModel.create(base, LoraConfig.of(4, 8, List.of("q_proj", "v_proj")), 3)) {
+            Allo.saveModel(lora, tokenizer, out, SaveOptions.defaults());
+        }
+        assertThat(listing(out)).isEqualTo(union(Set.of(LoraCheckpoints.CONFIG_FILE, LoraCheckpoints.WEIGHTS_FILE),
+                TOKENIZER_FILES));
     }
 
     @Test
