@@ -2,8 +2,10 @@ package dev.allo;
 
 import ai.djl.Device;
 import dev.allo.model.CausalLm;
+import dev.allo.model.SaveOptions;
 import dev.allo.pipeline.AlignmentBuilder;
 import dev.allo.spi.AlloProvider;
+import dev.allo.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +53,26 @@ public final class Allo {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(directory, "directory");
         provider().saveModel(model, directory);
+    }
+
+    /**
+     * Saves a model with its tokenizer as a directory that {@code transformers} loads with
+     * {@code AutoModelForCausalLM.from_pretrained} and {@code AutoTokenizer.from_pretrained}: the files
+     * {@code save_pretrained} writes for both. The tokenizer's files go into the same atomic write as the weights, so
+     * the directory never holds a model without its tokenizer. A tokenizer without Hugging Face files (such as the
+     * built-in {@link dev.allo.tokenizer.ByteTokenizer}) adds no files.
+     *
+     * @param model the model
+     * @param tokenizer the model's tokenizer
+     * @param directory the target directory; written atomically, an existing one replaced
+     * @param options the stored weight type and shard size
+     */
+    public static void saveModel(CausalLm model, Tokenizer tokenizer, Path directory, SaveOptions options) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(options, "options");
+        provider().saveModel(model, tokenizer, directory, options);
     }
 
     /**

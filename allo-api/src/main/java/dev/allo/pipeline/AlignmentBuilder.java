@@ -7,6 +7,7 @@ import dev.allo.data.PromptTemplate;
 import dev.allo.data.RewriteQuadruple;
 import dev.allo.importance.ImportanceEstimator;
 import dev.allo.model.CausalLm;
+import dev.allo.model.SaveOptions;
 import dev.allo.objective.PreferenceObjective;
 import dev.allo.scorer.TokenScorer;
 import dev.allo.tokenizer.Tokenizer;
@@ -67,6 +68,7 @@ public final class AlignmentBuilder {
     private long checkpointEvery;
     private boolean resume;
     private boolean overwrite;
+    private SaveOptions saveOptions = SaveOptions.defaults();
 
     /** Use {@link Allo#builder()}. */
     public AlignmentBuilder() {}
@@ -308,6 +310,19 @@ public final class AlignmentBuilder {
     }
 
     /**
+     * How each stage's {@code <stage>/model/} and the final {@code model/} are stored: the weight type (by default
+     * the type the model was loaded from: BF16 for a BF16 checkpoint, else F32) and the shard size. Stage
+     * checkpoints, which resume training, always keep float32.
+     *
+     * @param value the options
+     * @return this builder
+     */
+    public AlignmentBuilder saveOptions(SaveOptions value) {
+        this.saveOptions = Objects.requireNonNull(value, "saveOptions");
+        return this;
+    }
+
+    /**
      * Adds an observer of every stage (progress, logging, evaluation).
      *
      * @param value the listener
@@ -449,7 +464,8 @@ public final class AlignmentBuilder {
         AlignmentPlan plan = new AlignmentPlan(model, tokenizer, examples, config, Optional.ofNullable(rewriter),
                 Optional.ofNullable(rewriterTraining), rewriteTemplate, Optional.ofNullable(tokenScorer), Optional.ofNullable(estimator), Optional.ofNullable(optimizer),
                 objectives, device == null ? model.device() : device, outputDirectory, listeners,
-                new AlignmentPlan.Evaluation(heldOut, evaluators, evaluateEvery), checkpointEvery, resume, overwrite);
+                new AlignmentPlan.Evaluation(heldOut, evaluators, evaluateEvery), checkpointEvery, resume, overwrite,
+                saveOptions);
         return new Alignment(plan);
     }
 

@@ -6,6 +6,7 @@ import dev.allo.data.PromptTemplate;
 import dev.allo.data.RewriteQuadruple;
 import dev.allo.importance.ImportanceEstimator;
 import dev.allo.model.CausalLm;
+import dev.allo.model.SaveOptions;
 import dev.allo.objective.PreferenceObjective;
 import dev.allo.scorer.TokenScorer;
 import dev.allo.tokenizer.Tokenizer;
@@ -39,6 +40,7 @@ import java.util.Optional;
  * @param resume whether to continue the run found in {@code outputDirectory}
  * @param overwrite whether to replace the run found in {@code outputDirectory} (never together with
  *     {@code resume})
+ * @param saveOptions how the stage models and the final model are stored (weight type, shard size)
  */
 public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<PreferenceExample> examples,
         AlignmentConfig config, Optional<CausalLm> rewriter, Optional<RewriterTraining> rewriterTraining,
@@ -46,7 +48,7 @@ public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<Preference
         Optional<ImportanceEstimator> estimator, Optional<MaskedOptimizerFactory> optimizer,
         Map<String, PreferenceObjective> objectives, Device device, Path outputDirectory,
         List<TrainingListener> listeners, Evaluation evaluation, long checkpointEvery, boolean resume,
-        boolean overwrite) {
+        boolean overwrite, SaveOptions saveOptions) {
 
     /**
      * How to train the rewriting model of Eq. (5) when none is given (Sec. 4.2: "leverage the rewritten response to
@@ -100,6 +102,7 @@ public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<Preference
         examples = List.copyOf(examples);
         objectives = Map.copyOf(objectives);
         listeners = List.copyOf(listeners);
+        java.util.Objects.requireNonNull(saveOptions, "saveOptions");
         if (resume && overwrite) {
             throw new IllegalArgumentException("resume and overwrite exclude each other");
         }

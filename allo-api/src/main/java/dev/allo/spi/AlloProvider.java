@@ -2,8 +2,10 @@ package dev.allo.spi;
 
 import ai.djl.Device;
 import dev.allo.model.CausalLm;
+import dev.allo.model.SaveOptions;
 import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.AlignmentResult;
+import dev.allo.tokenizer.Tokenizer;
 import java.nio.file.Path;
 
 /**
@@ -38,6 +40,17 @@ public interface AlloProvider {
      * @param directory the target directory; written atomically
      */
     void saveModel(CausalLm model, Path directory);
+
+    /**
+     * Saves a model with its tokenizer's files (those {@code save_pretrained} writes), all in one atomic directory
+     * write; a tokenizer without Hugging Face files adds none.
+     *
+     * @param model the model, which must come from this provider
+     * @param tokenizer the model's tokenizer
+     * @param directory the target directory; written atomically, an existing one replaced
+     * @param options the stored weight type and shard size
+     */
+    void saveModel(CausalLm model, Tokenizer tokenizer, Path directory, SaveOptions options);
 
     /**
      * Runs an alignment: the locate stage, if any, then every optimisation stage in order.

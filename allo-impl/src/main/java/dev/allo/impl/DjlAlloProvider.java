@@ -4,13 +4,18 @@ import ai.djl.Device;
 import dev.allo.impl.model.LlamaCheckpoints;
 import dev.allo.impl.lora.LoraCheckpoints;
 import dev.allo.impl.lora.LoraModel;
+import dev.allo.impl.io.SafetensorsDtype;
 import dev.allo.impl.model.LlamaModel;
 import dev.allo.impl.pipeline.AlignmentPipeline;
+import dev.allo.impl.tokenizer.TokenizerFiles;
 import dev.allo.model.CausalLm;
+import dev.allo.model.SaveOptions;
 import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.spi.AlloProvider;
+import dev.allo.tokenizer.Tokenizer;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** The {@link AlloProvider} of this module: LLaMA-architecture models on DJL's PyTorch engine. */
 public final class DjlAlloProvider implements AlloProvider {
@@ -38,6 +43,36 @@ public final class DjlAlloProvider implements AlloProvider {
             throw new IllegalArgumentException("model must be a " + LlamaModel.class.getName() + " or a "
                     + LoraModel.class.getName() + " from allo-impl, got " + model.getClass().getName());
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A {@link LlamaModel} is written by {@link LlamaCheckpoints#save(LlamaModel, Path, SafetensorsDtype, long,
+     * Map)} with {@link SaveOptions.WeightDtype#AS_LOADED} resolved by {@link LlamaCheckpoints#storedDtype}
+     * (BF16 or F32; an F16 checkpoint is saved as F32); a {@link LoraModel} as its float32 adapters in PEFT's
+     * layout, the options then unused. The tokenizer's files come from {@link TokenizerFiles#of(Tokenizer)}.
+     */
+    @Override
+    public void saveModel(CausalLm model, Tokenizer tokenizer, Path directory, SaveOptions options) {
+        if (model instanceof LlamaModel llama) {
+            Map<String, byte[]> files = TokenizerFiles.of(tokenizer);
+            LlamaCheckpoints.save(llama, directory, storedDtype(llama, options), options.maxShardBytes(), files);
+        } else if (model instanceof LoraModel lora) {
+            LoraCheckpoints.save(lora, directory, true, TokenizerFiles.of(tokenizer));
+        } else {
+            throw new IllegalArgumentException("model must be a " + LlamaModel.class.getName() + " or a "
+                    + LoraModel.class.getName() + " from allo-impl, got " + model.getClass().getName());
+        }
+    }
+
+    private static SafetensorsDtype storedDtype(LlamaModel model, SaveOptions options) {
+        return switch (options.dtype()) {
+            case F32 -> SafetensorsDtype.F32;
+            case BF16 -> SafetensorsDtype.BF16;
+            case AS_LOADED -> LlamaCheckpoints.storedDtype(model.config()) == SafetensorsDtype.BF16
+                    ? SafetensorsDtype.BF16 : SafetensorsDtype.F32;
+        };
     }
 
     @Override

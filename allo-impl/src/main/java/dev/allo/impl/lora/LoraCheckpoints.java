@@ -61,6 +61,29 @@ public final class LoraCheckpoints {
      * @throws AlloException if writing fails; the target is then unchanged
      */
     public static void save(LoraModel model, Path dir, boolean overwrite) {
+        save(model, dir, overwrite, Map.of());
+    }
+
+    /**
+     * Writes the adapters and their configuration with more files beside them (for example a tokenizer's), all in
+     * one atomic directory write.
+     *
+     * @param model the model whose adapters are saved (the base weights are not)
+     * @param dir the adapter directory
+     * @param overwrite whether an existing directory may be replaced
+     * @param files more files by plain file name, neither of the adapter files
+     * @throws IllegalArgumentException if {@code dir} exists and {@code overwrite} is false, or a file name is not a
+     *     plain name or is one of the adapter files
+     * @throws AlloException if writing fails; the target is then unchanged
+     */
+    public static void save(LoraModel model, Path dir, boolean overwrite, Map<String, byte[]> files) {
+        for (String name : files.keySet()) {
+            if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\")
+                    || name.equals(CONFIG_FILE) || name.equals(WEIGHTS_FILE)) {
+                throw new IllegalArgumentException("extra file name must be a plain file name other than "
+                        + CONFIG_FILE + " and " + WEIGHTS_FILE + ", got '" + name + "'");
+            }
+        }
         Path target = dir.toAbsolutePath();
         if (Files.exists(target) && !overwrite) {
             throw new IllegalArgumentException("adapter directory " + target + " already exists; pass overwrite=true"
@@ -71,6 +94,9 @@ public final class LoraCheckpoints {
             Files.createDirectories(tmp);
             SafetensorsWriter.write(tmp.resolve(WEIGHTS_FILE), model.parameters(), SafetensorsDtype.F32);
             Files.write(tmp.resolve(CONFIG_FILE), configJson(model.loraConfig()).getBytes(StandardCharsets.UTF_8));
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                Files.write(tmp.resolve(f.getKey()), f.getValue());
+            }
             Path old = null;
             if (Files.exists(target)) {
                 old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID());

@@ -48,7 +48,10 @@ public final class LlamaCheckpoints {
     private LlamaCheckpoints() {}
 
     /**
-     * Loads a model. BF16 and F16 weights are widened to float32 while reading (the engine cannot hold BF16).
+     * Loads a model. BF16 and F16 weights are widened to float32 while reading (the engine cannot hold BF16). The
+     * model's config records the type the weights were stored as in {@code torch_dtype} (and in {@code dtype}, when
+     * the file has that field): the common type when every floating-point weight had the same one, otherwise
+     * {@code float32}; {@link #storedDtype(LlamaConfig)} reads it back.
      *
      * @param directory the checkpoint directory
      * @param device where the parameters go
@@ -67,6 +70,7 @@ public final class LlamaCheckpoints {
                 }
             }
             checkBeforeReading(config, configFile, checkpoint, names);
+            config = withTorchDtype(config, commonFloatDtype(checkpoint, names));
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (String name : names) {
                 tensors.put(name, checkpoint.read(name, staging, device, FloatConversion.TO_FLOAT32));
@@ -175,13 +179,74 @@ public final class LlamaCheckpoints {
      * @throws AlloException if the directory cannot be written
      */
     public static void save(LlamaModel model, Path directory, SafetensorsDtype dtype, long maxShardBytes) {
-        new HfCheckpointWriter()
+        save(model, directory, dtype, maxShardBytes, Map.of());
+    }
+
+    /**
+     * Saves a model as {@link #save(LlamaModel, Path, SafetensorsDtype, long)} does, with more files beside it (for
+     * example a tokenizer's, from {@link dev.allo.impl.tokenizer.TokenizerFiles#of}) in the same atomic directory
+     * write: a reader sees either the previous directory or the complete new one.
+     *
+     * @param model the model
+     * @param directory the target directory; an existing one is replaced
+     * @param dtype how floating-point weights are stored (F32, F16 or BF16)
+     * @param maxShardBytes the largest tensor data per shard, positive
+     * @param files more files by plain file name, neither {@code config.json}, {@code generation_config.json} nor a
+     *     weights file
+     * @throws IllegalArgumentException if a file name is taken by the checkpoint's own files or is not plain
+     * @throws AlloException if the directory cannot be written
+     */
+    public static void save(LlamaModel model, Path directory, SafetensorsDtype dtype, long maxShardBytes,
+            Map<String, byte[]> files) {
+        HfCheckpointWriter writer = new HfCheckpointWriter()
                 .floatDtype(dtype)
                 .maxShardBytes(maxShardBytes)
                 .overwrite(true)
                 .file(HfCheckpoint.CONFIG_FILE, configJson(model.config(), dtype).getBytes(StandardCharsets.UTF_8))
-                .file(GENERATION_CONFIG_FILE, generationConfigJson(model.config()).getBytes(StandardCharsets.UTF_8))
-                .write(directory, model.parameters());
+                .file(GENERATION_CONFIG_FILE, generationConfigJson(model.config()).getBytes(StandardCharsets.UTF_8));
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            if (f.getKey().equals(HfCheckpoint.CONFIG_FILE) || f.getKey().equals(GENERATION_CONFIG_FILE)) {
+                throw new IllegalArgumentException("file '" + f.getKey() + "' is written from the model's config;"
+                        + " it cannot be passed among the extra files");
+            }
+            writer.file(f.getKey(), f.getValue());
+        }
+        writer.write(directory, model.parameters());
+    }
+
+    /**
+     * The type a model's weights were stored as when it was loaded: the {@code torch_dtype} of its config (or
+     * {@code dtype}, the name newer {@code transformers} versions write), F32 when neither names float16 or
+     * bfloat16 (a model built in memory, for example).
+     *
+     * @param config the model's configuration
+     * @return F32, F16 or BF16
+     */
+    public static SafetensorsDtype storedDtype(LlamaConfig config) {
+        Map<String, JsonNode> extras = config.extraFields();
+        JsonNode named = extras.containsKey("torch_dtype") ? extras.get("torch_dtype") : extras.get("dtype");
+        String name = named == null || !named.isTextual() ? "float32" : named.textValue();
+        return switch (name) {
+            case "bfloat16" -> SafetensorsDtype.BF16;
+            case "float16" -> SafetensorsDtype.F16;
+            default -> SafetensorsDtype.F32;
+        };
+    }
+
+    /** The type shared by every floating-point tensor read, else F32 (also for a checkpoint without floats). */
+    private static SafetensorsDtype commonFloatDtype(HfCheckpoint checkpoint, List<String> names) {
+        SafetensorsDtype common = null;
+        for (String name : names) {
+            SafetensorsDtype d = checkpoint.info(name).dtype();
+            if (!d.isFloating()) {
+                continue;
+            }
+            if (common != null && common != d) {
+                return SafetensorsDtype.F32;
+            }
+            common = d;
+        }
+        return common == SafetensorsDtype.F16 || common == SafetensorsDtype.BF16 ? common : SafetensorsDtype.F32;
     }
 
     /**
@@ -194,6 +259,11 @@ public final class LlamaCheckpoints {
      * @return the JSON text
      */
     static String configJson(LlamaConfig config, SafetensorsDtype dtype) {
+        return withTorchDtype(config, dtype).toJson();
+    }
+
+    /** The config with {@code torch_dtype} (and {@code dtype}, when present) naming {@code dtype}. */
+    private static LlamaConfig withTorchDtype(LlamaConfig config, SafetensorsDtype dtype) {
         String torchName = switch (dtype) {
             case F32 -> "float32";
             case F16 -> "float16";
@@ -205,7 +275,7 @@ public final class LlamaCheckpoints {
         if (extras.containsKey("dtype")) {
             extras.put("dtype", TextNode.valueOf(torchName));
         }
-        return config.toBuilder().extraFields(extras).build().toJson();
+        return config.toBuilder().extraFields(extras).build();
     }
 
     /**

@@ -145,9 +145,17 @@ public final class AlignmentPipeline {
                 trainedRewriter.close();
             }
         }
-        dev.allo.Allo.saveModel(model, out.resolve("model"));
+        saveModel(model, out.resolve("model"));
         LOG.info("Aligned model written to {}", out.resolve("model"));
         return new AlignmentResult(model, masks, results, config, out);
+    }
+
+    /**
+     * Writes a model with the run's tokenizer files, stored as {@link AlignmentPlan#saveOptions()} say (stage
+     * checkpoints are written elsewhere, in float32).
+     */
+    private void saveModel(CausalLm m, Path directory) {
+        dev.allo.Allo.saveModel(m, plan.tokenizer(), directory, plan.saveOptions());
     }
 
     /** Every stage, the locate warm-up and the rewriter's training take at least one optimiser step. */
@@ -349,7 +357,7 @@ public final class AlignmentPipeline {
                 result = trainer.run();
             }
             LossChart.write(stage.name(), dir.resolve("metrics.jsonl"), dir.resolve("loss.png"));
-            dev.allo.Allo.saveModel(model, dir.resolve("model"));
+            saveModel(model, dir.resolve("model"));
             return result;
         }
     }
@@ -410,7 +418,7 @@ public final class AlignmentPipeline {
                 }
                 LossChart.write("rewriter", dir.resolve("metrics.jsonl"), dir.resolve("loss.png"));
             }
-            dev.allo.Allo.saveModel(copy, dir.resolve("model"));
+            saveModel(copy, dir.resolve("model"));
             return copy;
         } catch (RuntimeException e) {
             copy.close();
