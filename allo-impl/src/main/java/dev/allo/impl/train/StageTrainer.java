@@ -122,6 +122,13 @@ public final class StageTrainer {
         this.metricsFile = b.metricsFile;
         this.checkStart = b.checkStart;
         optimizer.mask().checkMatches(policy.parameters());
+        if (totalSteps() < 1) {
+            // A stage of 0 steps would return the model unchanged and look like a finished stage.
+            throw new IllegalArgumentException("stage '" + name + "' has no full batch: " + pairs.size()
+                    + " pairs, batch size " + config.batch().batchSize() + (config.batch().dropLast()
+                            ? " with the incomplete last batch dropped" : "") + ", so it would take 0 optimiser"
+                    + " steps; lower the batch size or add pairs");
+        }
     }
 
     /**

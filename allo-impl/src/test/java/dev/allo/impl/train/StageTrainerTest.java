@@ -95,6 +95,22 @@ class StageTrainerTest {
     }
 
     @Test
+    void aStageWithoutAFullBatchIsRefusedInsteadOfRunningZeroSteps() {
+        try (LlamaModel model = TinyStage.model(3);
+                SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-3), TinyStage.all(model),
+                        model.parameters())) {
+            LoopConfig config = LoopConfig.of(4, 2, 1)
+                    .withBatch(dev.allo.data.BatchConfig.of(4).withDropLast(true));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> StageTrainer.builder().name("tiny")
+                    .policy(model).objective(PreferenceObjective.of(ObjectiveConfig.Dpo.defaults())).optimizer(opt)
+                    .pairs(TinyStage.pairs(3)).config(config).build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("stage 'tiny' has no full batch: 3 pairs, batch size 4")
+                    .hasMessageContaining("0 optimiser steps");
+        }
+    }
+
+    @Test
     void firstDpoStepSeesZeroLogRatiosWithEitherPadding() {
         for (PaddingSide side : PaddingSide.values()) {
             try (LlamaModel model = TinyStage.model(3);
