@@ -130,6 +130,23 @@ class CheckpointValidationTest {
     }
 
     @Test
+    void longNamesAreReadWhileTrailingContentAndDeepNestingAreRefused() throws Exception {
+        // An extra field whose name exceeds Jackson's default limit of 50,000 characters is read (and ignored).
+        Path longName = tampered("longname", r -> r.put("n".repeat(60_000), 1));
+        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+                model.parameters())) {
+            assertThat(stage(model, opt).build().resume(longName).last().step()).isEqualTo(6);
+        }
+        Path copy = dir.resolve("trailing");
+        CheckpointFixture.copy(original, copy);
+        Path state = copy.resolve("state.json");
+        java.nio.file.Files.writeString(state, java.nio.file.Files.readString(state) + "{}");
+        assertRefused(copy, AlloException.class, "state.json is not valid JSON", "Trailing token", "at line");
+        java.nio.file.Files.writeString(state, "[".repeat(2_000) + "]".repeat(2_000));
+        assertRefused(copy, AlloException.class, "state.json is not valid JSON", "nesting depth");
+    }
+
+    @Test
     void aFlippedBitInTheWeightsOrOptimizerStateIsCorruption() {
         for (String file : new String[] {"model/model.safetensors", "optimizer.safetensors"}) {
             Path copy = dir.resolve(file.replace('/', '-'));
