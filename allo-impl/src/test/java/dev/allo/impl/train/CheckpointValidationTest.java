@@ -118,6 +118,16 @@ class CheckpointValidationTest {
     }
 
     @Test
+    void stateTheRestoreRefusesNamesTheCheckpointAndChangesNothing() {
+        assertRefused(tampered("optkind", r -> r.put("optimizer", "MaskedSgd")), IllegalArgumentException.class,
+                "state.json", "optimizer state is from MaskedSgd, cannot restore it into SparseAdamW");
+        assertRefused(tampered("objkey", r -> r.putObject("objectiveState").putArray("mean").add(1.0)),
+                IllegalArgumentException.class, "state.json, field 'objectiveState'", "stateless");
+        assertRefused(tampered("reffp", r -> r.put("referenceFingerprint", "0".repeat(64))), AlloException.class,
+                "reference.reflogprobs");
+    }
+
+    @Test
     void anEditWithoutItsChecksumAndNonJsonAreCorruption() throws Exception {
         Path copy = dir.resolve("unsealed");
         CheckpointFixture.copy(original, copy);
