@@ -21,12 +21,12 @@ import java.util.Map;
  *
  * <p>Options: {@code --cases N} in all, shared evenly by the targets (default 2100); {@code --seed S} (default 1);
  * {@code --timeout-s T} per case (default 10); {@code --targets a,b} to fuzz some targets only (default all:
- * safetensors, config.json, index.json, mask, scores, jsonl, tokenizer.json); {@code --out DIR} for the report
- * ({@code report.md}) and the files of failing cases (default {@code target/fuzz}); {@code --heap 2g}, the child
- * JVMs' maximum heap; {@code --in-process} to run every case in this JVM rather than one child JVM per target (a
- * native abort then ends the run instead of counting as a {@link Outcome#JVM_CRASH}). Prints the counts per target
- * and outcome, the distinct unexpected exception types, and sample clean messages; exits with status 1 when any
- * case failed.
+ * safetensors, config.json, index.json, mask, scores, jsonl, tokenizer.json, checkpoint state.json); {@code --out DIR}
+ * for the report ({@code report.md}) and the files of failing cases (default {@code target/fuzz}); {@code --heap 2g},
+ * the child JVMs' maximum heap; {@code --in-process} to run every case in this JVM rather than one child JVM per
+ * target (a native abort then ends the run instead of counting as a {@link Outcome#JVM_CRASH}). Prints the counts per
+ * target and outcome, the distinct unexpected exception types, and sample clean messages; exits with status 1 when
+ * any case failed.
  */
 public final class FuzzMain {
     private FuzzMain() {}

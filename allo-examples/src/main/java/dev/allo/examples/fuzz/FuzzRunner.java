@@ -117,7 +117,7 @@ public final class FuzzRunner implements AutoCloseable {
         }
         Files.createDirectories(caseDir);
         for (Path c : companions) {
-            Files.copy(c, caseDir.resolve(c.getFileName().toString()));
+            copyTree(c, caseDir.resolve(c.getFileName().toString()));
         }
         Path file = caseDir.resolve(target.fileName());
         Files.write(file, bytes);
@@ -194,6 +194,15 @@ public final class FuzzRunner implements AutoCloseable {
         try (Stream<Path> s = Files.list(template)) {
             return new ArrayList<>(s.filter(p -> !p.getFileName().toString().equals(fileName))
                     .sorted().toList());
+        }
+    }
+
+    /** Copies a file, or a directory with everything under it. */
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
         }
     }
 

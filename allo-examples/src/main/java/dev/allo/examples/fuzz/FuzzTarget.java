@@ -32,7 +32,7 @@ public interface FuzzTarget {
 
     /**
      * Writes the valid seed file {@link #fileName()} and every companion file a load needs into an empty directory.
-     * Companions are copied unchanged into every case directory.
+     * Companions, files or directories, are copied unchanged into every case directory.
      *
      * @param directory the template directory
      * @throws IOException if writing fails

@@ -20,8 +20,8 @@ import java.util.zip.CRC32;
 
 /**
  * The file kinds the library loads, as fuzz targets: a safetensors file, {@code config.json},
- * {@code model.safetensors.index.json}, a neuron mask, an importance scores file, JSON Lines preference data and
- * {@code tokenizer.json}.
+ * {@code model.safetensors.index.json}, a neuron mask, an importance scores file, JSON Lines preference data,
+ * {@code tokenizer.json} and a stage checkpoint's {@code state.json} ({@link CheckpointStateTarget}).
  */
 public final class LoaderTargets {
     private LoaderTargets() {}
@@ -33,7 +33,7 @@ public final class LoaderTargets {
      */
     public static List<FuzzTarget> all() {
         return List.of(new Safetensors(), new ConfigJson(), new IndexJson(), new Mask(), new Scores(),
-                new Preferences(), new TokenizerJson());
+                new Preferences(), new TokenizerJson(), new CheckpointStateTarget());
     }
 
     /**

@@ -41,7 +41,7 @@ class FuzzHarnessTest {
                 .collect(Collectors.joining("\n"));
         assertThat(report.failures()).as("failing cases:\n%s", failures).isEmpty();
         assertThat(report.targets()).containsExactly("safetensors", "config.json", "index.json", "mask", "scores",
-                "jsonl", "tokenizer.json");
+                "jsonl", "tokenizer.json", "checkpoint state.json");
         for (String t : report.targets()) {
             assertThat(report.count(t, Outcome.OK) + report.count(t, Outcome.CLEAN_ERROR)).as(t)
                     .isEqualTo(CASES_PER_TARGET);

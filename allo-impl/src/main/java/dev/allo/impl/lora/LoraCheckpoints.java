@@ -5,11 +5,11 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
 import dev.allo.impl.io.AtomicFiles;
+import dev.allo.impl.io.JsonFiles;
 import dev.allo.impl.io.SafetensorsDtype;
 import dev.allo.impl.io.SafetensorsFile;
 import dev.allo.impl.io.SafetensorsWriter;
@@ -37,6 +37,10 @@ import java.util.UUID;
  *                                 ....lora_B.weight (out, r), float32
  * </pre>
  *
+ * <p>{@code adapter_config.json} is parsed with {@link JsonFiles#lenient()} (it is PEFT's file, read by Python's
+ * {@code json} module): the library's read limits, content after the object refused, a repeated key's last value
+ * winning.
+ *
  * <p>Atomic: both files are written into a hidden temporary sibling directory that is then renamed into place; an
  * existing directory is refused unless {@code overwrite}, and is then renamed aside and deleted after the new one is
  * in place.
@@ -47,7 +51,7 @@ public final class LoraCheckpoints {
     /** The adapter weights file name. */
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonFiles.lenient();
 
     private LoraCheckpoints() {}
 
@@ -152,9 +156,11 @@ public final class LoraCheckpoints {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (JsonProcessingException e) {
+            throw new AlloException(file + " is not valid JSON: " + JsonFiles.describe(e), e);
         } catch (IOException e) {
-            throw new AlloException(file + " is not valid JSON: " + e.getMessage(), e);
+            throw new AlloException("cannot read " + file + ": " + e, e);
         }
         if (root == null || !root.isObject()) {
             throw new AlloException(file + " must hold a JSON object");
@@ -246,7 +252,7 @@ public final class LoraCheckpoints {
         root.putObject("rank_pattern");
         root.putObject("alpha_pattern");
         try {
-            return JSON.writeValueAsString(root) + "\n";
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new AlloException("cannot encode adapter_config.json: " + e.getMessage(), e);
         }

@@ -25,7 +25,8 @@ import java.util.Objects;
  * The step skeleton shared by the masked optimisers: validate, gather the selected gradients by precomputed
  * indices, clip them by their global norm, compute the scheduled learning rate, and let the subclass update.
  * Also owns the state (in a manager of its own, outside any step scope), its snapshot, restore and size. Each step
- * runs inside an {@link NDScope}, so its temporaries are freed when it returns.
+ * runs inside an {@link NDScope}, so its temporaries are freed when it returns; its update runs with PyTorch's grad
+ * mode off ({@link NoGrad}), so that it works on any thread.
  */
 abstract class MaskedOptimizerBase implements MaskedOptimizer {
     private final String kind;
@@ -197,8 +198,8 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
                 }
                 fullGradients.replaceAll(g -> g.mul(coefficient)); // never scale the caller's gradient
             }
-            update(parameters, new StepGradients(groupGradient, fullGradients, raw, coefficient, groupIndices),
-                    learningRate, t);
+            StepGradients gradients = new StepGradients(groupGradient, fullGradients, raw, coefficient, groupIndices);
+            NoGrad.run(() -> update(parameters, gradients, learningRate, t));
             scope.suppressNotUsedWarning();
         }
         stepCount = t;

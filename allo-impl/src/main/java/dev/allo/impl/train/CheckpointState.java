@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
 import dev.allo.data.BatchPosition;
+import dev.allo.impl.io.JsonFiles;
 import dev.allo.train.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,8 @@ import java.util.zip.CRC32;
  *   <li>{@code crc32}: the CRC32 of the UTF-8 bytes of this object serialised without this field, as written.
  * </ul>
  *
- * <p>A malformed file, a missing field, a value of the wrong type or out of range, or a self-checksum mismatch is an
+ * <p>The file is parsed with {@link JsonFiles#strict()}: duplicate keys and content after the object are refused.
+ * A malformed file, a missing field, a value of the wrong type or out of range, or a self-checksum mismatch is an
  * {@link AlloException} naming the file and the field.
  *
  * @param stage the stage's name
@@ -61,7 +63,7 @@ record CheckpointState(String stage, long step, BatchPosition position, int pair
         long optimizerStep, long maskFingerprint, String referenceFingerprint, String startFingerprint,
         Map<String, double[]> objectiveState, StepMetrics lastStep, Map<String, CheckpointFiles.Entry> files) {
     static final int FORMAT = 2;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonFiles.strict();
     private static final String CRC = "crc32";
 
     /** The file's content, self-checksum included. */
@@ -128,8 +130,7 @@ record CheckpointState(String stage, long step, BatchPosition position, int pair
             root = JSON.readTree(Files.readAllBytes(file));
         } catch (JsonProcessingException e) {
             throw new AlloException("stage checkpoint state " + file + " is not valid JSON: "
-                    + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")", e);
+                    + JsonFiles.describe(e), e);
         } catch (IOException e) {
             throw new AlloException("cannot read stage checkpoint state " + file + ": " + e, e);
         }

@@ -230,7 +230,8 @@ public final class StageCheckpoint {
     }
 
     /**
-     * Restores weights, optimiser state and objective state in place, and returns the reference log-probs.
+     * Restores weights, optimiser state and objective state in place, and returns the reference log-probs. Every
+     * file is read and checked before the first change, so a refused checkpoint leaves the stage as it was.
      *
      * @throws IllegalArgumentException if the checkpoint's mask, tensors or optimiser do not match
      * @throws AlloException naming the file and tensor if a restored value is NaN or infinite
@@ -245,6 +246,7 @@ public final class StageCheckpoint {
         Path modelDir = directory.resolve(MODEL);
         Path modelFile = Files.exists(modelDir.resolve(HfCheckpoint.SINGLE_FILE))
                 ? modelDir.resolve(HfCheckpoint.SINGLE_FILE) : modelDir; // a sharded model is named by its directory
+        ReferenceLogProbs reference = null;
         try (NDManager manager = NDManager.newBaseManager(policy.device());
                 HfCheckpoint weights = HfCheckpoint.open(modelDir)) {
             Map<String, NDArray> sources = new LinkedHashMap<>();
@@ -255,8 +257,8 @@ public final class StageCheckpoint {
                 }
                 NDArray source = weights.read(p.getKey(), manager);
                 if (!source.getShape().equals(p.getValue().getShape())) {
-                    throw new IllegalArgumentException("checkpoint tensor '" + p.getKey() + "' has shape "
-                            + source.getShape() + ", the policy's has " + p.getValue().getShape());
+                    throw new IllegalArgumentException("checkpoint " + directory + ": tensor '" + p.getKey()
+                            + "' has shape " + source.getShape() + ", the policy's has " + p.getValue().getShape());
                 }
                 checkFinite(source, modelFile, p.getKey());
                 sources.put(p.getKey(), source);
@@ -271,22 +273,35 @@ public final class StageCheckpoint {
                     checkFinite(t.getValue(), optimizerFile, t.getKey());
                 }
             }
-            optimizer.restore(new OptimizerState(state.optimizer(), state.optimizerStep(), state.maskFingerprint(),
-                    tensors));
+            if (state.referenceFingerprint() != null) {
+                try {
+                    reference = ReferenceCache.read(directory.resolve(REFERENCE), state.referenceFingerprint());
+                } catch (IOException e) {
+                    throw new AlloException("cannot read " + directory.resolve(REFERENCE) + ": " + e.getMessage(),
+                            e);
+                }
+            }
+            // Everything is read and checked before the first change: the objective's state (which checks its
+            // keys), then the optimiser's, then the weights.
+            try {
+                objective.restoreState(state.objectiveState());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("checkpoint " + directory + " (" + STATE
+                        + ", field 'objectiveState'): " + e.getMessage(), e);
+            }
+            try {
+                optimizer.restore(new OptimizerState(state.optimizer(), state.optimizerStep(),
+                        state.maskFingerprint(), tensors));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("checkpoint " + directory + " (" + STATE + ", " + OPTIMIZER
+                        + "): " + e.getMessage(), e);
+            }
             policy.setTrainable(false); // in-place copies into leaf tensors outside autograd
             for (Map.Entry<String, NDArray> p : policy.parameters().entrySet()) {
                 p.getValue().reshape(-1).set(new NDIndex(":"), sources.get(p.getKey()).reshape(-1));
             }
         }
-        objective.restoreState(state.objectiveState());
-        if (state.referenceFingerprint() == null) {
-            return null;
-        }
-        try {
-            return ReferenceCache.read(directory.resolve(REFERENCE), state.referenceFingerprint());
-        } catch (IOException e) {
-            throw new AlloException("cannot read " + directory.resolve(REFERENCE) + ": " + e.getMessage(), e);
-        }
+        return reference;
     }
 
     private static void checkFinite(NDArray array, Path file, String tensor) {

@@ -138,6 +138,23 @@ class LoraModelTest {
     }
 
     @Test
+    void longFieldNamesAreReadAndTrailingContentIsRefused() throws Exception {
+        Path dir = tmp.resolve("limits");
+        Files.createDirectories(dir);
+        String valid = "{\"peft_type\": \"LORA\", \"r\": 4, \"lora_alpha\": 8, \"target_modules\": [\"q_proj\"]";
+        // Jackson's default would refuse a name over 50,000 characters.
+        Files.writeString(dir.resolve("adapter_config.json"), valid + ", \"" + "n".repeat(60_000) + "\": 1}");
+        assertThat(LoraCheckpoints.readConfig(dir).rank()).isEqualTo(4);
+        Files.writeString(dir.resolve("adapter_config.json"), valid + "} {}");
+        assertThatThrownBy(() -> LoraCheckpoints.readConfig(dir)).isInstanceOf(AlloException.class)
+                .hasMessageContaining("adapter_config.json is not valid JSON").hasMessageContaining("Trailing token")
+                .hasMessageContaining("at line 1");
+        Files.writeString(dir.resolve("adapter_config.json"), "[".repeat(2_000) + "]".repeat(2_000));
+        assertThatThrownBy(() -> LoraCheckpoints.readConfig(dir)).isInstanceOf(AlloException.class)
+                .hasMessageContaining("adapter_config.json is not valid JSON").hasMessageContaining("nesting depth");
+    }
+
+    @Test
     void unsupportedPeftFeaturesAndBadConfigsAreRefusedByName() throws Exception {
         Path dir = tmp.resolve("bad");
         Files.createDirectories(dir);

@@ -118,6 +118,16 @@ class CheckpointValidationTest {
     }
 
     @Test
+    void stateTheRestoreRefusesNamesTheCheckpointAndChangesNothing() {
+        assertRefused(tampered("optkind", r -> r.put("optimizer", "MaskedSgd")), IllegalArgumentException.class,
+                "state.json", "optimizer state is from MaskedSgd, cannot restore it into SparseAdamW");
+        assertRefused(tampered("objkey", r -> r.putObject("objectiveState").putArray("mean").add(1.0)),
+                IllegalArgumentException.class, "state.json, field 'objectiveState'", "stateless");
+        assertRefused(tampered("reffp", r -> r.put("referenceFingerprint", "0".repeat(64))), AlloException.class,
+                "reference.reflogprobs");
+    }
+
+    @Test
     void anEditWithoutItsChecksumAndNonJsonAreCorruption() throws Exception {
         Path copy = dir.resolve("unsealed");
         CheckpointFixture.copy(original, copy);
@@ -127,6 +137,23 @@ class CheckpointValidationTest {
         assertRefused(copy, AlloException.class, "is corrupted: field 'crc32'");
         java.nio.file.Files.writeString(state, "{\"format\": 2, \"step\": ");
         assertRefused(copy, AlloException.class, "is not valid JSON", "state.json");
+    }
+
+    @Test
+    void longNamesAreReadWhileTrailingContentAndDeepNestingAreRefused() throws Exception {
+        // An extra field whose name exceeds Jackson's default limit of 50,000 characters is read (and ignored).
+        Path longName = tampered("longname", r -> r.put("n".repeat(60_000), 1));
+        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+                model.parameters())) {
+            assertThat(stage(model, opt).build().resume(longName).last().step()).isEqualTo(6);
+        }
+        Path copy = dir.resolve("trailing");
+        CheckpointFixture.copy(original, copy);
+        Path state = copy.resolve("state.json");
+        java.nio.file.Files.writeString(state, java.nio.file.Files.readString(state) + "{}");
+        assertRefused(copy, AlloException.class, "state.json is not valid JSON", "Trailing token", "at line");
+        java.nio.file.Files.writeString(state, "[".repeat(2_000) + "]".repeat(2_000));
+        assertRefused(copy, AlloException.class, "state.json is not valid JSON", "nesting depth");
     }
 
     @Test
