@@ -19,7 +19,7 @@ import dev.allo.examples.task.PromptStyle;
 import dev.allo.examples.task.SampledSolutions;
 import dev.allo.examples.task.WrongSolutionGenerator;
 import dev.allo.impl.data.PairEncoder;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.pipeline.ConsoleProgress;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.AlignmentResult;
@@ -98,7 +98,7 @@ public final class CustomTokenScorerExample {
         // At least four steps per epoch, so that the schedule's warm-up (whose first step has learning rate 0) ends.
         int batch = Math.max(1, Math.min(16, pairs.size() / 4));
         TrainingConfig training = TrainingConfig.defaults().withBatchSize(batch, batch);
-        try (LlamaModel model = LlamaModel.random(TinyModels.config(tokenizer, hidden, 2, 512),
+        try (DecoderModel model = DecoderModel.random(TinyModels.config(tokenizer, hidden, 2, 512),
                 Engine.getInstance().defaultDevice(), 11)) {
             Allo.builder().model(model).tokenizer(tokenizer).data(pairs).listener(progress)
                     .stage(StageConfig.of("sft", new ObjectiveConfig.Sft(),

@@ -16,9 +16,9 @@ import dev.allo.impl.io.SafetensorsDtype;
 import dev.allo.impl.lora.LoraCheckpoints;
 import dev.allo.impl.lora.LoraConfig;
 import dev.allo.impl.lora.LoraModel;
-import dev.allo.impl.model.LlamaCheckpoints;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderCheckpoints;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.tokenizer.HuggingFaceJsonTokenizer;
 import dev.allo.model.SaveOptions;
 import dev.allo.model.SaveOptions.WeightDtype;
@@ -57,8 +57,8 @@ class ModelExportTest {
     @TempDir
     Path dir;
 
-    static LlamaConfig config(String family) {
-        LlamaConfig.Builder b = LlamaConfig.builder().modelType(family).hiddenSize(16).intermediateSize(24)
+    static DecoderConfig config(String family) {
+        DecoderConfig.Builder b = DecoderConfig.builder().modelType(family).hiddenSize(16).intermediateSize(24)
                 .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).vocabSize(TinyTokenizerJson.vocabSize())
                 .bosTokenId(TinyTokenizerJson.bosId()).eosTokenIds(List.of(TinyTokenizerJson.eosId()));
         return family.equals("qwen2") ? b.tieWordEmbeddings(true).build() : b.build();
@@ -76,7 +76,7 @@ class ModelExportTest {
         TinyTokenizerJson.write(tokenizerDir);
         Path out = dir.resolve("out");
         try (HuggingFaceJsonTokenizer tokenizer = HuggingFaceJsonTokenizer.load(tokenizerDir);
-                LlamaModel model = LlamaModel.random(config(family), Device.cpu(), 7)) {
+                DecoderModel model = DecoderModel.random(config(family), Device.cpu(), 7)) {
             Allo.saveModel(model, tokenizer, out, SaveOptions.defaults().withDtype(dtype));
 
             assertThat(listing(out)).isEqualTo(union(MODEL_FILES, TOKENIZER_FILES));
@@ -90,9 +90,9 @@ class ModelExportTest {
                     assertThat(files.info(name).dtype()).as(name).isEqualTo(stored);
                 }
             }
-            try (LlamaModel loaded = LlamaCheckpoints.load(out, Device.cpu())) {
+            try (DecoderModel loaded = DecoderCheckpoints.load(out, Device.cpu())) {
                 assertThat(loaded.config().family()).isEqualTo(model.config().family());
-                assertThat(LlamaCheckpoints.storedDtype(loaded.config())).isEqualTo(stored);
+                assertThat(DecoderCheckpoints.storedDtype(loaded.config())).isEqualTo(stored);
                 for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                     float[] want = e.getValue().toFloatArray();
                     float[] got = loaded.parameters().get(e.getKey()).toFloatArray();
@@ -135,7 +135,7 @@ class ModelExportTest {
         Files.writeString(tokenizerDir.resolve("vocab.txt"), "not a file save_pretrained writes for this tokenizer");
         Path out = dir.resolve("out");
         try (HuggingFaceJsonTokenizer tokenizer = HuggingFaceJsonTokenizer.load(tokenizerDir.resolve("tokenizer.json"));
-                LlamaModel model = LlamaModel.random(config("llama"), Device.cpu(), 1)) {
+                DecoderModel model = DecoderModel.random(config("llama"), Device.cpu(), 1)) {
             Allo.saveModel(model, tokenizer, out, SaveOptions.defaults());
         }
         assertThat(listing(out)).isEqualTo(union(union(MODEL_FILES, TOKENIZER_FILES), Set.of("chat_template.jinja")));
@@ -152,7 +152,7 @@ class ModelExportTest {
         TinyTokenizerJson.write(tokenizerDir);
         Path out = dir.resolve("out");
         try (HuggingFaceJsonTokenizer tokenizer = HuggingFaceJsonTokenizer.load(tokenizerDir);
-                LlamaModel model = LlamaModel.random(config("qwen2"), Device.cpu(), 2)) {
+                DecoderModel model = DecoderModel.random(config("qwen2"), Device.cpu(), 2)) {
             // The embedding alone is 267 x 16 x 2 bytes = 8,544 in BF16: at most 4,000 bytes per shard splits it off.
             Allo.saveModel(model, tokenizer, out, new SaveOptions(WeightDtype.BF16, 4_000));
             Set<String> files = listing(out);
@@ -161,8 +161,8 @@ class ModelExportTest {
             List<String> shards = files.stream().filter(f -> f.endsWith(".safetensors")).toList();
             assertThat(shards.size()).isGreaterThan(1);
             assertThat(files).hasSize(shards.size() + 6);
-            try (LlamaModel loaded = LlamaCheckpoints.load(out, Device.cpu())) {
-                assertThat(LlamaCheckpoints.storedDtype(loaded.config())).isEqualTo(SafetensorsDtype.BF16);
+            try (DecoderModel loaded = DecoderCheckpoints.load(out, Device.cpu())) {
+                assertThat(DecoderCheckpoints.storedDtype(loaded.config())).isEqualTo(SafetensorsDtype.BF16);
             }
         }
     }
@@ -170,7 +170,7 @@ class ModelExportTest {
     @Test
     void theByteTokenizerAddsNoFiles() throws IOException {
         Path out = dir.resolve("out");
-        try (LlamaModel model = LlamaModel.random(config("llama").toBuilder().vocabSize(ByteTokenizer.VOCAB_SIZE)
+        try (DecoderModel model = DecoderModel.random(config("llama").toBuilder().vocabSize(ByteTokenizer.VOCAB_SIZE)
                 .bosTokenId(ByteTokenizer.BOS).eosTokenIds(List.of(ByteTokenizer.EOS)).build(), Device.cpu(), 3)) {
             Allo.saveModel(model, ByteTokenizer.create(), out, SaveOptions.defaults());
         }
@@ -183,7 +183,7 @@ class ModelExportTest {
         TinyTokenizerJson.write(tokenizerDir);
         Path out = dir.resolve("out");
         try (HuggingFaceJsonTokenizer tokenizer = HuggingFaceJsonTokenizer.load(tokenizerDir);
-                LlamaModel base = LlamaModel.random(config("llama"), Device.cpu(), 6);
+                DecoderModel base = DecoderModel.random(config("llama"), Device.cpu(), 6);
                 LoraModel lora = LoraModel.create(base, LoraConfig.of(4, 8, List.of("q_proj", "v_proj")), 3)) {
             Allo.saveModel(lora, tokenizer, out, SaveOptions.defaults());
         }
@@ -196,14 +196,14 @@ class ModelExportTest {
         Path tokenizerDir = Files.createDirectories(dir.resolve("tok"));
         TinyTokenizerJson.write(tokenizerDir);
         try (HuggingFaceJsonTokenizer tokenizer = HuggingFaceJsonTokenizer.load(tokenizerDir);
-                LlamaModel model = LlamaModel.random(config("llama"), Device.cpu(), 4)) {
+                DecoderModel model = DecoderModel.random(config("llama"), Device.cpu(), 4)) {
             Allo.saveModel(model, tokenizer, dir.resolve("fresh"), SaveOptions.defaults());
             assertThat(storedTypes(dir.resolve("fresh"))).containsOnly(SafetensorsDtype.F32);
             for (SafetensorsDtype source : List.of(SafetensorsDtype.BF16, SafetensorsDtype.F32, SafetensorsDtype.F16)) {
                 Path in = dir.resolve("in-" + source);
-                LlamaCheckpoints.save(model, in, source);
+                DecoderCheckpoints.save(model, in, source);
                 Path out = dir.resolve("out-" + source);
-                try (LlamaModel loaded = LlamaCheckpoints.load(in, Device.cpu()); LlamaModel copy = loaded.copy()) {
+                try (DecoderModel loaded = DecoderCheckpoints.load(in, Device.cpu()); DecoderModel copy = loaded.copy()) {
                     Allo.saveModel(copy, tokenizer, out, SaveOptions.defaults());
                 }
                 SafetensorsDtype expected = source == SafetensorsDtype.BF16 ? SafetensorsDtype.BF16
@@ -221,7 +221,7 @@ class ModelExportTest {
         Path file = TinyTokenizerJson.write(tokenizerDir);
         Path out = dir.resolve("out");
         try (HuggingFaceJsonTokenizer tokenizer = HuggingFaceJsonTokenizer.load(tokenizerDir);
-                LlamaModel model = LlamaModel.random(config("llama"), Device.cpu(), 5)) {
+                DecoderModel model = DecoderModel.random(config("llama"), Device.cpu(), 5)) {
             Allo.saveModel(model, tokenizer, out, SaveOptions.defaults());
             Map<String, byte[]> before = contents(out);
             Files.writeString(file, Files.readString(file, StandardCharsets.UTF_8) + " ");

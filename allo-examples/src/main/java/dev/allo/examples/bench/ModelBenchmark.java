@@ -13,8 +13,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.allo.examples.bench.BenchmarkFigure.Comparison;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -112,7 +112,7 @@ public final class ModelBenchmark {
                 .forEach(k -> System.out.printf(Locale.ROOT, "environment: %s=%s%n", k, System.getenv(k)));
         List<BenchmarkFigure> figures = new ArrayList<>();
         Device device = Device.cpu();
-        LlamaModel[] models = new LlamaModel[intermediates.length];
+        DecoderModel[] models = new DecoderModel[intermediates.length];
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Random random = new Random(7);
             long[] ids = new long[BATCH * SEQ];
@@ -122,7 +122,7 @@ public final class ModelBenchmark {
             NDArray inputIds = manager.create(ids, new Shape(BATCH, SEQ));
             NDArray mask = manager.ones(new Shape(BATCH, SEQ), DataType.INT64);
             for (int m = 0; m < models.length; m++) {
-                models[m] = LlamaModel.random(config(hidden, intermediates[m]), device, 42);
+                models[m] = DecoderModel.random(config(hidden, intermediates[m]), device, 42);
                 models[m].setTrainable(true);
                 trainStep(models[m], inputIds, mask, 3); // warm-up
             }
@@ -150,7 +150,7 @@ public final class ModelBenchmark {
             System.out.printf(Locale.ROOT, "matmul %dx%d float32: median %.1f GFLOP/s, best %.1f (rounds: %s)%n",
                     MATMUL, MATMUL, median(matmul), max(matmul), format(matmul));
             for (int m = 0; m < models.length; m++) {
-                LlamaConfig config = models[m].config();
+                DecoderConfig config = models[m].config();
                 long tokens = (long) BATCH * SEQ;
                 double attention = 12.0 * LAYERS * config.hiddenSize() * SEQ * tokens;
                 System.out.printf(Locale.ROOT, "model hidden=%d layers=%d heads=%d intermediate=%d vocab=%d,"
@@ -173,7 +173,7 @@ public final class ModelBenchmark {
                         median(step[m]) * 1e3, "ms"));
             }
         } finally {
-            for (LlamaModel model : models) {
+            for (DecoderModel model : models) {
                 if (model != null) {
                     model.close();
                 }
@@ -183,8 +183,8 @@ public final class ModelBenchmark {
         return figures;
     }
 
-    private static LlamaConfig config(int hidden, int intermediate) {
-        return LlamaConfig.builder().hiddenSize(hidden).intermediateSize(intermediate).numHiddenLayers(LAYERS)
+    private static DecoderConfig config(int hidden, int intermediate) {
+        return DecoderConfig.builder().hiddenSize(hidden).intermediateSize(intermediate).numHiddenLayers(LAYERS)
                 .numAttentionHeads(hidden / HEAD_DIM).vocabSize(VOCAB).maxPositionEmbeddings(SEQ).build();
     }
 
@@ -205,7 +205,7 @@ public final class ModelBenchmark {
     }
 
     /** Median seconds of {@code steps} forward+backward steps; gradients are zeroed after each (not timed). */
-    private static double trainStep(LlamaModel model, NDArray inputIds, NDArray mask, int steps) {
+    private static double trainStep(DecoderModel model, NDArray inputIds, NDArray mask, int steps) {
         double[] times = new double[steps];
         for (int i = 0; i < steps; i++) {
             long start = System.nanoTime();
@@ -226,7 +226,7 @@ public final class ModelBenchmark {
     }
 
     /** Median seconds of {@code steps} forward passes (log-probabilities, no gradient recording). */
-    private static double forwardStep(LlamaModel model, NDArray inputIds, NDArray mask, int steps) {
+    private static double forwardStep(DecoderModel model, NDArray inputIds, NDArray mask, int steps) {
         double[] times = new double[steps];
         for (int i = 0; i < steps; i++) {
             long start = System.nanoTime();
@@ -256,7 +256,7 @@ public final class ModelBenchmark {
         }
     }
 
-    private static long matmulParameters(LlamaConfig config) {
+    private static long matmulParameters(DecoderConfig config) {
         long perLayer = 2L * config.queryDim() * config.hiddenSize() + 2L * config.keyValueDim() * config.hiddenSize()
                 + 3L * config.intermediateSize() * config.hiddenSize();
         return perLayer * config.numHiddenLayers() + (long) config.vocabSize() * config.hiddenSize();

@@ -5,8 +5,8 @@ import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
 import dev.allo.examples.bench.BenchmarkFigure.Comparison;
 import dev.allo.examples.quickstart.EngineThreads;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.impl.train.StageTrainer;
 import dev.allo.mask.NeuronMask;
@@ -76,7 +76,7 @@ public final class StageMemoryBenchmark {
             throw new IllegalArgumentException("steps must exceed warmup + every (" + (warmup + every) + "), got "
                     + steps);
         }
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(ByteTokenizer.VOCAB_SIZE)
                 .padTokenId(ByteTokenizer.PAD).build();
         List<TokenizedPair> pairs = pairs(64);
@@ -105,7 +105,7 @@ public final class StageMemoryBenchmark {
         }
         long t0 = System.nanoTime();
         StageResult result;
-        try (LlamaModel model = LlamaModel.random(config, Device.cpu(), 5);
+        try (DecoderModel model = DecoderModel.random(config, Device.cpu(), 5);
                 SparseAdamW optimizer = new SparseAdamW(adamW, NeuronMask.all(NeuronMask.shapesOf(
                         model.parameters())), model.parameters())) {
             result = StageTrainer.builder().name("memory").policy(model)

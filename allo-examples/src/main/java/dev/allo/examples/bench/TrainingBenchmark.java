@@ -7,8 +7,8 @@ import ai.djl.engine.Engine;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
 import dev.allo.examples.bench.BenchmarkFigure.Comparison;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.impl.train.ReferenceLogProbs;
@@ -74,7 +74,7 @@ public final class TrainingBenchmark {
         Engine engine = Engine.getInstance();
         System.out.printf(Locale.ROOT, "engine %s %s, processors=%d%n", engine.getEngineName(), engine.getVersion(),
                 Runtime.getRuntime().availableProcessors());
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(256).intermediateSize(688).numHiddenLayers(4)
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(256).intermediateSize(688).numHiddenLayers(4)
                 .numAttentionHeads(4).vocabSize(8192).maxPositionEmbeddings(128).build();
         Device device = Device.cpu();
         List<TokenizedPair> pairs = pairs(config.vocabSize(), BATCH);
@@ -83,9 +83,9 @@ public final class TrainingBenchmark {
         double[] cached = new double[rounds];
         double[] reference = new double[rounds];
         double[] learn = new double[rounds];
-        try (LlamaModel full = LlamaModel.random(config, device, 1);
-                LlamaModel sparse = LlamaModel.random(config, device, 1);
-                LlamaModel ref = LlamaModel.random(config, device, 1);
+        try (DecoderModel full = DecoderModel.random(config, device, 1);
+                DecoderModel sparse = DecoderModel.random(config, device, 1);
+                DecoderModel ref = DecoderModel.random(config, device, 1);
                 SparseAdamW fullOpt = new SparseAdamW(adamW,
                         NeuronMask.all(NeuronMask.shapesOf(full.parameters())), full.parameters());
                 SparseAdamW sparseOpt = new SparseAdamW(adamW, randomMask(sparse, 0.10, 7), sparse.parameters())) {
@@ -153,7 +153,7 @@ public final class TrainingBenchmark {
     }
 
     /** A uniformly random mask of {@code ceil(ratio * n)} scalars per tensor. */
-    private static NeuronMask randomMask(LlamaModel model, double ratio, long seed) {
+    private static NeuronMask randomMask(DecoderModel model, double ratio, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         NeuronMask.Builder b = NeuronMask.builder();
         model.parameters().forEach((name, p) -> {

@@ -15,8 +15,8 @@ import dev.allo.data.PaddingSide;
 import dev.allo.data.PreferenceBatch;
 import dev.allo.data.TokenizedPair;
 import dev.allo.impl.data.PreferenceCollator;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.impl.train.ReferenceLogProbs;
@@ -71,7 +71,7 @@ public final class TrainingStepProfile {
     public static void main(String[] args) {
         int rounds = BenchArgs.intOption(args, "--rounds", 7);
         int warmup = BenchArgs.intOption(args, "--warmup", 2);
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(256).intermediateSize(688).numHiddenLayers(4)
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(256).intermediateSize(688).numHiddenLayers(4)
                 .numAttentionHeads(4).vocabSize(8192).maxPositionEmbeddings(128).build();
         Device device = Device.cpu();
         List<TokenizedPair> pairs = TrainingBenchmark.pairs(config.vocabSize(), BATCH);
@@ -80,9 +80,9 @@ public final class TrainingStepProfile {
         PreferenceObjective objective = PreferenceObjective.of(ObjectiveConfig.Dpo.defaults());
         PreferenceCollator collator = new PreferenceCollator(PaddingSide.RIGHT, 1, 0);
         TokenLogProbs logProbs = TokenLogProbs.unchunked();
-        try (LlamaModel staged = LlamaModel.random(config, device, 1);
-                LlamaModel policy = LlamaModel.random(config, device, 1);
-                LlamaModel ref = LlamaModel.random(config, device, 1);
+        try (DecoderModel staged = DecoderModel.random(config, device, 1);
+                DecoderModel policy = DecoderModel.random(config, device, 1);
+                DecoderModel ref = DecoderModel.random(config, device, 1);
                 SparseAdamW stagedOpt = new SparseAdamW(adamW,
                         NeuronMask.all(NeuronMask.shapesOf(staged.parameters())), staged.parameters());
                 SparseAdamW opt = new SparseAdamW(adamW,
@@ -136,7 +136,7 @@ public final class TrainingStepProfile {
     }
 
     /** One DPO step of {@code policy} phase by phase, as {@link StageTrainer} runs it (one micro-batch). */
-    private static void policyStep(LlamaModel policy, PreferenceObjective objective, PreferenceCollator collator,
+    private static void policyStep(DecoderModel policy, PreferenceObjective objective, PreferenceCollator collator,
             TokenLogProbs logProbs, ReferenceLogProbs reference, SparseAdamW opt, List<TokenizedPair> pairs,
             NDManager base, double[] ms) {
         long a = System.nanoTime();
@@ -202,7 +202,7 @@ public final class TrainingStepProfile {
     }
 
     /** Forward and backward of the decoder trunk alone, with a random linear loss on the hidden states. */
-    private static void trunkOnly(LlamaModel policy, PreferenceCollator collator, List<TokenizedPair> pairs,
+    private static void trunkOnly(DecoderModel policy, PreferenceCollator collator, List<TokenizedPair> pairs,
             NDManager base, double[] ms) {
         try (NDManager step = base.newSubManager();
                 NDScope scope = new NDScope();
@@ -220,7 +220,7 @@ public final class TrainingStepProfile {
     }
 
     /** The reference forward's trunk and head, without gradient. */
-    private static void referenceSplit(LlamaModel ref, PreferenceCollator collator, TokenLogProbs logProbs,
+    private static void referenceSplit(DecoderModel ref, PreferenceCollator collator, TokenLogProbs logProbs,
             List<TokenizedPair> pairs, NDManager base, double[] ms) {
         try (NDManager step = base.newSubManager()) {
             NDArray[] both = concat(collator.collate(pairs, step));

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
 import dev.allo.impl.io.JsonFiles;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.impl.train.StageCheckpoint;
 import dev.allo.impl.train.StageTrainer;
@@ -235,7 +235,7 @@ final class CheckpointStateTarget implements FuzzTarget {
 
     /** The stage's model and optimiser, built the same way for every run. */
     private static final class Stage implements AutoCloseable {
-        private final LlamaModel model = LlamaModel.random(TinySeeds.CONFIG, Device.cpu(), MODEL_SEED);
+        private final DecoderModel model = DecoderModel.random(TinySeeds.CONFIG, Device.cpu(), MODEL_SEED);
         private final SparseAdamW optimizer = new SparseAdamW(ADAMW, mask(model), model.parameters());
 
         StageTrainer.Builder builder() {
@@ -254,7 +254,7 @@ final class CheckpointStateTarget implements FuzzTarget {
             return String.format("%08x", crc.getValue());
         }
 
-        private static NeuronMask mask(LlamaModel model) {
+        private static NeuronMask mask(DecoderModel model) {
             NeuronMask.Builder b = NeuronMask.builder();
             model.parameters().forEach((name, p) -> b.add(name, p.getShape(),
                     IntStream.range(0, (int) p.size()).filter(i -> i % 3 != 1).toArray()));

@@ -8,8 +8,8 @@ import dev.allo.impl.data.JsonlPreferenceReader;
 import dev.allo.impl.io.HfCheckpoint;
 import dev.allo.impl.io.SafetensorsDtype;
 import dev.allo.impl.io.SafetensorsFile;
-import dev.allo.impl.model.LlamaCheckpoints;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderCheckpoints;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.tokenizer.HuggingFaceJsonTokenizer;
 import dev.allo.mask.NeuronMask;
 import java.nio.ByteBuffer;
@@ -51,7 +51,7 @@ public final class LoaderTargets {
 
     /** Loads a checkpoint directory as a model and releases it. */
     private static void loadModel(Path directory) {
-        try (LlamaModel model = LlamaCheckpoints.load(directory, Device.cpu())) {
+        try (DecoderModel model = DecoderCheckpoints.load(directory, Device.cpu())) {
             model.config();
         }
     }

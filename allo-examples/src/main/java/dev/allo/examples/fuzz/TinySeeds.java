@@ -11,8 +11,8 @@ import dev.allo.importance.ImportanceScores;
 import dev.allo.impl.io.HfCheckpoint;
 import dev.allo.impl.io.HfCheckpointWriter;
 import dev.allo.impl.io.SafetensorsDtype;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.mask.NeuronMask;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,7 @@ import java.util.Map;
  */
 final class TinySeeds {
     /** The tiny model's configuration. */
-    static final LlamaConfig CONFIG = LlamaConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
+    static final DecoderConfig CONFIG = DecoderConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
             .numAttentionHeads(2).numKeyValueHeads(1).vocabSize(32).bosTokenId(1).eosTokenIds(List.of(2))
             .padTokenId(0).build();
 
@@ -43,7 +43,7 @@ final class TinySeeds {
      * @param maxShardBytes the largest shard; small values give a sharded checkpoint with an index
      */
     static void checkpoint(Path directory, SafetensorsDtype dtype, long maxShardBytes) {
-        try (LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 7)) {
+        try (DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 7)) {
             new HfCheckpointWriter().floatDtype(dtype).maxShardBytes(maxShardBytes).overwrite(true)
                     .file(HfCheckpoint.CONFIG_FILE, CONFIG.toJson().getBytes(StandardCharsets.UTF_8))
                     .write(directory, model.parameters());

@@ -4,7 +4,7 @@ import dev.allo.examples.task.AnswerChecker;
 import dev.allo.examples.task.Problem;
 import dev.allo.examples.task.Verdict;
 import dev.allo.impl.model.GenerationConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenGenerator;
 import dev.allo.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -50,7 +50,7 @@ public final class GreedyAccuracy {
      * @param problems the problems
      * @return the decoded continuations, in order
      */
-    public List<String> answers(LlamaModel model, List<Problem> problems) {
+    public List<String> answers(DecoderModel model, List<Problem> problems) {
         GenerationConfig config = GenerationConfig.greedy(maxNewTokens)
                 .withEosTokenIds(List.of(tokenizer.eosId().orElseThrow()));
         TokenGenerator generator = new TokenGenerator(model);
@@ -74,7 +74,7 @@ public final class GreedyAccuracy {
      * @param problems the problems
      * @return per problem, in order, whether {@link AnswerChecker} grades the greedy answer {@link Verdict#CORRECT}
      */
-    public boolean[] correct(LlamaModel model, List<Problem> problems) {
+    public boolean[] correct(DecoderModel model, List<Problem> problems) {
         List<String> answers = answers(model, problems);
         boolean[] out = new boolean[problems.size()];
         for (int i = 0; i < out.length; i++) {
@@ -91,7 +91,7 @@ public final class GreedyAccuracy {
      * @return accuracy in {@code [0, 1]}
      * @throws IllegalArgumentException if there are no problems
      */
-    public double accuracy(LlamaModel model, List<Problem> problems) {
+    public double accuracy(DecoderModel model, List<Problem> problems) {
         if (problems.isEmpty()) {
             throw new IllegalArgumentException("accuracy needs at least one problem, got none");
         }

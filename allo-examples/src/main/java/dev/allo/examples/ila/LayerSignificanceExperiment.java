@@ -22,8 +22,8 @@ import dev.allo.impl.ila.SignificanceReport;
 import dev.allo.impl.ila.UpdateSource;
 import dev.allo.impl.ila.UpdateStabilityMonitor;
 import dev.allo.impl.lora.LoraConfig;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.train.TrainingImportanceContext;
 import dev.allo.mask.NeuronMask;
 import dev.allo.model.CausalLm;
@@ -150,7 +150,7 @@ public final class LayerSignificanceExperiment {
         Set<String> excluded = ArithmeticSftData.texts(test);
         excluded.addAll(ArithmeticSftData.texts(pretrainTest));
 
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(options.hidden())
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(options.hidden())
                 .intermediateSize(options.intermediate()).numHiddenLayers(options.layers())
                 .numAttentionHeads(options.heads()).numKeyValueHeads(options.heads() / 2)
                 .vocabSize(tokenizer.vocabSize()).maxPositionEmbeddings(MAX_LENGTH)
@@ -159,7 +159,7 @@ public final class LayerSignificanceExperiment {
         List<VariantRun> runs = new ArrayList<>();
         List<SignificanceRun> significances = new ArrayList<>();
         ExperimentReport.Base baseSummary;
-        try (LlamaModel base = startingModel(config)) {
+        try (DecoderModel base = startingModel(config)) {
             baseSummary = pretrain(base, test, pretrainTest, excluded, out.resolve("base"));
             for (long seed = 1; seed <= options.seeds(); seed++) {
                 Path dir = out.resolve("seed-" + seed);
@@ -214,16 +214,16 @@ public final class LayerSignificanceExperiment {
     }
 
     /** The model every run starts from: a saved base ({@code --base}) or a fresh random one to pre-train. */
-    private LlamaModel startingModel(LlamaConfig config) {
+    private DecoderModel startingModel(DecoderConfig config) {
         if (options.base().isEmpty()) {
-            return LlamaModel.random(config, device, BASE_SEED);
+            return DecoderModel.random(config, device, BASE_SEED);
         }
         CausalLm loaded = Allo.loadModel(Path.of(options.base()), device);
-        if (!(loaded instanceof LlamaModel model)) {
+        if (!(loaded instanceof DecoderModel model)) {
             loaded.close();
             throw new IllegalArgumentException("--base=" + options.base() + " is not a LLaMA model");
         }
-        LlamaConfig c = model.config();
+        DecoderConfig c = model.config();
         if (c.hiddenSize() != config.hiddenSize() || c.numHiddenLayers() != config.numHiddenLayers()
                 || c.intermediateSize() != config.intermediateSize()
                 || c.numAttentionHeads() != config.numAttentionHeads() || c.vocabSize() != config.vocabSize()) {
@@ -246,7 +246,7 @@ public final class LayerSignificanceExperiment {
      * SFT of the random base model on the pre-training variant (skipped with {@code pretrainProblems=0} or a saved
      * {@code --base}), then its accuracies.
      */
-    private ExperimentReport.Base pretrain(LlamaModel base, List<Problem> test, List<Problem> pretrainTest,
+    private ExperimentReport.Base pretrain(DecoderModel base, List<Problem> test, List<Problem> pretrainTest,
             Set<String> excluded, Path dir) {
         long start = System.nanoTime();
         if (options.base().isEmpty() && options.pretrainProblems() > 0) {
@@ -267,9 +267,9 @@ public final class LayerSignificanceExperiment {
     }
 
     /** One SFT stage through the pipeline on a copy of the base model, then its test accuracy. */
-    private VariantRun fineTune(LlamaModel base, String variant, long seed, List<PreferenceExample> examples,
+    private VariantRun fineTune(DecoderModel base, String variant, long seed, List<PreferenceExample> examples,
             MaskRule mask, List<Problem> test, Path dir) {
-        try (LlamaModel model = base.copy()) {
+        try (DecoderModel model = base.copy()) {
             AlignmentResult result = Allo.builder().model(model).tokenizer(tokenizer).data(examples)
                     .stage(StageConfig.of("sft", new ObjectiveConfig.Sft(), training(options.lr(), options.epochs()))
                             .withMask(mask))
@@ -289,7 +289,7 @@ public final class LayerSignificanceExperiment {
     }
 
     /** ILA on one task variant: warm-up (stopped when stable), gates, ranking; writes its table and heat map. */
-    private SignificanceRun significance(LlamaModel base, String task, long seed, List<PreferenceExample> examples,
+    private SignificanceRun significance(DecoderModel base, String task, long seed, List<PreferenceExample> examples,
             Path dir) {
         long start = System.nanoTime();
         List<TokenizedPair> pairs = encode(examples);

@@ -8,7 +8,7 @@ import dev.allo.examples.quickstart.PhaseClock;
 import dev.allo.examples.quickstart.PreparedTask;
 import dev.allo.examples.quickstart.QuickStartOptions;
 import dev.allo.examples.quickstart.StageRunner;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.pipeline.ConsoleProgress;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.train.StepMetrics;
@@ -141,7 +141,7 @@ public final class PaperExperiments {
                             task.rewrites().size(), 100 * o.testAccuracy()));
                 } else {
                     log.printf(Locale.ROOT, "--- seed %d: %s%n", seed, v.label());
-                    try (LlamaModel model = task.sft().copy()) {
+                    try (DecoderModel model = task.sft().copy()) {
                         AlignmentResult result = runner.train(model, task.trainPairs(), dir.resolve(v.id()),
                                 b -> v.recipe().apply(b, context));
                         Map<String, List<Double>> losses = new LinkedHashMap<>();
@@ -159,7 +159,7 @@ public final class PaperExperiments {
         }
     }
 
-    private static Outcome score(Variant v, int seed, PreparedTask task, ModelScorer scorer, LlamaModel model,
+    private static Outcome score(Variant v, int seed, PreparedTask task, ModelScorer scorer, DecoderModel model,
             Map<String, List<Double>> losses, long t0) {
         double test = scorer.accuracy(model, task.splits().test());
         double validation = scorer.accuracy(model, task.splits().validation());

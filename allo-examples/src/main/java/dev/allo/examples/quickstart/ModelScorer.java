@@ -6,7 +6,7 @@ import dev.allo.data.TokenizedPair;
 import dev.allo.examples.task.Problem;
 import dev.allo.impl.data.PairEncoder;
 import dev.allo.impl.data.PreferenceCollator;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.train.PreferenceEvaluator;
 import dev.allo.impl.train.ReferenceLogProbs;
@@ -36,7 +36,7 @@ public final class ModelScorer {
      * @param maxNewTokens the generation budget per answer
      * @param batchSize pairs per forward pass
      */
-    public ModelScorer(LlamaModel reference, List<PreferenceExample> heldOut, int maxNewTokens, int batchSize) {
+    public ModelScorer(DecoderModel reference, List<PreferenceExample> heldOut, int maxNewTokens, int batchSize) {
         this.maxNewTokens = maxNewTokens;
         this.batchSize = batchSize;
         this.padId = PreferenceCollator.padIdFor(PreparedTask.TOKENIZER);
@@ -58,7 +58,7 @@ public final class ModelScorer {
      * @param problems the problems, not empty
      * @return the share of problems answered correctly, in {@code [0, 1]}
      */
-    public double accuracy(LlamaModel model, List<Problem> problems) {
+    public double accuracy(DecoderModel model, List<Problem> problems) {
         return new SolutionSampler(model, PreparedTask.TOKENIZER, PreparedTask.STYLE, maxNewTokens)
                 .accuracy(problems);
     }
@@ -69,7 +69,7 @@ public final class ModelScorer {
      * @param model the model; unchanged
      * @return {@code rewards/accuracies} over the held-out pairs, in {@code [0, 1]}
      */
-    public double preferenceAccuracy(LlamaModel model) {
+    public double preferenceAccuracy(DecoderModel model) {
         return PreferenceEvaluator.evaluate(model, dpo, pairs, reference, batchSize, TokenLogProbs.unchunked(),
                 padId).get("rewards/accuracies");
     }

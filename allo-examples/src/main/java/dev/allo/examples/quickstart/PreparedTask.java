@@ -17,8 +17,8 @@ import dev.allo.examples.task.SampledSolutions;
 import dev.allo.examples.task.TaskSplits;
 import dev.allo.examples.task.WrongSolutionGenerator;
 import dev.allo.impl.data.JsonlPreferenceWriter;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.scorer.RewritePrompt;
@@ -48,7 +48,7 @@ import java.util.Optional;
  * @param source which data recipe gave the training pairs
  * @param maxNewTokens the generation budget of one solution
  */
-public record PreparedTask(TaskSplits splits, LlamaModel sft, LlamaModel rewriter,
+public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rewriter,
         List<PreferenceExample> trainPairs, List<PreferenceExample> validationPairs,
         List<PreferenceExample> rewrites, OnPolicyPairs.Source source, int maxNewTokens) implements AutoCloseable {
 
@@ -87,13 +87,13 @@ public record PreparedTask(TaskSplits splits, LlamaModel sft, LlamaModel rewrite
                 options.seed(), options.problems(), options.validation(), options.test());
         WrongSolutionGenerator wrong = new WrongSolutionGenerator(options.seed() + 1);
         int maxNewTokens = longestSolution(splits) + 16;
-        LlamaConfig config = TinyModels.config(TOKENIZER, options.hidden(), options.layers(),
+        DecoderConfig config = TinyModels.config(TOKENIZER, options.hidden(), options.layers(),
                 TRUNCATION.maxLength());
         log.printf(Locale.ROOT, "Task: %d train, %d validation, %d test problems (1-%d steps). Model: hidden %d, %d"
                 + " layers, %,d parameters, byte-level vocabulary of %d. Device %s.%n", splits.train().size(),
                 splits.validation().size(), splits.test().size(), options.maxSteps(), options.hidden(),
                 options.layers(), config.parameterCount(), TOKENIZER.vocabSize(), device);
-        LlamaModel sft = LlamaModel.random(config, device, options.seed());
+        DecoderModel sft = DecoderModel.random(config, device, options.seed());
         try {
             List<PreferenceExample> sftData = new ArrayList<>();
             for (Problem p : splits.train()) {
@@ -129,7 +129,7 @@ public record PreparedTask(TaskSplits splits, LlamaModel sft, LlamaModel rewrite
             clock.phase("sampling");
 
             log.println("[prepare 3/3] Training the rewriter on the teacher's minimal rewrites");
-            LlamaModel rewriter = sft.copy();
+            DecoderModel rewriter = sft.copy();
             try {
                 runner.train(rewriter, rewriterData, out.resolve("rewriter"), b -> b.stage(StageConfig.of("sft",
                         new ObjectiveConfig.Sft(), runner.training(options.sftLearningRate(),
@@ -150,7 +150,7 @@ public record PreparedTask(TaskSplits splits, LlamaModel sft, LlamaModel rewrite
     /** Closes both models. */
     @Override
     public void close() {
-        try (LlamaModel a = sft; LlamaModel b = rewriter) {
+        try (DecoderModel a = sft; DecoderModel b = rewriter) {
             // closed by try-with-resources
         }
     }

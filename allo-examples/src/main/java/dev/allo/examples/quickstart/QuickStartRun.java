@@ -4,7 +4,7 @@ import dev.allo.data.PreferenceExample;
 import dev.allo.examples.task.Problem;
 import dev.allo.examples.task.ProblemGenerator;
 import dev.allo.examples.task.PromptStyle;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.ForgetConfig;
 import dev.allo.pipeline.LearnConfig;
@@ -22,7 +22,7 @@ import java.util.List;
  *
  * <ol>
  *   <li>generate train / validation / test problems ({@link ProblemGenerator}, {@link PromptStyle#COMPACT});
- *   <li>supervised fine-tuning of a tiny random {@link LlamaModel} on the reference solutions (one pipeline stage
+ *   <li>supervised fine-tuning of a tiny random {@link DecoderModel} on the reference solutions (one pipeline stage
  *       with the SFT objective on every weight);
  *   <li>on-policy preference data: sample solutions of the first {@code preferenceProblems} training problems from
  *       the SFT model, keep (correct, wrong) pairs as (chosen, rejected) ({@link OnPolicyPairs}); the teacher's
@@ -67,7 +67,7 @@ public final class QuickStartRun {
         Path out = options.out().toAbsolutePath();
         PhaseClock clock = new PhaseClock(log);
         try (PreparedTask task = PreparedTask.prepare(options, out, runner, log, clock);
-                LlamaModel dpo = task.sft().copy(); LlamaModel allo = task.sft().copy()) {
+                DecoderModel dpo = task.sft().copy(); DecoderModel allo = task.sft().copy()) {
             List<PreferenceExample> pairs = task.trainPairs();
             log.println("[4/5] DPO: one full-parameter stage");
             TrainingConfig dpoTraining = runner.training(options.dpoLearningRate(), options.dpoEpochs(),

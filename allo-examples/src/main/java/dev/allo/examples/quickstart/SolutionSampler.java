@@ -6,7 +6,7 @@ import dev.allo.examples.task.PromptStyle;
 import dev.allo.examples.task.SampledSolutions;
 import dev.allo.examples.task.Verdict;
 import dev.allo.impl.model.GenerationConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenGenerator;
 import dev.allo.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ public final class SolutionSampler {
     /** Prompts generated together in one batch. */
     private static final int BATCH = 64;
 
-    private final LlamaModel model;
+    private final DecoderModel model;
     private final Tokenizer tokenizer;
     private final PromptStyle style;
     private final int maxNewTokens;
@@ -34,7 +34,7 @@ public final class SolutionSampler {
      * @param style the prompt template the policy was trained with
      * @param maxNewTokens the most tokens of one solution
      */
-    public SolutionSampler(LlamaModel model, Tokenizer tokenizer, PromptStyle style, int maxNewTokens) {
+    public SolutionSampler(DecoderModel model, Tokenizer tokenizer, PromptStyle style, int maxNewTokens) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.style = style;

@@ -3,7 +3,7 @@ package dev.allo.examples.quickstart;
 import dev.allo.Allo;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.TruncationPolicy;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.pipeline.AlignmentBuilder;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.pipeline.TrainingConfig;
@@ -57,7 +57,7 @@ public final class StageRunner {
      * @param stages adds the stages (and anything else) to a builder that has model, data and settings
      * @return the pipeline's result
      */
-    public AlignmentResult train(LlamaModel model, List<PreferenceExample> data, Path dir,
+    public AlignmentResult train(DecoderModel model, List<PreferenceExample> data, Path dir,
             UnaryOperator<AlignmentBuilder> stages) {
         AlignmentResult result = stages.apply(Allo.builder().model(model).tokenizer(tokenizer).data(data)
                 .seed(seed).maxLength(truncation.maxLength(), truncation.maxPromptLength())

@@ -1,6 +1,6 @@
 package dev.allo.examples.quickstart;
 
-import dev.allo.impl.model.LlamaConfig;
+import dev.allo.impl.model.DecoderConfig;
 import dev.allo.tokenizer.Tokenizer;
 import java.util.List;
 
@@ -19,11 +19,11 @@ public final class TinyModels {
      * @param maxPositions the longest sequence
      * @return the configuration
      */
-    public static LlamaConfig config(Tokenizer tokenizer, int hidden, int layers, int maxPositions) {
+    public static DecoderConfig config(Tokenizer tokenizer, int hidden, int layers, int maxPositions) {
         int heads = Math.max(1, hidden / 16);
         int kvHeads = heads % 2 == 0 ? heads / 2 : heads;
         int intermediate = (hidden * 8 / 3 + 7) / 8 * 8;
-        return LlamaConfig.builder().hiddenSize(hidden).intermediateSize(intermediate).numHiddenLayers(layers)
+        return DecoderConfig.builder().hiddenSize(hidden).intermediateSize(intermediate).numHiddenLayers(layers)
                 .numAttentionHeads(heads).numKeyValueHeads(kvHeads).vocabSize(tokenizer.vocabSize())
                 .maxPositionEmbeddings(maxPositions).bosTokenId(tokenizer.bosId().orElseThrow())
                 .eosTokenIds(List.of(tokenizer.eosId().orElseThrow()))

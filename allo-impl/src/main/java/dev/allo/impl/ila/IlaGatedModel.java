@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.UpdatedBaseModel;
 import dev.allo.impl.model.OwnedArrays;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ import java.util.Map;
  * model's parameter order) the <b>only</b> parameter ({@value #GATES}), so the training loop and masked optimisers
  * learn the gates unchanged. {@code s -> +inf} gives the fully updated model {@code W0 + dW}, {@code s -> -inf} the
  * base model. The forward builds the gated weights inside the caller's step and runs the base model through
- * {@link LlamaModel#withWeights(Map)}.
+ * {@link DecoderModel#withWeights(Map)}.
  *
  * <p>Not thread-safe.
  */
@@ -38,7 +38,7 @@ public final class IlaGatedModel extends UpdatedBaseModel {
     private final NDArray gates;
     private final Map<String, NDArray> parameters;
 
-    private IlaGatedModel(LlamaModel base, boolean ownsBase, Map<String, NDArray> updates, float[] logits) {
+    private IlaGatedModel(DecoderModel base, boolean ownsBase, Map<String, NDArray> updates, float[] logits) {
         super(base, ownsBase, NDManager.newBaseManager(base.device()));
         NDManager manager = manager();
         try {
@@ -58,7 +58,7 @@ public final class IlaGatedModel extends UpdatedBaseModel {
     }
 
     /** The updated matrices in the base model's parameter order, after checking names, shapes and gate count. */
-    private static List<String> validatedMatrices(LlamaModel base, Map<String, NDArray> updates, float[] logits) {
+    private static List<String> validatedMatrices(DecoderModel base, Map<String, NDArray> updates, float[] logits) {
         Map<String, NDArray> baseParams = base.parameters();
         List<String> names = new ArrayList<>();
         for (String name : baseParams.keySet()) {
@@ -94,7 +94,7 @@ public final class IlaGatedModel extends UpdatedBaseModel {
      * @return the model, not trainable until {@link #setTrainable(boolean)}; the caller closes it
      * @throws IllegalArgumentException if an update names no parameter or has another shape, or none is given
      */
-    public static IlaGatedModel create(LlamaModel base, Map<String, NDArray> updates, double initialLogit) {
+    public static IlaGatedModel create(DecoderModel base, Map<String, NDArray> updates, double initialLogit) {
         int m = 0;
         for (String name : base.parameters().keySet()) {
             m += updates.containsKey(name) ? 1 : 0;
@@ -195,7 +195,7 @@ public final class IlaGatedModel extends UpdatedBaseModel {
      */
     @Override
     public IlaGatedModel copy(Device device) {
-        LlamaModel baseCopy = base().copy(device);
+        DecoderModel baseCopy = base().copy(device);
         try {
             return new IlaGatedModel(baseCopy, true, updates, gateLogits());
         } catch (RuntimeException e) {

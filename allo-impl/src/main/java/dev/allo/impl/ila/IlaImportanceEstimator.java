@@ -3,7 +3,7 @@ package dev.allo.impl.ila;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.allo.data.TokenizedPair;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.impl.train.ReferenceLogProbs;
@@ -42,7 +42,7 @@ import java.util.Objects;
  *
  * <p>As an {@link ImportanceEstimator} (layer granularity): every scalar of gated matrix {@code l} scores
  * {@code s_l}; every other tensor (embeddings, norms, {@code lm_head}, and matrices without an update) scores
- * {@code -infinity} ({@link LayerSignificance#toScores}). The model must be a {@link LlamaModel}; it is unchanged.
+ * {@code -infinity} ({@link LayerSignificance#toScores}). The model must be a {@link DecoderModel}; it is unchanged.
  */
 public final class IlaImportanceEstimator implements ImportanceEstimator {
     private final List<TokenizedPair> pairs;
@@ -95,7 +95,7 @@ public final class IlaImportanceEstimator implements ImportanceEstimator {
      * @return the significance
      * @throws IllegalStateException if the update source needs a warm-up the context does not provide
      */
-    public LayerSignificance significance(LlamaModel model, ImportanceContext context) {
+    public LayerSignificance significance(DecoderModel model, ImportanceContext context) {
         try (NDManager scratch = NDManager.newBaseManager(model.device())) {
             Map<String, NDArray> dw = updates.updates(model, context, scratch);
             try (IlaGatedModel gated = IlaGatedModel.create(model, dw, initialLogit)) {
@@ -141,12 +141,12 @@ public final class IlaImportanceEstimator implements ImportanceEstimator {
         return lastGateStage;
     }
 
-    private static LlamaModel requireLlama(CausalLm model) {
-        if (!(model instanceof LlamaModel)) {
-            throw new IllegalArgumentException("ILA needs a " + LlamaModel.class.getSimpleName() + ", got "
+    private static DecoderModel requireLlama(CausalLm model) {
+        if (!(model instanceof DecoderModel)) {
+            throw new IllegalArgumentException("ILA needs a " + DecoderModel.class.getSimpleName() + ", got "
                     + model.getClass().getName());
         }
-        return (LlamaModel) model;
+        return (DecoderModel) model;
     }
 
     /** Builder; every setting has the default given in the class documentation. */

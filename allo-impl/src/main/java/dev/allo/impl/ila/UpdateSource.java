@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.allo.impl.lora.LoraConfig;
 import dev.allo.impl.lora.LoraModel;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.importance.ImportanceContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,7 +24,7 @@ public interface UpdateSource {
      * @param into the manager that owns the returned arrays
      * @return {@code dW_l} by parameter name, in model order
      */
-    Map<String, NDArray> updates(LlamaModel base, ImportanceContext context, NDManager into);
+    Map<String, NDArray> updates(DecoderModel base, ImportanceContext context, NDManager into);
 
     /**
      * A full-parameter warm-up: a copy of the base model is trained by {@link ImportanceContext#warmUp} and
@@ -45,7 +45,7 @@ public interface UpdateSource {
      */
     static UpdateSource fullWarmUp(UpdateStabilityMonitor monitor) {
         return (base, context, into) -> {
-            try (LlamaModel copy = base.copy()) {
+            try (DecoderModel copy = base.copy()) {
                 if (monitor != null) {
                     monitor.watch(base.device(), m -> difference(copy, base, m));
                 }
@@ -107,7 +107,7 @@ public interface UpdateSource {
     }
 
     /** {@code theta' - theta} of every decoder-block matrix. */
-    private static Map<String, NDArray> difference(LlamaModel trained, LlamaModel base, NDManager into) {
+    private static Map<String, NDArray> difference(DecoderModel trained, DecoderModel base, NDManager into) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : base.parameters().entrySet()) {
             String name = e.getKey();

@@ -13,7 +13,7 @@ import dev.allo.impl.io.JsonFiles;
 import dev.allo.impl.io.SafetensorsDtype;
 import dev.allo.impl.io.SafetensorsFile;
 import dev.allo.impl.io.SafetensorsWriter;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,7 +131,7 @@ public final class LoraCheckpoints {
      *     implementation does not have (DoRA, rsLoRA, biases, per-module ranks, modules to save, layer subsets)
      * @throws IllegalArgumentException if the tensors do not fit the base model and config
      */
-    public static LoraModel load(LlamaModel base, Path dir, long dropoutSeed) {
+    public static LoraModel load(DecoderModel base, Path dir, long dropoutSeed) {
         LoraConfig config = readConfig(dir);
         Path weights = dir.resolve(WEIGHTS_FILE);
         try (SafetensorsFile file = SafetensorsFile.open(weights);

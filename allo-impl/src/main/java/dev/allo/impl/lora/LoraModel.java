@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.UpdatedBaseModel;
 import dev.allo.impl.model.OwnedArrays;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
  * model computes exactly the base model's logits.
  *
  * <p>The forward builds {@code W_eff} for every targeted matrix inside the caller's step (owned by the manager of
- * the input ids) and runs the base model through {@link LlamaModel#withWeights(Map)}, so gradients reach {@code A}
+ * the input ids) and runs the base model through {@link DecoderModel#withWeights(Map)}, so gradients reach {@code A}
  * and {@code B}; the base model's own forward path is untouched.
  *
  * <p><b>Dropout (difference from PEFT).</b> PEFT drops elements of the LoRA branch's input {@code x} per token.
@@ -50,7 +50,7 @@ public final class LoraModel extends UpdatedBaseModel {
     private final SplittableRandom dropoutRandom;
     private boolean trainable;
 
-    private LoraModel(LlamaModel base, boolean ownsBase, LoraConfig config, NDManager manager,
+    private LoraModel(DecoderModel base, boolean ownsBase, LoraConfig config, NDManager manager,
             Map<String, NDArray> adapters, List<String> targets, long dropoutSeed) {
         super(base, ownsBase, manager);
         this.config = config;
@@ -67,7 +67,7 @@ public final class LoraModel extends UpdatedBaseModel {
      * @param seed seeds the draws of {@code A} (matrix by matrix in parameter order) and the dropout masks
      * @return the model, not trainable until {@link #setTrainable(boolean)}; the caller closes it
      */
-    public static LoraModel create(LlamaModel base, LoraConfig config, long seed) {
+    public static LoraModel create(DecoderModel base, LoraConfig config, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<String> targets = targetNames(base, config);
         NDManager manager = NDManager.newBaseManager(base.device());
@@ -105,12 +105,12 @@ public final class LoraModel extends UpdatedBaseModel {
      * @return the model; the caller closes it
      * @throws IllegalArgumentException naming a missing or unexpected tensor, or one with the wrong shape
      */
-    public static LoraModel fromAdapters(LlamaModel base, LoraConfig config, Map<String, NDArray> tensors,
+    public static LoraModel fromAdapters(DecoderModel base, LoraConfig config, Map<String, NDArray> tensors,
             long dropoutSeed) {
         return build(base, false, config, tensors, dropoutSeed);
     }
 
-    private static LoraModel build(LlamaModel base, boolean ownsBase, LoraConfig config, Map<String, NDArray> tensors,
+    private static LoraModel build(DecoderModel base, boolean ownsBase, LoraConfig config, Map<String, NDArray> tensors,
             long dropoutSeed) {
         List<String> targets = targetNames(base, config);
         Map<String, Shape> expected = new LinkedHashMap<>();
@@ -153,7 +153,7 @@ public final class LoraModel extends UpdatedBaseModel {
      * @param config the config
      * @return names such as {@code model.layers.0.self_attn.q_proj.weight}
      */
-    public static List<String> targetNames(LlamaModel base, LoraConfig config) {
+    public static List<String> targetNames(DecoderModel base, LoraConfig config) {
         List<String> out = new ArrayList<>();
         for (String name : base.parameters().keySet()) {
             // Projection weights only: biases (Qwen2 q/k/v) and norm weights stay frozen, as in PEFT.
@@ -203,14 +203,14 @@ public final class LoraModel extends UpdatedBaseModel {
      *
      * @return the merged model, not trainable; the caller closes it
      */
-    public LlamaModel merge() {
+    public DecoderModel merge() {
         try (NDManager scratch = NDManager.newBaseManager(base().device())) {
             Map<String, NDArray> effective = new LinkedHashMap<>();
             for (String name : targets) {
                 NDArray dw = update(name, scratch, false, false);
                 effective.put(name, dw.add(base().parameters().get(name))); // W0 + dW, in scratch
             }
-            LlamaModel merged = base().withWeights(effective).copy();
+            DecoderModel merged = base().withWeights(effective).copy();
             merged.setTrainable(false);
             return merged;
         }
@@ -260,7 +260,7 @@ public final class LoraModel extends UpdatedBaseModel {
      */
     @Override
     public LoraModel copy(Device device) {
-        LlamaModel baseCopy = base().copy(device);
+        DecoderModel baseCopy = base().copy(device);
         try {
             LoraModel copy = build(baseCopy, true, config, adapters, dropoutRandom.split().nextLong());
             copy.setTrainable(trainable);

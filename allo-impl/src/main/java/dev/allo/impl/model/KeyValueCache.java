@@ -6,11 +6,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 /**
- * The keys and values of the tokens a {@link LlamaModel} has already processed, one pair per layer, each
+ * The keys and values of the tokens a {@link DecoderModel} has already processed, one pair per layer, each
  * {@code (B, n_kv, S, d)} after rotary embedding, so that the next forward pass only computes the new tokens.
  *
- * <p>Create one with {@link LlamaModel#newKeyValueCache()}, pass it to
- * {@link LlamaModel#hiddenStates(NDArray, NDArray, KeyValueCache)} with the padding mask of all tokens so far, and
+ * <p>Create one with {@link DecoderModel#newKeyValueCache()}, pass it to
+ * {@link DecoderModel#hiddenStates(NDArray, NDArray, KeyValueCache)} with the padding mask of all tokens so far, and
  * close it when done. A cache belongs to one batch of sequences and one model.
  */
 public final class KeyValueCache implements AutoCloseable {

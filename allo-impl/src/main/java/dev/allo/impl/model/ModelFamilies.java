@@ -59,7 +59,7 @@ public final class ModelFamilies {
      *
      * @param modelType {@code model_type}, or {@code null}
      * @param architectures {@code architectures}, or {@code null} / empty
-     * @return the family ({@link #LLAMA} when both are absent, as {@code LlamaConfig} does)
+     * @return the family ({@link #LLAMA} when both are absent, as {@code DecoderConfig} does)
      * @throws IllegalArgumentException naming the field, the value and the supported families
      */
     public static ModelFamily resolve(String modelType, List<String> architectures) {

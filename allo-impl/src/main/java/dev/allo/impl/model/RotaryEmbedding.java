@@ -33,7 +33,7 @@ final class RotaryEmbedding {
      * @param length {@code p_max + 1}, the largest position of the pass plus one (used by dynamic scaling only)
      * @return the embedding
      */
-    static RotaryEmbedding of(LlamaConfig config, long length) {
+    static RotaryEmbedding of(DecoderConfig config, long length) {
         return new RotaryEmbedding(config.ropeScaling().inverseFrequencies(config.headDim(), config.ropeTheta(),
                 config.maxPositionEmbeddings(), length));
     }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Continues prompts with a {@link LlamaModel}: greedy or temperature/top-p sampling ({@link GenerationConfig}),
+ * Continues prompts with a {@link DecoderModel}: greedy or temperature/top-p sampling ({@link GenerationConfig}),
  * with a key/value cache, in batches.
  *
  * <p>A batch is left-padded to its longest prompt (the padding is masked out and does not shift positions), so
@@ -24,14 +24,14 @@ import java.util.Set;
  * <p>Call it outside a {@code GradientCollector}: inside one, every step would record an autograd graph.
  */
 public final class TokenGenerator {
-    private final LlamaModel model;
+    private final DecoderModel model;
 
     /**
      * Creates a generator for a model.
      *
      * @param model the model; not closed by the generator
      */
-    public TokenGenerator(LlamaModel model) {
+    public TokenGenerator(DecoderModel model) {
         this.model = model;
     }
 

@@ -16,10 +16,10 @@ import java.util.Map;
  *
  * where a subclass computes {@code dW_l} from its own trainable parameters (LoRA: {@code (alpha / r) B A}; ILA:
  * {@code sigmoid(s_l) dW_l}). The replaced weights are built inside the caller's step and passed to
- * {@link LlamaModel#withWeights(Map)}; the head is the base model's.
+ * {@link DecoderModel#withWeights(Map)}; the head is the base model's.
  */
 public abstract class UpdatedBaseModel implements CausalLm {
-    private final LlamaModel base;
+    private final DecoderModel base;
     private final boolean ownsBase;
     private final NDManager manager;
 
@@ -30,7 +30,7 @@ public abstract class UpdatedBaseModel implements CausalLm {
      * @param ownsBase whether {@link #close()} also closes the base (copies own theirs)
      * @param manager holds this model's own arrays; closed by {@link #close()}
      */
-    protected UpdatedBaseModel(LlamaModel base, boolean ownsBase, NDManager manager) {
+    protected UpdatedBaseModel(DecoderModel base, boolean ownsBase, NDManager manager) {
         this.base = base;
         this.ownsBase = ownsBase;
         this.manager = manager;
@@ -41,7 +41,7 @@ public abstract class UpdatedBaseModel implements CausalLm {
      *
      * @return the base model (shared, not a copy)
      */
-    public LlamaModel base() {
+    public DecoderModel base() {
         return base;
     }
 

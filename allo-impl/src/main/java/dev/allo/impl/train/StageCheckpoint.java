@@ -11,8 +11,8 @@ import dev.allo.impl.io.HfCheckpointWriter;
 import dev.allo.impl.io.SafetensorsDtype;
 import dev.allo.impl.io.SafetensorsFile;
 import dev.allo.impl.io.SafetensorsWriter;
-import dev.allo.impl.model.LlamaCheckpoints;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderCheckpoints;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.io.ChecksummedFile;
 import dev.allo.mask.NeuronMask;
 import dev.allo.model.CausalLm;
@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code model/}: the policy's weights in Hugging Face layout (float32 {@code model.safetensors}; with
- *       {@code config.json} for a {@link LlamaModel});
+ *       {@code config.json} for a {@link DecoderModel});
  *   <li>{@code optimizer.safetensors}: the optimiser's state tensors ({@link MaskedOptimizer#state}), absent when it
  *       has none;
  *   <li>{@code mask.bin}: the optimiser's {@link NeuronMask};
@@ -171,8 +171,8 @@ public final class StageCheckpoint {
         try {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
-            if (policy instanceof LlamaModel llama) {
-                LlamaCheckpoints.save(llama, tmp.resolve(MODEL));
+            if (policy instanceof DecoderModel llama) {
+                DecoderCheckpoints.save(llama, tmp.resolve(MODEL));
             } else {
                 new HfCheckpointWriter().overwrite(true).write(tmp.resolve(MODEL), policy.parameters());
             }

@@ -14,8 +14,8 @@ import dev.allo.data.PreferenceExample;
 import dev.allo.data.SequenceBatch;
 import dev.allo.data.TokenizedPair;
 import dev.allo.fixtures.data.DataGenerators;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.tokenizer.ByteTokenizer;
 import dev.allo.tokenizer.Tokenizer;
@@ -32,13 +32,13 @@ import org.junit.jupiter.api.Test;
  */
 class PaddingSideLogProbsProperties {
     private static final Tokenizer TOKENIZER = ByteTokenizer.create();
-    private static LlamaModel model;
+    private static DecoderModel model;
 
     @BeforeAll
     static void buildModel() {
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(TOKENIZER.vocabSize()).build();
-        model = LlamaModel.random(config, Device.cpu(), 23);
+        model = DecoderModel.random(config, Device.cpu(), 23);
     }
 
     @AfterAll

@@ -13,11 +13,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.allo.fixtures.ila.ReferenceGates;
 import dev.allo.fixtures.model.PaddedBatch;
-import dev.allo.fixtures.model.ReferenceLlama;
-import dev.allo.fixtures.model.ReferenceLlamaConfig;
-import dev.allo.fixtures.model.TinyLlamas;
+import dev.allo.fixtures.model.ReferenceDecoder;
+import dev.allo.fixtures.model.ReferenceDecoderConfig;
+import dev.allo.fixtures.model.TinyDecoders;
 import dev.allo.impl.lora.LoraTestSupport;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
 class IlaGatedModelProperties {
 
     /** A tiny config and a padded batch of its vocabulary. */
-    record Case(ReferenceLlamaConfig config, PaddedBatch batch) {}
+    record Case(ReferenceDecoderConfig config, PaddedBatch batch) {}
 
     static org.quicktheories.core.Gen<Case> cases() {
-        return TinyLlamas.configs().flatMap(c -> TinyLlamas.batches(c.vocabSize(), 5).map(b -> new Case(c, b)));
+        return TinyDecoders.configs().flatMap(c -> TinyDecoders.batches(c.vocabSize(), 5).map(b -> new Case(c, b)));
     }
 
     @Test
@@ -41,8 +41,8 @@ class IlaGatedModelProperties {
                 .checkAssert((c, seed) -> check(c.config(), c.batch(), seed));
     }
 
-    private static void check(ReferenceLlamaConfig rc, PaddedBatch batch, long seed) {
-        Map<String, double[]> base = ReferenceLlama.randomParameters(rc, seed, 0.3);
+    private static void check(ReferenceDecoderConfig rc, PaddedBatch batch, long seed) {
+        Map<String, double[]> base = ReferenceDecoder.randomParameters(rc, seed, 0.3);
         Random random = new Random(seed ^ 77);
         Map<String, double[]> updates = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : rc.parameterShapes().entrySet()) {
@@ -57,7 +57,7 @@ class IlaGatedModelProperties {
         }
         int[][] ids = batch.ids(0);
         int[][] mask = batch.mask();
-        try (LlamaModel model = LoraTestSupport.model(rc, base); NDManager m = NDManager.newBaseManager()) {
+        try (DecoderModel model = LoraTestSupport.model(rc, base); NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> dw = new LinkedHashMap<>();
             updates.forEach((k, v) -> dw.put(k, LoraTestSupport.array(m, v, rc.parameterShapes().get(k))));
             try (IlaGatedModel gated = IlaGatedModel.create(model, dw, 0.0)) {
@@ -76,7 +76,7 @@ class IlaGatedModelProperties {
                         expectedWeights.put(name, ReferenceGates.gated(rounded(base.get(name)), updates.get(name),
                                 s[l]));
                     }
-                    double[][][] expected = new ReferenceLlama(rc, expectedWeights).logits(ids, mask);
+                    double[][][] expected = new ReferenceDecoder(rc, expectedWeights).logits(ids, mask);
                     NDArray logits = gated.forward(LoraTestSupport.ints(m, ids), LoraTestSupport.ints(m, mask));
                     LoraTestSupport.assertLogitsClose(logits, expected, mask, "s=" + s[0]);
                 }
@@ -86,10 +86,10 @@ class IlaGatedModelProperties {
 
     @Test
     void thePenaltyGradientIsLambdaGammaOneMinusGamma() {
-        Map<String, double[]> base = ReferenceLlama.randomParameters(TINY, 1, 0.1);
+        Map<String, double[]> base = ReferenceDecoder.randomParameters(TINY, 1, 0.1);
         List<String> matrices = TINY.parameterShapes().keySet().stream()
                 .filter(n -> n.startsWith("model.layers.") && TINY.parameterShapes().get(n).length == 2).toList();
-        try (LlamaModel model = LoraTestSupport.model(TINY, base)) {
+        try (DecoderModel model = LoraTestSupport.model(TINY, base)) {
             qt().withFixedSeed(8202).withExamples(30)
                     .forAll(integers().between(1, matrices.size()), doubles().between(0, 2), longs().all())
                     .checkAssert((count, lambda, seed) -> {
@@ -136,7 +136,7 @@ class IlaGatedModelProperties {
         return out;
     }
 
-    private static final ReferenceLlamaConfig TINY = new ReferenceLlamaConfig(4, 6, 2, 2, 1, 2, 10, 1e-6, 10000,
+    private static final ReferenceDecoderConfig TINY = new ReferenceDecoderConfig(4, 6, 2, 2, 1, 2, 10, 1e-6, 10000,
             true);
 
     private static float[] filled(int n, float v) {

@@ -9,8 +9,8 @@ import ai.djl.ndarray.NDManager;
 import dev.allo.data.TokenizedPair;
 import dev.allo.impl.lora.LoraConfig;
 import dev.allo.impl.lora.LoraTestSupport;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.train.TrainingImportanceContext;
 import dev.allo.importance.ImportanceContext;
 import dev.allo.importance.ImportanceScores;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /** The estimator on constructed problems, its scores contract, and the LoRA warm-up with the stability rule. */
 class IlaImportanceEstimatorTest {
-    private static final LlamaConfig CONFIG = LlamaConfig.builder().hiddenSize(16).intermediateSize(24)
+    private static final DecoderConfig CONFIG = DecoderConfig.builder().hiddenSize(16).intermediateSize(24)
             .numHiddenLayers(2).numAttentionHeads(2).numKeyValueHeads(1).vocabSize(ByteTokenizer.VOCAB_SIZE)
             .initializerRange(0.05).build();
     private static final List<TokenizedPair> PAIRS = LoraTestSupport.pairs(8);
@@ -50,7 +50,7 @@ class IlaImportanceEstimatorTest {
 
     @Test
     void helpfulUpdatesRankFirstAndTheScoresFollowTheContract() {
-        try (LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 31); NDManager m = NDManager.newBaseManager()) {
+        try (DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 31); NDManager m = NDManager.newBaseManager()) {
             Map<String, float[]> before = new LinkedHashMap<>();
             model.parameters().forEach((k, v) -> before.put(k, v.toFloatArray()));
             Map<String, NDArray> warm = UpdateSource.fullWarmUp().updates(model, sftWarmUp(null), m);
@@ -87,7 +87,7 @@ class IlaImportanceEstimatorTest {
 
     @Test
     void aLoraWarmUpStopsWhenTheUpdateIsStableAndGatesItsTargets() {
-        try (LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 32);
+        try (DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 32);
                 UpdateStabilityMonitor monitor = new UpdateStabilityMonitor(1, 10.0, true, null)) {
             // epsilon 10: the second check is stable, so the 8-pair, batch-2 epoch (4 steps) ends after step 2
             TrainingImportanceContext context = TrainingImportanceContext.builder(PAIRS)
@@ -115,7 +115,7 @@ class IlaImportanceEstimatorTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one pair");
         assertThatThrownBy(() -> IlaImportanceEstimator.builder(PAIRS).lambda(-1))
                 .hasMessageContaining("lambda must be finite and >= 0, got -1.0");
-        try (LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 1)) {
+        try (DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 1)) {
             assertThatThrownBy(() -> IlaImportanceEstimator.builder(PAIRS).build()
                     .estimate(model, ImportanceContext.none())).isInstanceOf(IllegalStateException.class);
         }

@@ -11,8 +11,8 @@ import dev.allo.data.PreferenceBatch;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
 import dev.allo.impl.data.PreferenceCollator;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.train.TrainingImportanceContext;
 import dev.allo.importance.ImportanceContext;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 
 /** Weight-delta (Eq. 4) and accumulated-gradient importance against independently computed references. */
 class WarmUpEstimatorsTest {
-    private static final LlamaConfig CONFIG = LlamaConfig.builder().hiddenSize(16).intermediateSize(24)
+    private static final DecoderConfig CONFIG = DecoderConfig.builder().hiddenSize(16).intermediateSize(24)
             .numHiddenLayers(1).numAttentionHeads(2).numKeyValueHeads(1).vocabSize(ByteTokenizer.VOCAB_SIZE)
             .initializerRange(0.05).build();
     private static final int PAD = ByteTokenizer.PAD;
@@ -59,7 +59,7 @@ class WarmUpEstimatorsTest {
                 .padId(PAD).build();
     }
 
-    private static Map<String, float[]> weights(LlamaModel model) {
+    private static Map<String, float[]> weights(DecoderModel model) {
         Map<String, float[]> out = new LinkedHashMap<>();
         model.parameters().forEach((k, v) -> out.put(k, v.toFloatArray()));
         return out;
@@ -74,8 +74,8 @@ class WarmUpEstimatorsTest {
     void weightDeltaIsTheWarmUpsMovementAndLeavesTheModelUnchanged() {
         for (ObjectiveConfig objective : List.of(ObjectiveConfig.Dpo.defaults(), new ObjectiveConfig.Sft())) {
             TrainingImportanceContext context = context(objective);
-            try (LlamaModel model = LlamaModel.random(CONFIG, ai.djl.Device.cpu(), 21);
-                    LlamaModel replay = LlamaModel.random(CONFIG, ai.djl.Device.cpu(), 21)) {
+            try (DecoderModel model = DecoderModel.random(CONFIG, ai.djl.Device.cpu(), 21);
+                    DecoderModel replay = DecoderModel.random(CONFIG, ai.djl.Device.cpu(), 21)) {
                 Map<String, float[]> before = weights(model);
                 try (ImportanceScores scores = new WeightDeltaImportanceEstimator().estimate(model, context)) {
                     assertSameWeights(weights(model), before);
@@ -102,7 +102,7 @@ class WarmUpEstimatorsTest {
     void accumulatedGradientIsTheSumOfMicroBatchGradients() {
         List<TokenizedPair> pairs = pairs();
         TrainingImportanceContext context = context(ObjectiveConfig.Dpo.defaults());
-        try (LlamaModel model = LlamaModel.random(CONFIG, ai.djl.Device.cpu(), 22)) {
+        try (DecoderModel model = DecoderModel.random(CONFIG, ai.djl.Device.cpu(), 22)) {
             Map<String, float[]> before = weights(model);
             Map<String, double[]> expected = independentGradientSum(model, pairs, 2);
             try (ImportanceScores scores = new AccumulatedGradientImportanceEstimator().estimate(model, context)) {
@@ -130,7 +130,7 @@ class WarmUpEstimatorsTest {
      * sum over micro-batches of dL/dtheta, each micro-batch a separate backward pass into zeroed gradients, with the
      * reference log-probs taken from the same forward pass (the model is its own reference), summed in double.
      */
-    private static Map<String, double[]> independentGradientSum(LlamaModel model, List<TokenizedPair> pairs,
+    private static Map<String, double[]> independentGradientSum(DecoderModel model, List<TokenizedPair> pairs,
             int micro) {
         Map<String, double[]> sum = new LinkedHashMap<>();
         model.parameters().forEach((k, v) -> sum.put(k, new double[(int) v.size()]));
@@ -174,7 +174,7 @@ class WarmUpEstimatorsTest {
 
     @Test
     void estimatorsNeedATrainingContext() {
-        try (LlamaModel model = LlamaModel.random(CONFIG, ai.djl.Device.cpu(), 1)) {
+        try (DecoderModel model = DecoderModel.random(CONFIG, ai.djl.Device.cpu(), 1)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WeightDeltaImportanceEstimator()
                     .estimate(model, ImportanceContext.none())).isInstanceOf(IllegalStateException.class);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AccumulatedGradientImportanceEstimator()

@@ -9,10 +9,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.allo.fixtures.ila.ReferenceLora;
 import dev.allo.fixtures.model.PaddedBatch;
-import dev.allo.fixtures.model.ReferenceLlama;
-import dev.allo.fixtures.model.ReferenceLlamaConfig;
-import dev.allo.fixtures.model.TinyLlamas;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.fixtures.model.ReferenceDecoder;
+import dev.allo.fixtures.model.ReferenceDecoderConfig;
+import dev.allo.fixtures.model.TinyDecoders;
+import dev.allo.impl.model.DecoderModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,13 +31,13 @@ class LoraModelProperties {
     }
 
     /** A tiny config and a padded batch of its vocabulary. */
-    record Case(ReferenceLlamaConfig config, PaddedBatch batch) {}
+    record Case(ReferenceDecoderConfig config, PaddedBatch batch) {}
 
     static org.quicktheories.core.Gen<Case> cases() {
-        return TinyLlamas.configs().flatMap(c -> TinyLlamas.batches(c.vocabSize(), 5).map(b -> new Case(c, b)));
+        return TinyDecoders.configs().flatMap(c -> TinyDecoders.batches(c.vocabSize(), 5).map(b -> new Case(c, b)));
     }
 
-    private static void check(ReferenceLlamaConfig rc, PaddedBatch batch, int rank, int targetBits, long seed) {
+    private static void check(ReferenceDecoderConfig rc, PaddedBatch batch, int rank, int targetBits, long seed) {
         List<String> modules = new ArrayList<>();
         for (int i = 0; i < LoraConfig.LINEAR_MODULES.size(); i++) {
             if ((targetBits >> i & 1) == 1) {
@@ -49,10 +49,10 @@ class LoraModelProperties {
         }
         double alpha = 1 + Math.floorMod(seed, 16);
         LoraConfig config = LoraConfig.of(rank, alpha, modules);
-        Map<String, double[]> base = ReferenceLlama.randomParameters(rc, seed, 0.3);
+        Map<String, double[]> base = ReferenceDecoder.randomParameters(rc, seed, 0.3);
         Random random = new Random(seed ^ 0x5DEECE66DL);
         Map<String, double[]> effective = new LinkedHashMap<>(base);
-        try (LlamaModel model = LoraTestSupport.model(rc, base); NDManager m = NDManager.newBaseManager()) {
+        try (DecoderModel model = LoraTestSupport.model(rc, base); NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> adapters = new LinkedHashMap<>();
             for (String name : LoraModel.targetNames(model, config)) {
                 int[] shape = rc.parameterShapes().get(name);
@@ -65,9 +65,9 @@ class LoraModelProperties {
             }
             int[][] ids = batch.ids(0);
             int[][] mask = batch.mask();
-            double[][][] expected = new ReferenceLlama(rc, effective).logits(ids, mask);
+            double[][][] expected = new ReferenceDecoder(rc, effective).logits(ids, mask);
             try (LoraModel lora = LoraModel.fromAdapters(model, config, adapters, seed);
-                    LlamaModel merged = lora.merge()) {
+                    DecoderModel merged = lora.merge()) {
                 assertThat(lora.parameters().keySet()).containsExactlyElementsOf(adapters.keySet());
                 NDArray unmergedLogits = lora.forward(LoraTestSupport.ints(m, ids), LoraTestSupport.ints(m, mask));
                 NDArray mergedLogits = merged.forward(LoraTestSupport.ints(m, ids), LoraTestSupport.ints(m, mask));

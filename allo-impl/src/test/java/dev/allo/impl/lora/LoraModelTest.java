@@ -13,8 +13,8 @@ import dev.allo.AlloException;
 import dev.allo.data.TokenizedPair;
 import dev.allo.fixtures.ila.ReferenceLora;
 import dev.allo.impl.io.SafetensorsFile;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.impl.train.StageTrainer;
 import dev.allo.mask.NeuronMask;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** LoRA initialisation, names, dropout, PEFT save/load and training through the stage loop. */
 class LoraModelTest {
-    private static final LlamaConfig CONFIG = LlamaConfig.builder().hiddenSize(16).intermediateSize(24)
+    private static final DecoderConfig CONFIG = DecoderConfig.builder().hiddenSize(16).intermediateSize(24)
             .numHiddenLayers(2).numAttentionHeads(2).numKeyValueHeads(1).vocabSize(ByteTokenizer.VOCAB_SIZE)
             .initializerRange(0.05).build();
 
@@ -47,7 +47,7 @@ class LoraModelTest {
 
     @Test
     void freshAdaptersFollowPeftInitAndNamesAndGiveTheBaseLogitsExactly() {
-        try (LlamaModel base = LlamaModel.random(CONFIG, Device.cpu(), 3);
+        try (DecoderModel base = DecoderModel.random(CONFIG, Device.cpu(), 3);
                 LoraModel lora = LoraModel.create(base, LoraConfig.of(4, 8, List.of("q_proj", "v_proj")), 11);
                 NDManager m = NDManager.newBaseManager()) {
             assertThat(lora.parameters().keySet()).containsExactly(
@@ -78,7 +78,7 @@ class LoraModelTest {
 
     @Test
     void dropoutActsOnlyWhileTrainable() {
-        try (LlamaModel base = LlamaModel.random(CONFIG, Device.cpu(), 3);
+        try (DecoderModel base = DecoderModel.random(CONFIG, Device.cpu(), 3);
                 LoraModel lora = LoraModel.create(base,
                         LoraConfig.of(2, 4, List.of(LoraConfig.ALL_LINEAR)).withDropout(0.5), 5);
                 NDManager m = NDManager.newBaseManager()) {
@@ -88,7 +88,7 @@ class LoraModelTest {
             float[] eval2 = lora.forward(ids(m), mask).toFloatArray();
             assertThat(eval1).isEqualTo(eval2);
             float[] merged;
-            try (LlamaModel mm = lora.merge()) {
+            try (DecoderModel mm = lora.merge()) {
                 merged = mm.forward(ids(m), mask).toFloatArray();
             }
             for (int i = 0; i < merged.length; i++) {
@@ -105,7 +105,7 @@ class LoraModelTest {
     void saveLoadRoundTripIsBitIdenticalInPeftLayout() throws Exception {
         LoraConfig config = new LoraConfig(3, 6, 0.05, List.of("q_proj", "down_proj"), "tiny-llama");
         Path dir = tmp.resolve("adapter");
-        try (LlamaModel base = LlamaModel.random(CONFIG, Device.cpu(), 3);
+        try (DecoderModel base = DecoderModel.random(CONFIG, Device.cpu(), 3);
                 LoraModel lora = LoraModel.create(base, config, 12)) {
             lora.parameters().values().forEach(p -> p.addi(p.getManager().randomNormal(p.getShape())));
             LoraCheckpoints.save(lora, dir, false);
@@ -178,7 +178,7 @@ class LoraModelTest {
     void stageTrainerStepsChangeOnlyTheAdapters() {
         List<TokenizedPair> pairs = LoraTestSupport.pairs(6);
         for (ObjectiveConfig objective : List.of(new ObjectiveConfig.Sft(), ObjectiveConfig.Dpo.defaults())) {
-            try (LlamaModel base = LlamaModel.random(CONFIG, Device.cpu(), 4);
+            try (DecoderModel base = DecoderModel.random(CONFIG, Device.cpu(), 4);
                     LoraModel lora = LoraModel.create(base,
                             LoraConfig.of(2, 4, List.of(LoraConfig.ALL_LINEAR)).withDropout(0.1), 6)) {
                 Map<String, float[]> baseBefore = new LinkedHashMap<>();

@@ -9,9 +9,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
-import dev.allo.fixtures.model.ReferenceLlamaConfig;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.fixtures.model.ReferenceDecoderConfig;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.tokenizer.ByteTokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,8 +32,8 @@ public final class LoraTestSupport {
      * @param r reference config
      * @return the config
      */
-    public static LlamaConfig config(ReferenceLlamaConfig r) {
-        return LlamaConfig.builder().hiddenSize(r.hiddenSize()).intermediateSize(r.intermediateSize())
+    public static DecoderConfig config(ReferenceDecoderConfig r) {
+        return DecoderConfig.builder().hiddenSize(r.hiddenSize()).intermediateSize(r.intermediateSize())
                 .numHiddenLayers(r.numLayers()).numAttentionHeads(r.numHeads()).numKeyValueHeads(r.numKvHeads())
                 .headDim(r.headDim()).vocabSize(r.vocabSize()).rmsNormEps(r.rmsNormEps()).ropeTheta(r.ropeTheta())
                 .tieWordEmbeddings(r.tieWordEmbeddings()).build();
@@ -46,13 +46,13 @@ public final class LoraTestSupport {
      * @param params flattened parameters
      * @return the model
      */
-    public static LlamaModel model(ReferenceLlamaConfig r, Map<String, double[]> params) {
+    public static DecoderModel model(ReferenceDecoderConfig r, Map<String, double[]> params) {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (Map.Entry<String, int[]> e : r.parameterShapes().entrySet()) {
                 tensors.put(e.getKey(), array(m, params.get(e.getKey()), e.getValue()));
             }
-            return LlamaModel.fromTensors(config(r), tensors, Device.cpu());
+            return DecoderModel.fromTensors(config(r), tensors, Device.cpu());
         }
     }
 

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.fixtures.model.ReferenceFamily;
-import dev.allo.fixtures.model.ReferenceLlama;
-import dev.allo.fixtures.model.ReferenceLlamaConfig;
+import dev.allo.fixtures.model.ReferenceDecoder;
+import dev.allo.fixtures.model.ReferenceDecoderConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,15 +20,15 @@ import java.util.Map;
  * @param sizes the reference sizes
  * @param family the reference family options
  */
-record FamilyCase(String name, LlamaConfig config, ReferenceLlamaConfig sizes, ReferenceFamily family) {
+record FamilyCase(String name, DecoderConfig config, ReferenceDecoderConfig sizes, ReferenceFamily family) {
 
     /** Two layers, GQA (4 query heads over 2 key/value heads), d = 8, vocabulary 23. */
-    static ReferenceLlamaConfig sizes(boolean tied, int headDim, int hidden) {
-        return new ReferenceLlamaConfig(hidden, 20, 2, 4, 2, headDim, 23, 1e-6, 10000.0, tied);
+    static ReferenceDecoderConfig sizes(boolean tied, int headDim, int hidden) {
+        return new ReferenceDecoderConfig(hidden, 20, 2, 4, 2, headDim, 23, 1e-6, 10000.0, tied);
     }
 
-    static LlamaConfig.Builder builder(ReferenceLlamaConfig r, String modelType) {
-        return LlamaConfig.builder().modelType(modelType).hiddenSize(r.hiddenSize())
+    static DecoderConfig.Builder builder(ReferenceDecoderConfig r, String modelType) {
+        return DecoderConfig.builder().modelType(modelType).hiddenSize(r.hiddenSize())
                 .intermediateSize(r.intermediateSize()).numHiddenLayers(r.numLayers())
                 .numAttentionHeads(r.numHeads()).numKeyValueHeads(r.numKvHeads()).headDim(r.headDim())
                 .vocabSize(r.vocabSize()).rmsNormEps(r.rmsNormEps()).ropeTheta(r.ropeTheta())
@@ -37,7 +37,7 @@ record FamilyCase(String name, LlamaConfig config, ReferenceLlamaConfig sizes, R
 
     /** The cases: every family and every option that changes the forward pass. */
     static List<FamilyCase> all() {
-        ReferenceLlamaConfig plain = sizes(false, 8, 24);
+        ReferenceDecoderConfig plain = sizes(false, 8, 24);
         ReferenceFamily base = ReferenceFamily.PLAIN;
         return List.of(
                 new FamilyCase("llama", builder(plain, "llama").build(), plain, base),
@@ -81,15 +81,15 @@ record FamilyCase(String name, LlamaConfig config, ReferenceLlamaConfig sizes, R
 
     /** Random reference parameters for this case (biases and norms not at their initial values). */
     Map<String, double[]> parameters(long seed) {
-        return ReferenceLlama.randomParameters(sizes, family, seed, 0.3);
+        return ReferenceDecoder.randomParameters(sizes, family, seed, 0.3);
     }
 
-    ReferenceLlama reference(Map<String, double[]> params) {
-        return new ReferenceLlama(sizes, family, params);
+    ReferenceDecoder reference(Map<String, double[]> params) {
+        return new ReferenceDecoder(sizes, family, params);
     }
 
     /** A model holding exactly the given reference parameters (rounded to float). */
-    LlamaModel model(Map<String, double[]> params, NDManager manager) {
+    DecoderModel model(Map<String, double[]> params, NDManager manager) {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : sizes.parameterShapes(family).entrySet()) {
             double[] v = params.get(e.getKey());
@@ -103,7 +103,7 @@ record FamilyCase(String name, LlamaConfig config, ReferenceLlamaConfig sizes, R
             }
             tensors.put(e.getKey(), manager.create(f, new Shape(dims)));
         }
-        return LlamaModel.fromTensors(config, tensors, Device.cpu());
+        return DecoderModel.fromTensors(config, tensors, Device.cpu());
     }
 
     @Override

@@ -36,10 +36,10 @@ class ModelFamilyCheckpointTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void saveThenLoadIsBitExactWithTheSameConfig(FamilyCase c) throws IOException {
-        try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = c.model(c.parameters(3), manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); DecoderModel model = c.model(c.parameters(3), manager)) {
             Path out = dir.resolve("f32");
-            LlamaCheckpoints.save(model, out);
-            try (LlamaModel loaded = LlamaCheckpoints.load(out, Device.cpu())) {
+            DecoderCheckpoints.save(model, out);
+            try (DecoderModel loaded = DecoderCheckpoints.load(out, Device.cpu())) {
                 assertThat(loaded.config()).isEqualTo(withDtype(c.config(), "float32"));
                 assertBitIdentical(model.parameters(), loaded.parameters());
             }
@@ -47,17 +47,17 @@ class ModelFamilyCheckpointTest {
             assertThat(config.get("model_type").asText()).isEqualTo(c.config().modelType());
             assertThat(config.get("architectures").get(0).asText()).isEqualTo(c.config().family().architecture());
             assertThat(config.get("torch_dtype").asText()).isEqualTo("float32");
-            assertThat(Files.exists(out.resolve(LlamaCheckpoints.GENERATION_CONFIG_FILE))).isTrue();
+            assertThat(Files.exists(out.resolve(DecoderCheckpoints.GENERATION_CONFIG_FILE))).isTrue();
         }
     }
 
     @Test
     void bf16AndShardedOutputsAreWhatTransformersReads() throws IOException {
         FamilyCase c = FamilyCase.all().stream().filter(f -> f.name().equals("qwen2 tied")).findFirst().orElseThrow();
-        LlamaConfig config = c.config().toBuilder().bosTokenId(1).eosTokenIds(List.of(2, 3)).padTokenId(0).build();
-        try (LlamaModel model = LlamaModel.random(config, Device.cpu(), 9)) {
+        DecoderConfig config = c.config().toBuilder().bosTokenId(1).eosTokenIds(List.of(2, 3)).padTokenId(0).build();
+        try (DecoderModel model = DecoderModel.random(config, Device.cpu(), 9)) {
             Path out = dir.resolve("bf16");
-            LlamaCheckpoints.save(model, out, SafetensorsDtype.BF16, 2_000);
+            DecoderCheckpoints.save(model, out, SafetensorsDtype.BF16, 2_000);
             assertThat(JSON.readTree(out.resolve("config.json").toFile()).get("torch_dtype").asText())
                     .isEqualTo("bfloat16");
             JsonNode generation = JSON.readTree(out.resolve("generation_config.json").toFile());
@@ -70,7 +70,7 @@ class ModelFamilyCheckpointTest {
             try (HfCheckpoint files = HfCheckpoint.open(out)) {
                 assertThat(files.info("model.layers.0.self_attn.q_proj.bias").dtype()).isEqualTo(SafetensorsDtype.BF16);
             }
-            try (LlamaModel loaded = LlamaCheckpoints.load(out, Device.cpu())) {
+            try (DecoderModel loaded = DecoderCheckpoints.load(out, Device.cpu())) {
                 for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                     float[] want = e.getValue().toFloatArray();
                     float[] got = loaded.parameters().get(e.getKey()).toFloatArray();
@@ -90,13 +90,13 @@ class ModelFamilyCheckpointTest {
             Map<String, NDArray> tensors = new java.util.LinkedHashMap<>();
             c.config().parameterShapes().forEach((name, shape) -> tensors.put(name, manager.zeros(shape)));
             tensors.remove("model.layers.1.self_attn.q_proj.bias");
-            assertThatThrownBy(() -> LlamaModel.fromTensors(c.config(), tensors, Device.cpu()))
+            assertThatThrownBy(() -> DecoderModel.fromTensors(c.config(), tensors, Device.cpu()))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("model_type=qwen2")
                     .hasMessageContaining("q/k/v bias=true")
                     .hasMessageContaining("missing 1: model.layers.1.self_attn.q_proj.bias");
             tensors.put("model.layers.1.self_attn.q_proj.bias", manager.zeros(new ai.djl.ndarray.types.Shape(5)));
-            assertThatThrownBy(() -> LlamaModel.fromTensors(c.config(), tensors, Device.cpu()))
+            assertThatThrownBy(() -> DecoderModel.fromTensors(c.config(), tensors, Device.cpu()))
                     .hasMessageContaining("Tensor model.layers.1.self_attn.q_proj.bias has shape (5), expected (32)");
         }
     }
@@ -107,7 +107,7 @@ class ModelFamilyCheckpointTest {
         Files.createDirectories(out);
         Files.writeString(out.resolve("config.json"), ModelFamilyConfigTest.QWEN25);
         Files.write(out.resolve("pytorch_model.bin"), new byte[] {(byte) 0x80, 2});
-        assertThatThrownBy(() -> LlamaCheckpoints.load(out, Device.cpu())).isInstanceOf(AlloException.class)
+        assertThatThrownBy(() -> DecoderCheckpoints.load(out, Device.cpu())).isInstanceOf(AlloException.class)
                 .hasMessageContaining("pickle checkpoints are not supported: found pytorch_model.bin")
                 .hasMessageContaining("safe_serialization=True");
     }
@@ -118,7 +118,7 @@ class ModelFamilyCheckpointTest {
         if (c.config().ropeScaling().dependsOnLength()) {
             return; // dynamic NTK differs by design once past max_position_embeddings (ModelFamilyForwardTest)
         }
-        try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = c.model(c.parameters(8), manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); DecoderModel model = c.model(c.parameters(8), manager)) {
             TokenGenerator generator = new TokenGenerator(model);
             // Prompts of 2 and 5 tokens (left padding), 8 new tokens: past every test window (2 and 3).
             List<int[]> prompts = List.of(new int[] {4, 9}, new int[] {1, 17, 3, 12, 6});
@@ -137,7 +137,7 @@ class ModelFamilyCheckpointTest {
         }
     }
 
-    private static LlamaConfig withDtype(LlamaConfig c, String dtype) {
+    private static DecoderConfig withDtype(DecoderConfig c, String dtype) {
         Map<String, JsonNode> extras = new java.util.LinkedHashMap<>(c.extraFields());
         extras.put("torch_dtype", com.fasterxml.jackson.databind.node.TextNode.valueOf(dtype));
         return c.toBuilder().extraFields(extras).build();

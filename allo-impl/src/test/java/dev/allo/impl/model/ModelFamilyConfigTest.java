@@ -70,7 +70,7 @@ class ModelFamilyConfigTest {
 
     @Test
     void gemma2LoadsWithItsScalarsAlternatingWindowsAndExtraNorms() {
-        LlamaConfig c = LlamaConfig.parse(GEMMA2, "g");
+        DecoderConfig c = DecoderConfig.parse(GEMMA2, "g");
         assertThat(c.family()).isEqualTo(ModelFamilies.GEMMA2);
         assertThat(c.hiddenAct()).isEqualTo("gelu_pytorch_tanh");
         assertThat(c.queryPreAttnScalar()).isEqualTo(256.0);
@@ -84,19 +84,19 @@ class ModelFamilyConfigTest {
                 "model.layers.25.post_feedforward_layernorm.weight").doesNotContainKey("lm_head.weight");
         assertThat(c.parameterCount()).as("gemma-2-2b: 2.61B").isEqualTo(2_614_341_888L);
         assertThat(c.extraFields()).containsKey("hidden_act"); // unused by Gemma 2, kept verbatim
-        LlamaConfig noCaps = LlamaConfig.parse(GEMMA2.replace("\"attn_logit_softcapping\": 50.0",
+        DecoderConfig noCaps = DecoderConfig.parse(GEMMA2.replace("\"attn_logit_softcapping\": 50.0",
                 "\"attn_logit_softcapping\": null"), "g");
         assertThat(noCaps.attnLogitSoftcapping()).isNull();
     }
 
     @Test
     void qwen25LoadsWithQkvBiasTiedEmbeddingsAndNoWindow() {
-        LlamaConfig c = LlamaConfig.parse(QWEN25, "qwen/config.json");
+        DecoderConfig c = DecoderConfig.parse(QWEN25, "qwen/config.json");
         assertThat(c.family()).isEqualTo(ModelFamilies.QWEN2);
         assertThat(c.headDim()).isEqualTo(64);
         assertThat(c.tieWordEmbeddings()).isTrue();
         assertThat(c.useSlidingWindow()).isFalse();
-        assertThat(c.layerTypes()).hasSize(24).containsOnly(LlamaConfig.FULL_ATTENTION);
+        assertThat(c.layerTypes()).hasSize(24).containsOnly(DecoderConfig.FULL_ATTENTION);
         assertThat(c.slidingWindow(23)).isNull();
         Map<String, Shape> shapes = c.parameterShapes();
         assertThat(shapes.get("model.layers.0.self_attn.q_proj.bias")).isEqualTo(new Shape(896));
@@ -109,7 +109,7 @@ class ModelFamilyConfigTest {
 
     @Test
     void qwen2SlidingLayersFollowMaxWindowLayersOnlyWhenEnabled() {
-        LlamaConfig c = LlamaConfig.parse(QWEN25.replace("\"use_sliding_window\": false",
+        DecoderConfig c = DecoderConfig.parse(QWEN25.replace("\"use_sliding_window\": false",
                 "\"use_sliding_window\": true"), "q");
         for (int layer = 0; layer < 24; layer++) {
             assertThat(c.slidingWindow(layer)).isEqualTo(layer >= 21 ? Integer.valueOf(32768) : null);
@@ -118,7 +118,7 @@ class ModelFamilyConfigTest {
 
     @Test
     void llama32LoadsItsLlama3RopeScaling() {
-        LlamaConfig c = LlamaConfig.parse(LLAMA32, "l");
+        DecoderConfig c = DecoderConfig.parse(LLAMA32, "l");
         assertThat(c.ropeScaling()).isEqualTo(new RopeScaling(RopeScaling.Type.LLAMA3, 32.0, 1.0, 4.0, 8192));
         assertThat(c.eosTokenIds()).containsExactly(128001, 128008, 128009);
         assertThat(c.parameterShapes()).doesNotContainKey("model.layers.0.self_attn.q_proj.bias");
@@ -159,12 +159,12 @@ class ModelFamilyConfigTest {
 
     @Test
     void mistralWindowDefaultsTo4096AndNullMeansFullAttention() {
-        LlamaConfig c = LlamaConfig.parse(MISTRAL, "m");
+        DecoderConfig c = DecoderConfig.parse(MISTRAL, "m");
         assertThat(c.family()).isEqualTo(ModelFamilies.MISTRAL);
         assertThat(c.slidingWindow(0)).isEqualTo(4096);
-        LlamaConfig absent = LlamaConfig.parse(MISTRAL.replace("\"sliding_window\": 4096,", ""), "m");
+        DecoderConfig absent = DecoderConfig.parse(MISTRAL.replace("\"sliding_window\": 4096,", ""), "m");
         assertThat(absent.slidingWindow(31)).isEqualTo(4096);
-        LlamaConfig none = LlamaConfig.parse(MISTRAL.replace("\"sliding_window\": 4096", "\"sliding_window\": null"),
+        DecoderConfig none = DecoderConfig.parse(MISTRAL.replace("\"sliding_window\": 4096", "\"sliding_window\": null"),
                 "m");
         assertThat(none.slidingWindow(0)).isNull();
         assertThat(none.toJson()).contains("\"sliding_window\" : null");
@@ -172,19 +172,19 @@ class ModelFamilyConfigTest {
 
     @Test
     void qwen3HasPerHeadNormsAndAHeadDimOfItsOwn() {
-        LlamaConfig c = LlamaConfig.parse(QWEN3, "q3");
+        DecoderConfig c = DecoderConfig.parse(QWEN3, "q3");
         assertThat(c.headDim()).isEqualTo(128);
         assertThat(c.queryDim()).isEqualTo(2048).isNotEqualTo(c.hiddenSize());
         assertThat(c.parameterShapes().get("model.layers.0.self_attn.q_norm.weight")).isEqualTo(new Shape(128));
         assertThat(c.parameterShapes().get("model.layers.0.self_attn.k_norm.weight")).isEqualTo(new Shape(128));
         assertThat(c.parameterShapes()).doesNotContainKey("model.layers.0.self_attn.q_proj.bias");
-        LlamaConfig noHeadDim = LlamaConfig.parse(QWEN3.replace("\"head_dim\": 128,", ""), "q3");
+        DecoderConfig noHeadDim = DecoderConfig.parse(QWEN3.replace("\"head_dim\": 128,", ""), "q3");
         assertThat(noHeadDim.headDim()).as("Qwen3Config's default head_dim").isEqualTo(128);
     }
 
     @Test
     void theFamilyFollowsTheArchitectureWhenModelTypeIsAbsent() {
-        LlamaConfig c = LlamaConfig.parse(MISTRAL.replace("\"model_type\": \"mistral\",", ""), "m");
+        DecoderConfig c = DecoderConfig.parse(MISTRAL.replace("\"model_type\": \"mistral\",", ""), "m");
         assertThat(c.modelType()).isEqualTo("mistral");
     }
 
@@ -193,7 +193,7 @@ class ModelFamilyConfigTest {
         String v5 = LLAMA32.replace("\"rope_scaling\"", "\"rope_parameters\"")
                 .replace("\"rope_type\": \"llama3\"}", "\"rope_type\": \"llama3\", \"rope_theta\": 500000.0}")
                 .replace("\"rope_theta\": 500000.0, \"tie", "\"tie");
-        LlamaConfig c = LlamaConfig.parse(v5, "v5");
+        DecoderConfig c = DecoderConfig.parse(v5, "v5");
         assertThat(c.ropeScaling().type()).isEqualTo(RopeScaling.Type.LLAMA3);
         assertThat(c.ropeTheta()).isEqualTo(500000.0);
     }
@@ -206,14 +206,14 @@ class ModelFamilyConfigTest {
     @ParameterizedTest
     @MethodSource("realConfigs")
     void writeThenReadGivesTheSameConfig(String json) {
-        LlamaConfig c = LlamaConfig.parse(json, "c");
-        assertThat(LlamaConfig.parse(c.toJson(), "again")).isEqualTo(c);
+        DecoderConfig c = DecoderConfig.parse(json, "c");
+        assertThat(DecoderConfig.parse(c.toJson(), "again")).isEqualTo(c);
     }
 
     @Test
     void everyTestCaseConfigSurvivesJson() {
         for (FamilyCase f : FamilyCase.all()) {
-            assertThat(LlamaConfig.parse(f.config().toJson(), f.name())).as(f.name()).isEqualTo(f.config());
+            assertThat(DecoderConfig.parse(f.config().toJson(), f.name())).as(f.name()).isEqualTo(f.config());
         }
     }
 
@@ -260,18 +260,18 @@ class ModelFamilyConfigTest {
     @ParameterizedTest
     @MethodSource("invalid")
     void invalidFamilyFieldsAreRefusedNamingTheFieldAndValues(String json, String message) {
-        assertThatThrownBy(() -> LlamaConfig.parse(json, "/m/config.json")).isInstanceOf(AlloException.class)
+        assertThatThrownBy(() -> DecoderConfig.parse(json, "/m/config.json")).isInstanceOf(AlloException.class)
                 .hasMessageStartingWith("/m/config.json: ").hasMessageContaining(message);
     }
 
     @Test
     void attentionBiasIsRefusedWhereTheFamilyFixesTheBiases() {
-        assertThatThrownBy(() -> LlamaConfig.builder().modelType("qwen2").hiddenSize(8).intermediateSize(8)
+        assertThatThrownBy(() -> DecoderConfig.builder().modelType("qwen2").hiddenSize(8).intermediateSize(8)
                 .numHiddenLayers(1).numAttentionHeads(2).vocabSize(5).attentionBias(true).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("attention_bias is not a field of model_type \"qwen2\"");
         // In a file transformers ignores it for Qwen2 (an unknown field): kept verbatim, biases as the family says.
-        LlamaConfig c = LlamaConfig.parse(QWEN25.replace("\"use_cache\": true", "\"attention_bias\": false"), "q");
+        DecoderConfig c = DecoderConfig.parse(QWEN25.replace("\"use_cache\": true", "\"attention_bias\": false"), "q");
         assertThat(c.extraFields()).containsKey("attention_bias");
     }
 }

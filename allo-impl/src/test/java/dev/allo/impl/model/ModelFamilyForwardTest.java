@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.allo.fixtures.model.ReferenceFamily;
-import dev.allo.fixtures.model.ReferenceLlama;
+import dev.allo.fixtures.model.ReferenceDecoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +36,7 @@ class ModelFamilyForwardTest {
     void logitsMatchTheFamilyReference(FamilyCase c) {
         Map<String, double[]> params = c.parameters(11);
         double[][][] expected = c.reference(params).logits(IDS, MASK);
-        try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = c.model(params, manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); DecoderModel model = c.model(params, manager)) {
             float[][][] actual = ModelTestSupport.array3(
                     model.forward(ModelTestSupport.ids(manager, IDS), ModelTestSupport.mask(manager, MASK)));
             assertThat(maxRealDiff(actual, expected)).isLessThanOrEqualTo(MAX_DIFF);
@@ -80,7 +80,7 @@ class ModelFamilyForwardTest {
             weakened.add(f.withRope("default", 1, 0, 0, 0, f.maxPositionEmbeddings()));
         }
         for (ReferenceFamily w : weakened) {
-            double[][][] other = new ReferenceLlama(c.sizes(), w, params).logits(IDS, MASK);
+            double[][][] other = new ReferenceDecoder(c.sizes(), w, params).logits(IDS, MASK);
             assertThat(maxRealDiff(other, withOptions)).as("%s vs %s", w, f).isGreaterThan(100 * MAX_DIFF);
         }
         if (f.qkvBias() || f.qkNorm()) {
@@ -106,7 +106,7 @@ class ModelFamilyForwardTest {
             return; // dynamic NTK: cached keys keep their pass's rotation (dynamicRopeWithACache...)
         }
         Map<String, double[]> params = c.parameters(5);
-        try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = c.model(params, manager);
+        try (NDManager manager = NDManager.newBaseManager(); DecoderModel model = c.model(params, manager);
                 KeyValueCache cache = model.newKeyValueCache()) {
             NDArray ids = ModelTestSupport.ids(manager, IDS);
             NDArray mask = ModelTestSupport.mask(manager, MASK);
@@ -142,7 +142,7 @@ class ModelFamilyForwardTest {
         int[][] ids = {IDS[0]};
         int[][] mask = {MASK[0]};
         Map<String, double[]> params = c.parameters(5);
-        try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = c.model(params, manager);
+        try (NDManager manager = NDManager.newBaseManager(); DecoderModel model = c.model(params, manager);
                 KeyValueCache cache = model.newKeyValueCache()) {
             NDArray idArray = ModelTestSupport.ids(manager, ids);
             NDArray maskArray = ModelTestSupport.mask(manager, mask);

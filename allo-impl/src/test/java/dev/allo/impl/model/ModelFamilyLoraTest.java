@@ -36,7 +36,7 @@ class ModelFamilyLoraTest {
         double alpha = 3.0;
         LoraConfig lora = LoraConfig.of(rank, alpha, List.of(LoraConfig.ALL_LINEAR));
         Random random = new Random(4);
-        try (NDManager manager = NDManager.newBaseManager(); LlamaModel base = c.model(params, manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); DecoderModel base = c.model(params, manager)) {
             List<String> targets = LoraModel.targetNames(base, lora);
             assertThat(targets).hasSize(7 * c.config().numHiddenLayers()).allMatch(n -> n.endsWith("_proj.weight"));
             Map<String, NDArray> adapters = new LinkedHashMap<>();

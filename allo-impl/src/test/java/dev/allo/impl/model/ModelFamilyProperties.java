@@ -10,8 +10,8 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import ai.djl.ndarray.NDManager;
 import dev.allo.fixtures.model.PaddedBatch;
 import dev.allo.fixtures.model.ReferenceFamily;
-import dev.allo.fixtures.model.ReferenceLlamaConfig;
-import dev.allo.fixtures.model.TinyLlamas;
+import dev.allo.fixtures.model.ReferenceDecoderConfig;
+import dev.allo.fixtures.model.TinyDecoders;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -25,18 +25,18 @@ class ModelFamilyProperties {
     private static final int EXAMPLES = 40;
 
     /** The sizes, a padded batch, and a seed that picks the family, its options and the parameters. */
-    record Case(ReferenceLlamaConfig sizes, PaddedBatch batch, long seed) {}
+    record Case(ReferenceDecoderConfig sizes, PaddedBatch batch, long seed) {}
 
     static Gen<Case> cases() {
-        return TinyLlamas.configs().flatMap(c -> TinyLlamas.batches(c.vocabSize(), 7)
+        return TinyDecoders.configs().flatMap(c -> TinyDecoders.batches(c.vocabSize(), 7)
                 .zip(longs().all(), (b, s) -> new Case(c, b, s)));
     }
 
     /** Draws a family and its options from the seed: the implementation's config and the reference's options. */
-    static FamilyCase family(ReferenceLlamaConfig r, long seed) {
+    static FamilyCase family(ReferenceDecoderConfig r, long seed) {
         Random random = new Random(seed);
         String type = new String[] {"llama", "mistral", "qwen2", "qwen3", "gemma2"}[random.nextInt(5)];
-        LlamaConfig.Builder b = FamilyCase.builder(r, type);
+        DecoderConfig.Builder b = FamilyCase.builder(r, type);
         ReferenceFamily f = ReferenceFamily.PLAIN;
         int layers = r.numLayers();
         int window = 1 + random.nextInt(4);
@@ -121,7 +121,7 @@ class ModelFamilyProperties {
             int[][] ids = c.batch().ids(Math.floorMod(c.seed(), c.sizes().vocabSize()));
             int[][] mask = c.batch().mask();
             double[][][] expected = f.reference(params).logits(ids, mask);
-            try (NDManager m = NDManager.newBaseManager(); LlamaModel model = f.model(params, m)) {
+            try (NDManager m = NDManager.newBaseManager(); DecoderModel model = f.model(params, m)) {
                 float[][][] actual = ModelTestSupport.array3(
                         model.forward(ModelTestSupport.ids(m, ids), ModelTestSupport.mask(m, mask)));
                 for (int s = 0; s < ids.length; s++) {
@@ -139,10 +139,10 @@ class ModelFamilyProperties {
 
     @Test
     void configJsonRoundTripsForEveryDrawnFamily() {
-        qt().withFixedSeed(302).withExamples(200).forAll(TinyLlamas.configs(), integers().all())
+        qt().withFixedSeed(302).withExamples(200).forAll(TinyDecoders.configs(), integers().all())
                 .checkAssert((sizes, seed) -> {
-                    LlamaConfig c = family(sizes, seed).config();
-                    assertThat(LlamaConfig.parse(c.toJson(), "drawn")).isEqualTo(c);
+                    DecoderConfig c = family(sizes, seed).config();
+                    assertThat(DecoderConfig.parse(c.toJson(), "drawn")).isEqualTo(c);
                 });
     }
 }

@@ -22,9 +22,9 @@ class ModelGradientLifetimeTest {
 
     @Test
     void gradientsAreTheSameWithAndWithoutAllocatorChurnBeforeBackward() {
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(31).build();
-        try (LlamaModel model = LlamaModel.random(config, Device.cpu(), 3)) {
+        try (DecoderModel model = DecoderModel.random(config, Device.cpu(), 3)) {
             Map<String, float[]> quiet = gradients(model, false);
             Map<String, float[]> churned = gradients(model, true);
             for (Map.Entry<String, float[]> e : quiet.entrySet()) {
@@ -33,7 +33,7 @@ class ModelGradientLifetimeTest {
         }
     }
 
-    private static Map<String, float[]> gradients(LlamaModel model, boolean churn) {
+    private static Map<String, float[]> gradients(DecoderModel model, boolean churn) {
         model.setTrainable(true);
         for (NDArray p : model.parameters().values()) {
             p.getGradient().subi(p.getGradient()); // zero

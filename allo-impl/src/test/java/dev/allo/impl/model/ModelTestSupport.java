@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.allo.fixtures.model.ReferenceLlamaConfig;
+import dev.allo.fixtures.model.ReferenceDecoderConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,15 +16,15 @@ final class ModelTestSupport {
 
     private ModelTestSupport() {}
 
-    static LlamaConfig config(ReferenceLlamaConfig r) {
-        return LlamaConfig.builder().hiddenSize(r.hiddenSize()).intermediateSize(r.intermediateSize())
+    static DecoderConfig config(ReferenceDecoderConfig r) {
+        return DecoderConfig.builder().hiddenSize(r.hiddenSize()).intermediateSize(r.intermediateSize())
                 .numHiddenLayers(r.numLayers()).numAttentionHeads(r.numHeads()).numKeyValueHeads(r.numKvHeads())
                 .headDim(r.headDim()).vocabSize(r.vocabSize()).rmsNormEps(r.rmsNormEps()).ropeTheta(r.ropeTheta())
                 .tieWordEmbeddings(r.tieWordEmbeddings()).build();
     }
 
     /** A model holding exactly the given reference parameters (rounded to float). */
-    static LlamaModel model(ReferenceLlamaConfig r, Map<String, double[]> params, NDManager manager) {
+    static DecoderModel model(ReferenceDecoderConfig r, Map<String, double[]> params, NDManager manager) {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, int[]> e : r.parameterShapes().entrySet()) {
             double[] v = params.get(e.getKey());
@@ -38,7 +38,7 @@ final class ModelTestSupport {
             }
             tensors.put(e.getKey(), manager.create(f, new Shape(dims)));
         }
-        return LlamaModel.fromTensors(config(r), tensors, Device.cpu());
+        return DecoderModel.fromTensors(config(r), tensors, Device.cpu());
     }
 
     static NDArray ids(NDManager manager, int[][] ids) {

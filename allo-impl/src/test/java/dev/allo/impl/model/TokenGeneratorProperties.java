@@ -5,8 +5,8 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import ai.djl.ndarray.NDManager;
-import dev.allo.fixtures.model.ReferenceLlama;
-import dev.allo.impl.model.LlamaModelProperties.Case;
+import dev.allo.fixtures.model.ReferenceDecoder;
+import dev.allo.impl.model.DecoderModelProperties.Case;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,12 +28,12 @@ class TokenGeneratorProperties {
 
     @Test
     void generationWithTheCacheEqualsRecomputingThePrefixEveryStep() {
-        qt().withFixedSeed(301).withExamples(40).forAll(LlamaModelProperties.cases(5), integers().between(1, 6))
+        qt().withFixedSeed(301).withExamples(40).forAll(DecoderModelProperties.cases(5), integers().between(1, 6))
                 .checkAssert((c, maxNew) -> {
                     List<int[]> prompts = Arrays.asList(c.batch().sequences());
                     GenerationConfig config = randomConfig(c, maxNew);
                     try (NDManager m = NDManager.newBaseManager();
-                            LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                            DecoderModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
                         TokenGenerator generator = new TokenGenerator(model);
                         List<int[]> cached = generator.generate(prompts, config.withUseCache(true));
                         List<int[]> recomputed = generator.generate(prompts, config.withUseCache(false));
@@ -48,17 +48,17 @@ class TokenGeneratorProperties {
 
     @Test
     void greedyTokensAreArgmaxesOfTheReferenceLogits() {
-        qt().withFixedSeed(302).withExamples(30).forAll(LlamaModelProperties.cases(4), integers().between(1, 5))
+        qt().withFixedSeed(302).withExamples(30).forAll(DecoderModelProperties.cases(4), integers().between(1, 5))
                 .checkAssert((c, maxNew) -> {
                     int[] prompt = c.batch().sequences()[0];
                     Map<String, double[]> params = c.parameters();
                     int[] generated;
                     try (NDManager m = NDManager.newBaseManager();
-                            LlamaModel model = ModelTestSupport.model(c.config(), params, m)) {
+                            DecoderModel model = ModelTestSupport.model(c.config(), params, m)) {
                         generated = new TokenGenerator(model).generate(prompt, GenerationConfig.greedy(maxNew));
                     }
                     assertThat(generated).hasSize(maxNew);
-                    ReferenceLlama reference = new ReferenceLlama(c.config(), params);
+                    ReferenceDecoder reference = new ReferenceDecoder(c.config(), params);
                     List<Integer> sequence = new ArrayList<>();
                     Arrays.stream(prompt).forEach(sequence::add);
                     for (int token : generated) {
@@ -76,13 +76,13 @@ class TokenGeneratorProperties {
 
     @Test
     void aLeftPaddedBatchGeneratesWhatEachPromptGeneratesAlone() {
-        qt().withFixedSeed(303).withExamples(30).forAll(LlamaModelProperties.cases(5), integers().between(1, 5))
+        qt().withFixedSeed(303).withExamples(30).forAll(DecoderModelProperties.cases(5), integers().between(1, 5))
                 .checkAssert((c, maxNew) -> {
                     List<int[]> prompts = Arrays.asList(c.batch().sequences());
                     GenerationConfig config = GenerationConfig.greedy(maxNew)
                             .withEosTokenIds(List.of(Math.floorMod(c.seed(), c.config().vocabSize())));
                     try (NDManager m = NDManager.newBaseManager();
-                            LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                            DecoderModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
                         TokenGenerator generator = new TokenGenerator(model);
                         List<int[]> batched = generator.generate(prompts, config);
                         for (int b = 0; b < prompts.size(); b++) {

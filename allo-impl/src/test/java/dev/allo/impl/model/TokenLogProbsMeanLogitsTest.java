@@ -14,9 +14,9 @@ class TokenLogProbsMeanLogitsTest {
 
     @Test
     void meanLogitsAreTheVocabularyMeanOfTheLogitsThatScoreEachTokenChunkedOrNot() {
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(1)
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(1)
                 .numAttentionHeads(2).vocabSize(37).build();
-        try (LlamaModel model = LlamaModel.random(config, Device.cpu(), 8);
+        try (DecoderModel model = DecoderModel.random(config, Device.cpu(), 8);
                 NDManager m = NDManager.newBaseManager()) {
             NDArray ids = m.create(new long[] {3, 9, 4, 1, 30, 2, 7, 7, 5, 0}, new Shape(2, 5));
             NDArray mask = m.ones(new Shape(2, 5));

@@ -12,9 +12,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.allo.fixtures.model.ReferenceLlama;
+import dev.allo.fixtures.model.ReferenceDecoder;
 import dev.allo.fixtures.model.ReferenceTokenLogProbs;
-import dev.allo.impl.model.LlamaModelProperties.Case;
+import dev.allo.impl.model.DecoderModelProperties.Case;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,16 +39,16 @@ class TokenLogProbsProperties {
 
     @Test
     void logProbsMatchTheReferenceWithTheNextTokenShiftAndMask() {
-        qt().withFixedSeed(201).withExamples(60).forAll(LlamaModelProperties.cases(6)).checkAssert(c -> {
+        qt().withFixedSeed(201).withExamples(60).forAll(DecoderModelProperties.cases(6)).checkAssert(c -> {
             Map<String, double[]> params = c.parameters();
             int[][] ids = c.batch().ids(c.padId());
             int[][] mask = c.batch().mask();
             double[][] response = responseMask(c, new Random(c.seed()));
             double[][] expected = ReferenceTokenLogProbs.compute(
-                    new ReferenceLlama(c.config(), params).logits(ids, mask), ids, response);
+                    new ReferenceDecoder(c.config(), params).logits(ids, mask), ids, response);
             int chunk = 1 + new Random(c.seed() + 1).nextInt(ids[0].length);
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), params, m)) {
+                    DecoderModel model = ModelTestSupport.model(c.config(), params, m)) {
                 for (TokenLogProbs calculator : List.of(TokenLogProbs.unchunked(), TokenLogProbs.chunked(chunk))) {
                     NDArray lp = calculator.compute(model, ModelTestSupport.ids(m, ids), ModelTestSupport.mask(m, mask),
                             ModelTestSupport.floats(m, response));
@@ -72,7 +72,7 @@ class TokenLogProbsProperties {
 
     @Test
     void chunkedValuesAndGradientsEqualTheUnchunkedOnes() {
-        qt().withFixedSeed(202).withExamples(40).forAll(LlamaModelProperties.cases(7)
+        qt().withFixedSeed(202).withExamples(40).forAll(DecoderModelProperties.cases(7)
                 .assuming(c -> c.batch().length() > 1)).checkAssert(c -> {
             Random r = new Random(c.seed());
             int[][] ids = c.batch().ids(c.padId());
@@ -85,7 +85,7 @@ class TokenLogProbsProperties {
             }
             int chunk = 1 + r.nextInt(ids[0].length);
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                    DecoderModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
                 model.setTrainable(true);
                 List<float[]> values = new ArrayList<>();
                 List<Map<String, float[]>> grads = new ArrayList<>();
@@ -146,7 +146,7 @@ class TokenLogProbsProperties {
      */
     @Test
     void scoredRangeHeadEqualsTheAllPositionsComputation() {
-        qt().withFixedSeed(204).withExamples(40).forAll(LlamaModelProperties.cases(7)
+        qt().withFixedSeed(204).withExamples(40).forAll(DecoderModelProperties.cases(7)
                 .assuming(c -> c.batch().length() > 1)).checkAssert(c -> { // T = 1: nothing to score or differentiate
             Random r = new Random(c.seed());
             int[][] ids = c.batch().ids(c.padId());
@@ -161,7 +161,7 @@ class TokenLogProbsProperties {
             }
             int chunk = 1 + r.nextInt(length);
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                    DecoderModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
                 model.setTrainable(true);
                 List<float[]> values = new ArrayList<>();
                 List<float[]> means = new ArrayList<>();
@@ -223,7 +223,7 @@ class TokenLogProbsProperties {
 
     @Test
     void gradientsMatchFiniteDifferencesOfTheReference() {
-        qt().withFixedSeed(203).withExamples(25).forAll(LlamaModelProperties.cases(5)
+        qt().withFixedSeed(203).withExamples(25).forAll(DecoderModelProperties.cases(5)
                 .assuming(c -> c.batch().length() > 1)).checkAssert(c -> {
             Random r = new Random(c.seed());
             Map<String, double[]> params = c.parameters();
@@ -232,7 +232,7 @@ class TokenLogProbsProperties {
             double[][] response = responseMask(c, r);
             Map<String, float[]> grads = new LinkedHashMap<>();
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), params, m)) {
+                    DecoderModel model = ModelTestSupport.model(c.config(), params, m)) {
                 model.setTrainable(true);
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     NDArray lp = TokenLogProbs.chunked(2).compute(model, ModelTestSupport.ids(m, ids),
@@ -264,7 +264,7 @@ class TokenLogProbsProperties {
 
     private static double referenceLoss(Case c, Map<String, double[]> params, int[][] ids, int[][] mask,
             double[][] response) {
-        double[][] lp = ReferenceTokenLogProbs.compute(new ReferenceLlama(c.config(), params).logits(ids, mask), ids,
+        double[][] lp = ReferenceTokenLogProbs.compute(new ReferenceDecoder(c.config(), params).logits(ids, mask), ids,
                 response);
         double sum = 0;
         for (double[] row : lp) {

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.Allo;
 import dev.allo.data.PreferenceExample;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.mask.NeuronMask;
 import dev.allo.model.CausalLm;
 import dev.allo.objective.ObjectiveConfig;
@@ -46,10 +46,10 @@ class AlignmentPipelineTest {
     @TempDir
     Path dir;
 
-    private static LlamaModel tinyModel(long seed) {
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(32).intermediateSize(64).numHiddenLayers(2)
+    private static DecoderModel tinyModel(long seed) {
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(32).intermediateSize(64).numHiddenLayers(2)
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(TOKENIZER.vocabSize()).build();
-        return LlamaModel.random(config, Device.cpu(), seed);
+        return DecoderModel.random(config, Device.cpu(), seed);
     }
 
     /** 16 pairs: the chosen answer is the true sum, the rejected one is off by one in its last digit. */
@@ -71,7 +71,7 @@ class AlignmentPipelineTest {
 
     @Test
     void alloRunsAllThreeStagesAndTouchesOnlyEachStagesNeurons() throws Exception {
-        try (LlamaModel model = tinyModel(1); LlamaModel rewriter = tinyModel(2)) {
+        try (DecoderModel model = tinyModel(1); DecoderModel rewriter = tinyModel(2)) {
             Snapshots snapshots = new Snapshots(model);
             AlignmentResult result = Allo.builder()
                     .model(model).tokenizer(TOKENIZER).data(pairs())
@@ -125,7 +125,7 @@ class AlignmentPipelineTest {
             rewrites.add(new dev.allo.data.RewriteQuadruple(e.prompt(), e.chosen(), e.rejected(), e.chosen(),
                     java.util.Optional.empty()));
         }
-        try (LlamaModel model = tinyModel(7)) {
+        try (DecoderModel model = tinyModel(7)) {
             AlignmentResult result = Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs())
                     .locateNeurons(LocateConfig.random(3))
                     .forget(ForgetConfig.defaults().withTraining(training(1e-3, 1)))
@@ -142,7 +142,7 @@ class AlignmentPipelineTest {
 
     @Test
     void plainDpoIsOneFullParameterStage() {
-        try (LlamaModel model = tinyModel(3)) {
+        try (DecoderModel model = tinyModel(3)) {
             AlignmentResult result = Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs())
                     .stage(StageConfig.of("dpo", ObjectiveConfig.Dpo.defaults(), training(1e-2, 3)))
                     .outputDirectory(dir.resolve("dpo")).build().run();
@@ -158,7 +158,7 @@ class AlignmentPipelineTest {
         // 14 pairs in batches of 4: 3 full batches per epoch; the short fourth batch would outrun the schedule.
         List<PreferenceExample> fourteen = pairs().subList(0, 14);
         TrainingConfig cosine = TrainingConfig.defaults().withLearningRate(1e-3).withBatchSize(4, 2).withEpochs(2);
-        try (LlamaModel model = tinyModel(5)) {
+        try (DecoderModel model = tinyModel(5)) {
             AlignmentResult result = Allo.builder().model(model).tokenizer(TOKENIZER).data(fourteen)
                     .stage(StageConfig.of("dpo", ObjectiveConfig.Dpo.defaults(), cosine))
                     .outputDirectory(dir.resolve("steps")).build().run();
@@ -173,7 +173,7 @@ class AlignmentPipelineTest {
 
     @Test
     void loraDpoRunsThroughThePipelineAndSavesPeftAdapters() {
-        try (LlamaModel base = tinyModel(6);
+        try (DecoderModel base = tinyModel(6);
                 dev.allo.impl.lora.LoraModel lora = dev.allo.impl.lora.LoraModel.create(base,
                         dev.allo.impl.lora.LoraConfig.of(4, 8, List.of("q_proj", "v_proj")), 3)) {
             float[] before = base.parameters().get("model.layers.0.self_attn.q_proj.weight").toFloatArray();
@@ -191,7 +191,7 @@ class AlignmentPipelineTest {
 
     @Test
     void customObjectiveScorerAndEstimatorDropIn() {
-        try (LlamaModel model = tinyModel(4)) {
+        try (DecoderModel model = tinyModel(4)) {
             boolean[] estimated = {false};
             int[] scored = {0};
             TokenScorer firstToken = new TokenScorer() {
@@ -227,7 +227,7 @@ class AlignmentPipelineTest {
 
     @Test
     void buildFailsBeforeAnyWorkWithActionableMessages() {
-        try (LlamaModel model = tinyModel(5)) {
+        try (DecoderModel model = tinyModel(5)) {
             assertThatThrownBy(() -> Allo.builder().tokenizer(TOKENIZER).data(pairs())
                     .learn(LearnConfig.defaults()).build()).hasMessageContaining("model is not set");
             assertThatThrownBy(() -> Allo.builder().model(model).data(pairs()).build())

@@ -8,8 +8,8 @@ import ai.djl.ndarray.NDArray;
 import dev.allo.Allo;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.RewriteQuadruple;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.pipeline.AlignmentBuilder;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.pipeline.ForgetConfig;
@@ -38,10 +38,10 @@ class AlignmentResumeTest {
     @TempDir
     Path dir;
 
-    private static LlamaModel model() {
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
+    private static DecoderModel model() {
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(TOKENIZER.vocabSize()).build();
-        return LlamaModel.random(config, Device.cpu(), 11);
+        return DecoderModel.random(config, Device.cpu(), 11);
     }
 
     private static List<PreferenceExample> pairs(int n, int offset) {
@@ -52,7 +52,7 @@ class AlignmentResumeTest {
         return out;
     }
 
-    private static AlignmentBuilder allo(LlamaModel model, Path out) {
+    private static AlignmentBuilder allo(DecoderModel model, Path out) {
         TrainingConfig training = TrainingConfig.defaults().withLearningRate(5e-3).withBatchSize(4, 2).withEpochs(2);
         return Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs(8, 0))
                 .locateNeurons(LocateConfig.weightDelta().withWarmUp(training.withEpochs(1)))
@@ -63,9 +63,9 @@ class AlignmentResumeTest {
 
     @Test
     void aRunKilledInTheLearningStageResumesToTheUninterruptedWeights() {
-        try (LlamaModel uninterrupted = model()) {
+        try (DecoderModel uninterrupted = model()) {
             allo(uninterrupted, dir.resolve("a")).build().run();
-            try (LlamaModel killed = model()) {
+            try (DecoderModel killed = model()) {
                 TrainingListener kill = new TrainingListener() {
                     @Override
                     public void onStep(StepMetrics m) {
@@ -77,7 +77,7 @@ class AlignmentResumeTest {
                 assertThatThrownBy(() -> allo(killed, dir.resolve("b")).listener(kill).build().run())
                         .hasMessageContaining("simulated kill");
             }
-            try (LlamaModel resumed = model()) {
+            try (DecoderModel resumed = model()) {
                 AlignmentResult r = allo(resumed, dir.resolve("b")).resume().build().run();
                 assertThat(r.stages().get("learn").history().get(0).step()).isEqualTo(3);
                 for (Map.Entry<String, NDArray> e : uninterrupted.parameters().entrySet()) {
@@ -94,10 +94,10 @@ class AlignmentResumeTest {
 
     @Test
     void resumingWithAnotherConfigurationIsRefused() {
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             allo(m, dir.resolve("c")).build().run();
         }
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             assertThatThrownBy(() -> allo(m, dir.resolve("c")).seed(7).resume().build().run())
                     .hasMessageContaining("differs from this run's");
         }
@@ -105,7 +105,7 @@ class AlignmentResumeTest {
 
     @Test
     void heldOutPairsAndEvaluatorsAreReportedAtStageStartsEndsAndEveryNSteps() throws Exception {
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             int[] calls = {0};
             allo(m, dir.resolve("e")).heldOut(pairs(4, 100)).evaluateEvery(2)
                     .evaluator(model -> Map.of("eval/custom", (double) ++calls[0])).build().run();
@@ -152,17 +152,17 @@ class AlignmentResumeTest {
 
     @Test
     void afterAKillTheLogsHoldEveryStepOnceAndTheEvaluationsOfAnUninterruptedRun() throws Exception {
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             allo(m, dir.resolve("u")).heldOut(pairs(4, 100)).evaluateEvery(3).build().run();
         }
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             assertThatThrownBy(() -> allo(m, dir.resolve("k")).heldOut(pairs(4, 100)).evaluateEvery(3)
                     .listener(killAt("learn", 3)).build().run()).hasMessageContaining("simulated kill");
         }
         // What a kill while writing the next metrics line leaves.
         Files.writeString(dir.resolve("k/learn/metrics.jsonl"), "{\"stage\":\"learn\",\"step\":4,\"loss\":0.6",
                 java.nio.file.StandardOpenOption.APPEND);
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             allo(m, dir.resolve("k")).heldOut(pairs(4, 100)).evaluateEvery(3).resume().build().run();
         }
         for (String stage : List.of("forget", "learn")) {
@@ -179,12 +179,12 @@ class AlignmentResumeTest {
     @Test
     void resumingAFinishedRunWritesNoStepZeroEvaluationAndReportsEachStagesLastStep() throws Exception {
         AlignmentResult first;
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             first = allo(m, dir.resolve("f")).heldOut(pairs(4, 100)).evaluateEvery(2).build().run();
         }
         List<String> eval = Files.readAllLines(dir.resolve("f/learn/eval.jsonl"));
         List<String> metrics = Files.readAllLines(dir.resolve("f/learn/metrics.jsonl"));
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             AlignmentResult again = allo(m, dir.resolve("f")).heldOut(pairs(4, 100)).evaluateEvery(2).resume()
                     .build().run();
             for (String stage : List.of("forget", "learn")) {
@@ -198,9 +198,9 @@ class AlignmentResumeTest {
 
     @Test
     void aKilledWarmUpContinuesFromItsCheckpoint() {
-        try (LlamaModel uninterrupted = model()) {
+        try (DecoderModel uninterrupted = model()) {
             allo(uninterrupted, dir.resolve("w1")).build().run();
-            try (LlamaModel killed = model()) {
+            try (DecoderModel killed = model()) {
                 assertThatThrownBy(() -> allo(killed, dir.resolve("w2")).listener(killAt("warm-up", 1)).build()
                         .run()).hasMessageContaining("simulated kill");
             }
@@ -213,7 +213,7 @@ class AlignmentResumeTest {
                     }
                 }
             };
-            try (LlamaModel resumed = model()) {
+            try (DecoderModel resumed = model()) {
                 allo(resumed, dir.resolve("w2")).listener(watch).resume().build().run();
                 assertThat(warmUpSteps).containsExactly(2L);
                 assertThat(dir.resolve("w2/locate")).doesNotExist(); // the saved scores replace its checkpoint
@@ -232,12 +232,12 @@ class AlignmentResumeTest {
             quads.add(new RewriteQuadruple("p" + i, "s" + i, "w" + i, "c" + i, java.util.Optional.empty()));
         }
         TrainingConfig training = TrainingConfig.defaults().withLearningRate(5e-3).withBatchSize(2, 2).withEpochs(1);
-        java.util.function.Function<LlamaModel, AlignmentBuilder> build = m -> Allo.builder().model(m)
+        java.util.function.Function<DecoderModel, AlignmentBuilder> build = m -> Allo.builder().model(m)
                 .tokenizer(TOKENIZER).data(pairs(8, 0)).trainRewriter(quads, training)
                 .stage(ForgetConfig.defaults().withRewards(TokenRewards.REWRITER).withTraining(training).toStage()
                         .withMask(dev.allo.pipeline.MaskRule.all()))
                 .checkpointEvery(1).outputDirectory(dir.resolve("r"));
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             assertThatThrownBy(() -> build.apply(m).listener(killAt("rewriter", 3)).build().run())
                     .hasMessageContaining("simulated kill");
         }
@@ -250,7 +250,7 @@ class AlignmentResumeTest {
                 }
             }
         };
-        try (LlamaModel m = model()) {
+        try (DecoderModel m = model()) {
             build.apply(m).listener(watch).resume().build().run();
         }
         assertThat(rewriterSteps).containsExactly(4L);

@@ -6,8 +6,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import dev.allo.Allo;
 import dev.allo.data.PreferenceExample;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.RopeScaling;
 import dev.allo.mask.NeuronMask;
 import dev.allo.pipeline.AlignmentResult;
@@ -36,8 +36,8 @@ class ModelFamilyPipelineTest {
     @TempDir
     Path dir;
 
-    static Stream<LlamaConfig> configs() {
-        LlamaConfig.Builder base = LlamaConfig.builder().hiddenSize(32).intermediateSize(48).numHiddenLayers(2)
+    static Stream<DecoderConfig> configs() {
+        DecoderConfig.Builder base = DecoderConfig.builder().hiddenSize(32).intermediateSize(48).numHiddenLayers(2)
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(TOKENIZER.vocabSize());
         return Stream.of(
                 base.modelType("llama").ropeScaling(new RopeScaling(RopeScaling.Type.LLAMA3, 8.0, 1.0, 4.0, 16))
@@ -53,8 +53,8 @@ class ModelFamilyPipelineTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("configs")
-    void aLocatedDpoStageTrainsOnlyTheSelectedNeurons(LlamaConfig config) {
-        try (LlamaModel model = LlamaModel.random(config, Device.cpu(), 4)) {
+    void aLocatedDpoStageTrainsOnlyTheSelectedNeurons(DecoderConfig config) {
+        try (DecoderModel model = DecoderModel.random(config, Device.cpu(), 4)) {
             Map<String, float[]> before = snapshot(model);
             TrainingConfig training = TrainingConfig.defaults().withLearningRate(1e-2).withBatchSize(4, 2)
                     .withEpochs(1).withSchedule(TrainingConfig.ScheduleKind.CONSTANT, 0.0);
@@ -78,7 +78,7 @@ class ModelFamilyPipelineTest {
                 }
             }
             assertThat(changed).isPositive();
-            try (LlamaModel saved = dev.allo.impl.model.LlamaCheckpoints.load(
+            try (DecoderModel saved = dev.allo.impl.model.DecoderCheckpoints.load(
                     dir.resolve(config.modelType()).resolve("learn/model"), Device.cpu())) {
                 assertThat(saved.config().family()).isEqualTo(config.family());
                 assertThat(saved.config().parameterShapes()).isEqualTo(config.parameterShapes());
@@ -86,7 +86,7 @@ class ModelFamilyPipelineTest {
         }
     }
 
-    private static Map<String, float[]> snapshot(LlamaModel model) {
+    private static Map<String, float[]> snapshot(DecoderModel model) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             out.put(e.getKey(), e.getValue().toFloatArray());

@@ -9,9 +9,9 @@ import dev.allo.data.PreferenceExample;
 import dev.allo.fixtures.tokenizer.TinyTokenizerJson;
 import dev.allo.impl.io.HfCheckpoint;
 import dev.allo.impl.io.SafetensorsDtype;
-import dev.allo.impl.model.LlamaCheckpoints;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderCheckpoints;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.tokenizer.HuggingFaceJsonTokenizer;
 import dev.allo.model.SaveOptions;
 import dev.allo.objective.ObjectiveConfig;
@@ -43,19 +43,19 @@ class PipelineModelExportTest {
     void aBf16CheckpointComesOutAsBf16WithItsTokenizerUnlessF32IsAsked() throws IOException {
         Path tokenizerDir = Files.createDirectories(dir.resolve("tok"));
         TinyTokenizerJson.write(tokenizerDir);
-        LlamaConfig config = LlamaConfig.builder().modelType("qwen2").hiddenSize(16).intermediateSize(24)
+        DecoderConfig config = DecoderConfig.builder().modelType("qwen2").hiddenSize(16).intermediateSize(24)
                 .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).tieWordEmbeddings(true)
                 .vocabSize(TinyTokenizerJson.vocabSize()).build();
         Path input = dir.resolve("input");
-        try (LlamaModel random = LlamaModel.random(config, Device.cpu(), 11)) {
-            LlamaCheckpoints.save(random, input, SafetensorsDtype.BF16);
+        try (DecoderModel random = DecoderModel.random(config, Device.cpu(), 11)) {
+            DecoderCheckpoints.save(random, input, SafetensorsDtype.BF16);
         }
         TrainingConfig oneStep = TrainingConfig.defaults().withLearningRate(1e-2).withBatchSize(2, 2).withEpochs(1)
                 .withSchedule(TrainingConfig.ScheduleKind.CONSTANT, 0.0);
         try (HuggingFaceJsonTokenizer tokenizer = HuggingFaceJsonTokenizer.load(tokenizerDir)) {
             for (boolean askF32 : new boolean[] {false, true}) {
                 Path run = dir.resolve(askF32 ? "run-f32" : "run-default");
-                try (LlamaModel model = LlamaCheckpoints.load(input, Device.cpu())) {
+                try (DecoderModel model = DecoderCheckpoints.load(input, Device.cpu())) {
                     var builder = Allo.builder().model(model).tokenizer(tokenizer).data(pairs())
                             .stage(StageConfig.of("dpo", ObjectiveConfig.Dpo.defaults(), oneStep))
                             .outputDirectory(run);

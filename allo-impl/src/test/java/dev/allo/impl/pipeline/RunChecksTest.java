@@ -8,8 +8,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.allo.Allo;
 import dev.allo.data.PreferenceExample;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.importance.ImportanceScores;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.AlignmentBuilder;
@@ -44,10 +44,10 @@ class RunChecksTest {
     @TempDir
     Path dir;
 
-    private static LlamaModel tinyModel() {
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(1)
+    private static DecoderModel tinyModel() {
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(1)
                 .numAttentionHeads(2).numKeyValueHeads(1).vocabSize(TOKENIZER.vocabSize()).build();
-        return LlamaModel.random(config, Device.cpu(), 3);
+        return DecoderModel.random(config, Device.cpu(), 3);
     }
 
     private static List<PreferenceExample> pairs(int n) {
@@ -62,7 +62,7 @@ class RunChecksTest {
         return TrainingConfig.defaults().withLearningRate(1e-3).withBatchSize(size, size);
     }
 
-    private static AlignmentBuilder allo(LlamaModel model, int pairs, Path out) {
+    private static AlignmentBuilder allo(DecoderModel model, int pairs, Path out) {
         return Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs(pairs))
                 .locateNeurons(LocateConfig.weightDelta().withWarmUp(batchOf(4)))
                 .forget(ForgetConfig.defaults().withRewards(TokenRewards.EDIT_DISTANCE).withTraining(batchOf(4)))
@@ -91,7 +91,7 @@ class RunChecksTest {
     @Test
     void aWarmUpWithoutAFullBatchIsRefusedBeforeAnythingIsWritten() {
         Path out = dir.resolve("warmup");
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             // The default warm-up batch is 32 pairs; 16 pairs would give 0 steps and all-zero scores.
             assertThatThrownBy(() -> Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs(16))
                     .locateNeurons(LocateConfig.weightDelta())
@@ -106,7 +106,7 @@ class RunChecksTest {
     @Test
     void aStageWhoseLearningRateIsZeroAtEveryStepIsRefused() {
         Path out = dir.resolve("lr0");
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             // One step with a warm-up of ceil(0.1 * 1) = 1 step: the only step has learning rate 0.
             TrainingConfig oneStep = batchOf(8).withSchedule(TrainingConfig.ScheduleKind.COSINE, 0.1);
             assertThatThrownBy(() -> Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs(8))
@@ -121,12 +121,12 @@ class RunChecksTest {
     @Test
     void aFailingRunLeavesAnEarlierRunsResultsUntouched() throws IOException {
         Path out = dir.resolve("run");
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             allo(model, 8, out).build().run();
         }
         Map<String, byte[]> before = snapshot(out);
         assertThat(before).containsKeys("alignment-config.json", "importance.scores", "forget/mask.bin");
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             // 3 pairs in batches of 4: no stage has a full batch; refused before importance.scores or masks.
             assertThatThrownBy(() -> allo(model, 3, out).overwrite().build().run())
                     .hasMessageContaining("has no full batch").hasMessageContaining("3 pairs, batchSize 4");
@@ -143,11 +143,11 @@ class RunChecksTest {
     @Test
     void overwriteReplacesARunButNeverADirectoryThatHoldsNoRun() throws IOException {
         Path out = dir.resolve("replaced");
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             allo(model, 8, out).build().run();
         }
         Files.writeString(out.resolve("forget/stale.txt"), "from the first run");
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             allo(model, 8, out).seed(7).overwrite().build().run();
         }
         assertThat(out.resolve("forget/stale.txt")).doesNotExist();
@@ -156,7 +156,7 @@ class RunChecksTest {
         Path notARun = dir.resolve("notes");
         Files.createDirectories(notARun);
         Files.writeString(notARun.resolve("mine.txt"), "keep me");
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             assertThatThrownBy(() -> allo(model, 8, notARun).overwrite().build().run())
                     .hasMessageContaining("holds no run").hasMessageContaining("mine.txt");
             assertThatThrownBy(() -> allo(model, 8, dir.resolve("absent")).resume().build().run())
@@ -169,7 +169,7 @@ class RunChecksTest {
     @Test
     void importanceScoresThatAreAllEqualAreRefusedAndNotSaved() {
         Path out = dir.resolve("equal");
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             assertThatThrownBy(() -> allo(model, 8, out).importanceEstimator((m, context) -> {
                 Map<String, NDArray> zeros = new LinkedHashMap<>();
                 m.parameters().forEach((name, p) -> zeros.put(name,
@@ -186,7 +186,7 @@ class RunChecksTest {
     @Test
     void partsThatNoStageUsesAreErrors() {
         TokenScorer scorer = TokenScorer.editDistance();
-        try (LlamaModel model = tinyModel()) {
+        try (DecoderModel model = tinyModel()) {
             assertThatThrownBy(() -> Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs(8))
                     .stage(StageConfig.of("dpo", ObjectiveConfig.Dpo.defaults(), batchOf(4)))
                     .tokenScorer(scorer).build())

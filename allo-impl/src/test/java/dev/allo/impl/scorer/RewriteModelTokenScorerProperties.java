@@ -14,10 +14,10 @@ import dev.allo.data.PreferenceExample;
 import dev.allo.data.PromptTemplate;
 import dev.allo.data.TokenizedPair;
 import dev.allo.fixtures.data.DataGenerators;
-import dev.allo.fixtures.model.ReferenceLlama;
-import dev.allo.fixtures.model.ReferenceLlamaConfig;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.fixtures.model.ReferenceDecoder;
+import dev.allo.fixtures.model.ReferenceDecoderConfig;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.scorer.RewritePrompt;
 import dev.allo.scorer.RewriteScorerConfig;
 import dev.allo.scorer.TokenScorer;
@@ -39,18 +39,18 @@ class RewriteModelTokenScorerProperties {
     private static final Tokenizer TOKENIZER = ByteTokenizer.create();
     private static final PromptTemplate COMPACT = PromptTemplate.of("compact",
             "P:{problem}\nS:{solution}\nW:{prediction}\nC:");
-    private static final ReferenceLlamaConfig CONFIG =
-            new ReferenceLlamaConfig(16, 24, 2, 4, 2, 4, TOKENIZER.vocabSize(), 1e-5, 10000.0, false);
+    private static final ReferenceDecoderConfig CONFIG =
+            new ReferenceDecoderConfig(16, 24, 2, 4, 2, 4, TOKENIZER.vocabSize(), 1e-5, 10000.0, false);
 
     private static Map<String, double[]> parameters;
-    private static ReferenceLlama reference;
-    private static LlamaModel rewriter;
+    private static ReferenceDecoder reference;
+    private static DecoderModel rewriter;
 
     @BeforeAll
     static void buildModels() {
         // A large init spread gives probabilities far from uniform, so Eq. (5) sees both sides of u.
-        parameters = ReferenceLlama.randomParameters(CONFIG, 17, 0.6);
-        reference = new ReferenceLlama(CONFIG, parameters);
+        parameters = ReferenceDecoder.randomParameters(CONFIG, 17, 0.6);
+        reference = new ReferenceDecoder(CONFIG, parameters);
         rewriter = modelOf(parameters);
     }
 
@@ -118,7 +118,7 @@ class RewriteModelTokenScorerProperties {
         double[] norm = changed.get("model.norm.weight").clone();
         norm[0] += 1e-3;
         changed.put("model.norm.weight", norm);
-        try (LlamaModel other = modelOf(changed)) {
+        try (DecoderModel other = modelOf(changed)) {
             assertThat(fingerprint(new RewriteModelTokenScorer(other, TOKENIZER, config))).isNotEqualTo(base);
         }
     }
@@ -165,8 +165,8 @@ class RewriteModelTokenScorerProperties {
         return all[all.length / 2];
     }
 
-    private static LlamaModel modelOf(Map<String, double[]> params) {
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(CONFIG.hiddenSize())
+    private static DecoderModel modelOf(Map<String, double[]> params) {
+        DecoderConfig config = DecoderConfig.builder().hiddenSize(CONFIG.hiddenSize())
                 .intermediateSize(CONFIG.intermediateSize()).numHiddenLayers(CONFIG.numLayers())
                 .numAttentionHeads(CONFIG.numHeads()).numKeyValueHeads(CONFIG.numKvHeads())
                 .headDim(CONFIG.headDim()).vocabSize(CONFIG.vocabSize()).rmsNormEps(CONFIG.rmsNormEps())
@@ -182,7 +182,7 @@ class RewriteModelTokenScorerProperties {
                 }
                 tensors.put(e.getKey(), m.create(f, new Shape(Arrays.stream(e.getValue()).asLongStream().toArray())));
             }
-            return LlamaModel.fromTensors(config, tensors, Device.cpu());
+            return DecoderModel.fromTensors(config, tensors, Device.cpu());
         }
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.data.TokenizedPair;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.mask.NeuronMask;
 import dev.allo.objective.ObjectiveConfig;
@@ -47,14 +47,14 @@ final class CheckpointFixture {
 
     private CheckpointFixture() {}
 
-    static NeuronMask mask(LlamaModel model) {
+    static NeuronMask mask(DecoderModel model) {
         NeuronMask.Builder b = NeuronMask.builder();
         model.parameters().forEach((name, p) -> b.add(name, p.getShape(),
                 IntStream.range(0, (int) p.size()).filter(i -> i % 3 != 1).toArray()));
         return b.build();
     }
 
-    static StageTrainer.Builder stage(LlamaModel model, SparseAdamW opt) {
+    static StageTrainer.Builder stage(DecoderModel model, SparseAdamW opt) {
         return StageTrainer.builder().name("learn").policy(model).objective(PreferenceObjective.of(OBJECTIVE))
                 .optimizer(opt).pairs(PAIRS).config(CONFIG).padId(TinyStage.PAD);
     }
@@ -72,7 +72,7 @@ final class CheckpointFixture {
 
     /** Runs the stage with a checkpoint every step until it is killed after {@code step}; returns the checkpoint. */
     static Path checkpointAt(Path checkpoint, long step) {
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             StageTrainer.Builder b = stage(model, opt).checkpoints(checkpoint, 1);
             if (step < 6) {

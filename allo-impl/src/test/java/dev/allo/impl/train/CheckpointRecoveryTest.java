@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.allo.AlloException;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.train.StageResult;
 import java.nio.file.Files;
@@ -36,7 +36,7 @@ class CheckpointRecoveryTest {
     static void writeCheckpoints() {
         step2 = CheckpointFixture.checkpointAt(shared.resolve("two"), 2);
         step3 = CheckpointFixture.checkpointAt(shared.resolve("three"), 3);
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             stage(model, opt).build().run();
             uninterrupted = TinyStage.weights(model);
@@ -48,7 +48,7 @@ class CheckpointRecoveryTest {
     }
 
     private static void assertResumesToTheUninterruptedWeights(Path checkpoint) {
-        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             stage(model, opt).build().resume(checkpoint);
             Map<String, float[]> resumed = TinyStage.weights(model);
@@ -135,11 +135,11 @@ class CheckpointRecoveryTest {
     void aStageRestoredFromItsLastCheckpointReportsItsLastStep() {
         Path last = CheckpointFixture.checkpointAt(dir.resolve("six"), 6);
         double lastLoss;
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             lastLoss = stage(model, opt).build().run().last().loss();
         }
-        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             StageResult r = stage(model, opt).build().resume(last);
             assertThat(r.stepsRun()).isZero();
@@ -156,18 +156,18 @@ class CheckpointRecoveryTest {
     @Test
     void aStageThatRequiresTheSameStartRefusesOtherStartingWeights() {
         Path checkpoint = dir.resolve("start");
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             assertThatThrownBy(() -> stage(model, opt).requireSameStart().checkpoints(checkpoint, 1)
                     .listener(CheckpointFixture.killAfter(2)).build().run())
                     .isInstanceOf(CheckpointFixture.Kill.class);
         }
-        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             assertThatThrownBy(() -> stage(model, opt).requireSameStart().build().resume(checkpoint))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same starting model");
         }
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             assertThat(stage(model, opt).requireSameStart().build().resume(checkpoint).stepsRun()).isEqualTo(4);
             Map<String, float[]> resumed = TinyStage.weights(model);
@@ -179,7 +179,7 @@ class CheckpointRecoveryTest {
     void theMetricsLogHoldsEveryStepExactlyOnceAfterKillsAndATornLine() throws Exception {
         Path log = dir.resolve("metrics.jsonl");
         Path checkpoint = dir.resolve("ckpt");
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             // checkpoints at 2 and 4; killed after step 3's line: step 3 runs again after the resume
             assertThatThrownBy(() -> stage(model, opt).metricsLog(log).checkpoints(checkpoint, 2)
@@ -188,7 +188,7 @@ class CheckpointRecoveryTest {
         }
         Files.writeString(log, Files.readString(log) + "{\"stage\":\"learn\",\"step\":4,\"lo",
                 java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
-        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             stage(model, opt).metricsLog(log).checkpoints(checkpoint, 2).build().resume(checkpoint);
         }

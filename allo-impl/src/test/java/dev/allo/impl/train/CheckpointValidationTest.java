@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import java.nio.file.Path;
 import java.util.Map;
@@ -40,7 +40,7 @@ class CheckpointValidationTest {
 
     /** Resumes into a fresh model and checks that the error left its weights untouched. */
     private static void assertRefused(Path checkpoint, Class<? extends Exception> type, String... message) {
-        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             Map<String, float[]> before = TinyStage.weights(model);
             var thrown = assertThatThrownBy(() -> stage(model, opt).build().resume(checkpoint)).isInstanceOf(type);
@@ -56,7 +56,7 @@ class CheckpointValidationTest {
     @Test
     void anUntouchedCopyResumes() {
         Path copy = tampered("same", root -> { });
-        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             assertThat(stage(model, opt).build().resume(copy).stepsRun()).isEqualTo(4);
         }
@@ -143,7 +143,7 @@ class CheckpointValidationTest {
     void longNamesAreReadWhileTrailingContentAndDeepNestingAreRefused() throws Exception {
         // An extra field whose name exceeds Jackson's default limit of 50,000 characters is read (and ignored).
         Path longName = tampered("longname", r -> r.put("n".repeat(60_000), 1));
-        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             assertThat(stage(model, opt).build().resume(longName).last().step()).isEqualTo(6);
         }

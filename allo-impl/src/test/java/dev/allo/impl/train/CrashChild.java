@@ -1,6 +1,6 @@
 package dev.allo.impl.train;
 
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.train.LoopConfig;
 import dev.allo.train.StepMetrics;
@@ -23,7 +23,7 @@ public final class CrashChild {
     public static void main(String[] args) {
         Path dir = Path.of(args[0]);
         Path checkpoint = dir.resolve("checkpoint");
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(CheckpointFixture.ADAMW,
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(CheckpointFixture.ADAMW,
                 CheckpointFixture.mask(model), model.parameters())) {
             StageTrainer trainer = CheckpointFixture.stage(model, opt).config(LoopConfig.of(4, 2, 4))
                     .checkpoints(checkpoint, 1)

@@ -6,7 +6,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.allo.data.PaddingSide;
 import dev.allo.data.TokenizedPair;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.MaskedSgd;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.objective.PreferenceObjective;
@@ -30,7 +30,7 @@ class GradientAccumulationStageProperties {
     private static final double LR = 0.5;
 
     private static double step(ObjectiveConfig objective, int micro, PaddingSide side, Map<String, float[]> out) {
-        try (LlamaModel model = TinyStage.model(17); MaskedSgd sgd = new MaskedSgd(new SgdConfig(LR, 0, 0, 0,
+        try (DecoderModel model = TinyStage.model(17); MaskedSgd sgd = new MaskedSgd(new SgdConfig(LR, 0, 0, 0,
                 false, LearningRateSchedule.constant(), GradientClipping.none()), TinyStage.all(model),
                 model.parameters())) {
             LoopConfig config = LoopConfig.of(6, micro, 1).withMaxSteps(1).withReferenceBatchSize(12)
@@ -54,7 +54,7 @@ class GradientAccumulationStageProperties {
                     Map<String, float[]> whole = new java.util.LinkedHashMap<>();
                     Map<String, float[]> split = new java.util.LinkedHashMap<>();
                     Map<String, float[]> start;
-                    try (LlamaModel initial = TinyStage.model(17)) {
+                    try (DecoderModel initial = TinyStage.model(17)) {
                         start = TinyStage.weights(initial);
                     }
                     double wholeLoss = step(objective, 6, side, whole);

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.allo.data.TokenizedPair;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.tokenizer.ByteTokenizer;
 import java.nio.file.Files;
@@ -22,14 +22,14 @@ class ReferenceCacheTest {
     @TempDir
     Path dir;
 
-    private static ReferenceLogProbs get(ReferenceCache cache, LlamaModel model, List<TokenizedPair> pairs) {
+    private static ReferenceLogProbs get(ReferenceCache cache, DecoderModel model, List<TokenizedPair> pairs) {
         return cache.getOrCompute(model, pairs, TOKENIZER, 3, TokenLogProbs.unchunked(), TinyStage.PAD);
     }
 
     @Test
     void valuesAreTheModelsResponseLogProbs() {
         List<TokenizedPair> pairs = TinyStage.pairs(5);
-        try (LlamaModel model = TinyStage.model(1); NDManager m = NDManager.newBaseManager()) {
+        try (DecoderModel model = TinyStage.model(1); NDManager m = NDManager.newBaseManager()) {
             ReferenceLogProbs ref = ReferenceLogProbs.compute(model, pairs, 2, TokenLogProbs.chunked(2),
                     TinyStage.PAD, "label");
             for (TokenizedPair p : pairs) {
@@ -56,11 +56,11 @@ class ReferenceCacheTest {
     void matchingFingerprintReusesTheFile() throws Exception {
         ReferenceCache cache = new ReferenceCache(dir);
         List<TokenizedPair> pairs = TinyStage.pairs(6);
-        try (LlamaModel model = TinyStage.model(1)) {
+        try (DecoderModel model = TinyStage.model(1)) {
             ReferenceLogProbs first = get(cache, model, pairs);
             assertThat(first.origin()).isEqualTo(ReferenceLogProbs.Origin.COMPUTED);
             assertThat(cache.file(first.fingerprint())).exists();
-            try (LlamaModel same = TinyStage.model(1)) { // equal weights in another instance
+            try (DecoderModel same = TinyStage.model(1)) { // equal weights in another instance
                 ReferenceLogProbs second = get(cache, same, pairs);
                 assertThat(second.origin()).isEqualTo(ReferenceLogProbs.Origin.LOADED);
                 assertThat(second.fingerprint()).isEqualTo(first.fingerprint());
@@ -79,7 +79,7 @@ class ReferenceCacheTest {
     void otherWeightsPairsOrTokenizerAreRecomputed() {
         ReferenceCache cache = new ReferenceCache(dir);
         List<TokenizedPair> pairs = TinyStage.pairs(6);
-        try (LlamaModel model = TinyStage.model(1)) {
+        try (DecoderModel model = TinyStage.model(1)) {
             ReferenceLogProbs first = get(cache, model, pairs);
             ReferenceLogProbs fewer = get(cache, model, pairs.subList(0, 5));
             assertThat(fewer.origin()).isEqualTo(ReferenceLogProbs.Origin.COMPUTED);
@@ -100,7 +100,7 @@ class ReferenceCacheTest {
     void corruptFileIsRecomputedAndReplaced() throws Exception {
         ReferenceCache cache = new ReferenceCache(dir);
         List<TokenizedPair> pairs = TinyStage.pairs(4);
-        try (LlamaModel model = TinyStage.model(1)) {
+        try (DecoderModel model = TinyStage.model(1)) {
             ReferenceLogProbs first = get(cache, model, pairs);
             Path file = cache.file(first.fingerprint());
             byte[] bytes = Files.readAllBytes(file);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.allo.data.TokenizedPair;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import dev.allo.mask.NeuronMask;
 import dev.allo.objective.ObjectiveConfig;
@@ -38,12 +38,12 @@ class StageCheckpointTest {
         private static final long serialVersionUID = 1L;
     }
 
-    private static StageTrainer.Builder stage(LlamaModel model, SparseAdamW opt, ObjectiveConfig objective) {
+    private static StageTrainer.Builder stage(DecoderModel model, SparseAdamW opt, ObjectiveConfig objective) {
         return StageTrainer.builder().name("learn").policy(model).objective(PreferenceObjective.of(objective))
                 .optimizer(opt).pairs(PAIRS).config(CONFIG).padId(TinyStage.PAD);
     }
 
-    private static NeuronMask mask(LlamaModel model) {
+    private static NeuronMask mask(DecoderModel model) {
         NeuronMask.Builder b = NeuronMask.builder();
         model.parameters().forEach((name, p) -> b.add(name, p.getShape(),
                 java.util.stream.IntStream.range(0, (int) p.size()).filter(i -> i % 3 != 1).toArray()));
@@ -52,14 +52,14 @@ class StageCheckpointTest {
 
     private void checkResume(ObjectiveConfig objective, int killAfter) {
         Map<String, float[]> uninterrupted;
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             StageResult r = stage(model, opt, objective).build().run();
             assertThat(r.steps()).isEqualTo(6);
             uninterrupted = TinyStage.weights(model);
         }
         Path checkpoint = dir.resolve(objective.name() + "-" + killAfter);
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             TrainingListener killer = new TrainingListener() {
                 @Override
@@ -73,7 +73,7 @@ class StageCheckpointTest {
                     .isInstanceOf(Kill.class);
         }
         // A new process: other starting weights (they are overwritten), a fresh optimiser.
-        try (LlamaModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(99); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             StageResult r = stage(model, opt, objective).build().resume(checkpoint);
             assertThat(r.history()).hasSize(6 - killAfter);
@@ -101,7 +101,7 @@ class StageCheckpointTest {
     @Test
     void checkpointIsReplacedAtomicallyAndFinalOneWritten() throws Exception {
         Path checkpoint = dir.resolve("ckpt");
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             stage(model, opt, ObjectiveConfig.Dpo.defaults()).checkpoints(checkpoint, 4).build().run();
         }
@@ -116,17 +116,17 @@ class StageCheckpointTest {
     @Test
     void checkpointOfAnotherMaskOrSeedIsRejected() {
         Path checkpoint = dir.resolve("ckpt");
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             stage(model, opt, ObjectiveConfig.Dpo.defaults()).config(CONFIG.withMaxSteps(2))
                     .checkpoints(checkpoint, 1).build().run();
         }
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, TinyStage.all(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, TinyStage.all(model),
                 model.parameters())) {
             assertThatThrownBy(() -> stage(model, opt, ObjectiveConfig.Dpo.defaults()).build().resume(checkpoint))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another mask");
         }
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(ADAMW, mask(model),
                 model.parameters())) {
             LoopConfig otherSeed = CONFIG.withBatch(CONFIG.batch().withShuffle(true, 7));
             assertThatThrownBy(() -> stage(model, opt, ObjectiveConfig.Dpo.defaults()).config(otherSeed).build()

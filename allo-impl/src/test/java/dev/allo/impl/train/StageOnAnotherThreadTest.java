@@ -2,7 +2,7 @@ package dev.allo.impl.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.optim.SparseAdamW;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class StageOnAnotherThreadTest {
     private static Map<String, float[]> trained() {
-        try (LlamaModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(CheckpointFixture.ADAMW,
+        try (DecoderModel model = TinyStage.model(13); SparseAdamW opt = new SparseAdamW(CheckpointFixture.ADAMW,
                 CheckpointFixture.mask(model), model.parameters())) {
             CheckpointFixture.stage(model, opt).build().run();
             return TinyStage.weights(model);

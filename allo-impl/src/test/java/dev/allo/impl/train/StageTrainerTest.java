@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.allo.AlloException;
 import dev.allo.data.PaddingSide;
 import dev.allo.data.TokenizedPair;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.MaskedSgd;
 import dev.allo.impl.optim.SparseAdamW;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /** The stage loop on a tiny LLaMA: accumulation, masks, learning, reproducibility, NaN detection, memory. */
 class StageTrainerTest {
 
-    private static StageResult train(LlamaModel model, ObjectiveConfig objective, dev.allo.optim.MaskedOptimizer opt,
+    private static StageResult train(DecoderModel model, ObjectiveConfig objective, dev.allo.optim.MaskedOptimizer opt,
             List<TokenizedPair> pairs, LoopConfig config, TrainingListener... listeners) {
         StageTrainer.Builder b = StageTrainer.builder().name("test").policy(model)
                 .objective(PreferenceObjective.of(objective)).optimizer(opt).pairs(pairs).config(config)
@@ -51,7 +51,7 @@ class StageTrainerTest {
         Map<String, float[]> before = null;
         int[] micro = {8, 4, 2};
         for (int i = 0; i < micro.length; i++) {
-            try (LlamaModel model = TinyStage.model(7)) {
+            try (DecoderModel model = TinyStage.model(7)) {
                 before = TinyStage.weights(model);
                 SgdConfig sgd = new SgdConfig(lr, 0, 0, 0, false, LearningRateSchedule.constant(),
                         GradientClipping.none());
@@ -96,7 +96,7 @@ class StageTrainerTest {
 
     @Test
     void aStageWithoutAFullBatchIsRefusedInsteadOfRunningZeroSteps() {
-        try (LlamaModel model = TinyStage.model(3);
+        try (DecoderModel model = TinyStage.model(3);
                 SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-3), TinyStage.all(model),
                         model.parameters())) {
             LoopConfig config = LoopConfig.of(4, 2, 1)
@@ -113,7 +113,7 @@ class StageTrainerTest {
     @Test
     void firstDpoStepSeesZeroLogRatiosWithEitherPadding() {
         for (PaddingSide side : PaddingSide.values()) {
-            try (LlamaModel model = TinyStage.model(3);
+            try (DecoderModel model = TinyStage.model(3);
                     SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-3), TinyStage.all(model),
                             model.parameters())) {
                 LoopConfig config = LoopConfig.of(4, 2, 1).withMaxSteps(1)
@@ -136,7 +136,7 @@ class StageTrainerTest {
 
     @Test
     void maskedStageLeavesEveryUnselectedWeightBitIdentical() {
-        try (LlamaModel model = TinyStage.model(11)) {
+        try (DecoderModel model = TinyStage.model(11)) {
             NeuronMask.Builder mb = NeuronMask.builder();
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                 Shape shape = e.getValue().getShape();
@@ -171,7 +171,7 @@ class StageTrainerTest {
     @Test
     void dpoLowersTheLossAndWinsMostTrainingPairs() {
         List<TokenizedPair> pairs = TinyStage.pairs(16);
-        try (LlamaModel model = TinyStage.model(5);
+        try (DecoderModel model = TinyStage.model(5);
                 SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-2), TinyStage.all(model),
                         model.parameters())) {
             StageTrainer trainer = StageTrainer.builder().name("dpo").policy(model)
@@ -198,7 +198,7 @@ class StageTrainerTest {
     void sameSeedGivesBitIdenticalWeights() {
         List<Map<String, float[]>> runs = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
-            try (LlamaModel model = TinyStage.model(9);
+            try (DecoderModel model = TinyStage.model(9);
                     SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-2), TinyStage.all(model),
                             model.parameters())) {
                 LoopConfig config = LoopConfig.of(4, 2, 2).withLogProbChunkSize(3);
@@ -213,7 +213,7 @@ class StageTrainerTest {
 
     @Test
     void nanWeightStopsTheStageNamingTheStep() {
-        try (LlamaModel model = TinyStage.model(2);
+        try (DecoderModel model = TinyStage.model(2);
                 SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-2), TinyStage.all(model),
                         model.parameters())) {
             StageTrainer trainer = StageTrainer.builder().name("forget").policy(model)
@@ -237,7 +237,7 @@ class StageTrainerTest {
 
     @Test
     void liveArraysStayFlatOverManySteps() {
-        try (LlamaModel model = TinyStage.model(4);
+        try (DecoderModel model = TinyStage.model(4);
                 SparseAdamW opt = new SparseAdamW(TinyStage.adamW(1e-3), TinyStage.all(model),
                         model.parameters())) {
             NDManager system = model.manager().getParentManager();

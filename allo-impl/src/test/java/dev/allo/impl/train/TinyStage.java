@@ -4,8 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
-import dev.allo.impl.model.LlamaConfig;
-import dev.allo.impl.model.LlamaModel;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.mask.NeuronMask;
 import dev.allo.optim.AdamWConfig;
 import dev.allo.optim.LearningRateSchedule;
@@ -19,15 +19,15 @@ import java.util.Optional;
 
 /** A tiny LLaMA over the byte vocabulary and tiny synthetic arithmetic preference pairs. */
 final class TinyStage {
-    static final LlamaConfig CONFIG = LlamaConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
+    static final DecoderConfig CONFIG = DecoderConfig.builder().hiddenSize(16).intermediateSize(32).numHiddenLayers(2)
             .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(ByteTokenizer.VOCAB_SIZE)
             .padTokenId(ByteTokenizer.PAD).initializerRange(0.05).build();
     static final int PAD = ByteTokenizer.PAD;
 
     private TinyStage() {}
 
-    static LlamaModel model(long seed) {
-        return LlamaModel.random(CONFIG, Device.cpu(), seed);
+    static DecoderModel model(long seed) {
+        return DecoderModel.random(CONFIG, Device.cpu(), seed);
     }
 
     /** {@code n} pairs "a+b=" -> correct sum (chosen) vs. a wrong sum (rejected), of varying lengths. */
@@ -68,11 +68,11 @@ final class TinyStage {
                 .build();
     }
 
-    static NeuronMask all(LlamaModel model) {
+    static NeuronMask all(DecoderModel model) {
         return NeuronMask.all(NeuronMask.shapesOf(model.parameters()));
     }
 
-    static Map<String, float[]> weights(LlamaModel model) {
+    static Map<String, float[]> weights(DecoderModel model) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             out.put(e.getKey(), e.getValue().toFloatArray());

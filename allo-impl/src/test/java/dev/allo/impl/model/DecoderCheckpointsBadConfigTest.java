@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A {@code config.json} that disagrees with its checkpoint is refused from the tensors' headers, before any tensor is
  * read or any per-layer structure is built, so absurd sizes fail at once with the file and the values.
  */
-class LlamaCheckpointsBadConfigTest {
+class DecoderCheckpointsBadConfigTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -27,10 +27,10 @@ class LlamaCheckpointsBadConfigTest {
 
     @BeforeEach
     void saveTinyModel() {
-        LlamaConfig c = LlamaConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
+        DecoderConfig c = DecoderConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(2)
                 .numAttentionHeads(4).numKeyValueHeads(2).vocabSize(40).build();
-        try (LlamaModel model = LlamaModel.random(c, Device.cpu(), 1)) {
-            LlamaCheckpoints.save(model, dir);
+        try (DecoderModel model = DecoderModel.random(c, Device.cpu(), 1)) {
+            DecoderCheckpoints.save(model, dir);
         }
         config = dir.resolve(HfCheckpoint.CONFIG_FILE);
     }
@@ -43,18 +43,18 @@ class LlamaCheckpointsBadConfigTest {
 
     @Test
     void absurdLayerCountFailsOnTheLayersPresent() throws Exception {
-        edit("num_hidden_layers", LlamaConfig.MAX_LAYERS);
-        assertThatThrownBy(() -> LlamaCheckpoints.load(dir, Device.cpu()).close())
+        edit("num_hidden_layers", DecoderConfig.MAX_LAYERS);
+        assertThatThrownBy(() -> DecoderCheckpoints.load(dir, Device.cpu()).close())
                 .isInstanceOf(AlloException.class)
                 .hasMessageContaining(config.toString())
-                .hasMessageContaining("num_hidden_layers = " + LlamaConfig.MAX_LAYERS)
+                .hasMessageContaining("num_hidden_layers = " + DecoderConfig.MAX_LAYERS)
                 .hasMessageContaining("holds tensors of 2 layers");
     }
 
     @Test
     void aLayerCountPastTheLimitFailsBeforeAnyPerLayerStructure() throws Exception {
         edit("num_hidden_layers", Integer.MAX_VALUE);
-        assertThatThrownBy(() -> LlamaCheckpoints.load(dir, Device.cpu()).close())
+        assertThatThrownBy(() -> DecoderCheckpoints.load(dir, Device.cpu()).close())
                 .hasMessageContaining(config.toString())
                 .hasMessageContaining("num_hidden_layers must be at most 65536, got 2147483647");
     }
@@ -62,7 +62,7 @@ class LlamaCheckpointsBadConfigTest {
     @Test
     void fewerLayersThanTheCheckpointFailsNamingALayerOutside() throws Exception {
         edit("num_hidden_layers", 1);
-        assertThatThrownBy(() -> LlamaCheckpoints.load(dir, Device.cpu()).close())
+        assertThatThrownBy(() -> DecoderCheckpoints.load(dir, Device.cpu()).close())
                 .isInstanceOf(AlloException.class)
                 .hasMessageContaining("num_hidden_layers = 1")
                 .hasMessageContaining("(including model.layers.1)");
@@ -71,7 +71,7 @@ class LlamaCheckpointsBadConfigTest {
     @Test
     void hugeVocabularyFailsOnTheEmbeddingShapeBeforeReading() throws Exception {
         edit("vocab_size", 2_000_000_000L);
-        assertThatThrownBy(() -> LlamaCheckpoints.load(dir, Device.cpu()).close())
+        assertThatThrownBy(() -> DecoderCheckpoints.load(dir, Device.cpu()).close())
                 .isInstanceOf(AlloException.class)
                 .hasMessageContaining("tensor 'model.embed_tokens.weight'")
                 .hasMessageContaining("has shape (40, 16), but " + config + " implies (2000000000, 16)");
@@ -80,7 +80,7 @@ class LlamaCheckpointsBadConfigTest {
     @Test
     void headWidthsWhoseProductOverflowsAreRefused() throws Exception {
         edit("head_dim", 1L << 30);
-        assertThatThrownBy(() -> LlamaCheckpoints.load(dir, Device.cpu()).close())
+        assertThatThrownBy(() -> DecoderCheckpoints.load(dir, Device.cpu()).close())
                 .isInstanceOf(AlloException.class)
                 .hasMessageContaining(config.toString())
                 .hasMessageContaining("num_attention_heads * head_dim (4 * 1073741824) must be at most 2147483647");

@@ -21,18 +21,18 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LlamaCheckpointsTest {
+class DecoderCheckpointsTest {
     @TempDir
     Path dir;
 
-    private static LlamaConfig tiny(boolean tied) {
-        return LlamaConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4)
+    private static DecoderConfig tiny(boolean tied) {
+        return DecoderConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(2).numAttentionHeads(4)
                 .numKeyValueHeads(2).vocabSize(40).tieWordEmbeddings(tied).build();
     }
 
     @Test
     void f32SaveLoadIsBitIdenticalAndGivesTheSameLogits() {
-        try (LlamaModel model = LlamaModel.random(tiny(false), Device.cpu(), 7);
+        try (DecoderModel model = DecoderModel.random(tiny(false), Device.cpu(), 7);
                 NDManager m = NDManager.newBaseManager()) {
             Allo.saveModel(model, dir.resolve("out"));
             try (CausalLm loaded = Allo.loadModel(dir.resolve("out"), Device.cpu())) {
@@ -47,21 +47,21 @@ class LlamaCheckpointsTest {
 
     @Test
     void bf16CheckpointLoadsWidenedAndLoadSaveLoadIsBitIdentical() {
-        try (LlamaModel model = LlamaModel.random(tiny(true), Device.cpu(), 3)) {
-            LlamaCheckpoints.save(model, dir.resolve("bf16"), SafetensorsDtype.BF16);
+        try (DecoderModel model = DecoderModel.random(tiny(true), Device.cpu(), 3)) {
+            DecoderCheckpoints.save(model, dir.resolve("bf16"), SafetensorsDtype.BF16);
             try (HfCheckpoint c = HfCheckpoint.open(dir.resolve("bf16"))) {
                 assertThat(c.info("model.embed_tokens.weight").dtype()).isEqualTo(SafetensorsDtype.BF16);
                 assertThat(c.contains("lm_head.weight")).isFalse();
             }
-            try (LlamaModel first = LlamaCheckpoints.load(dir.resolve("bf16"), Device.cpu())) {
+            try (DecoderModel first = DecoderCheckpoints.load(dir.resolve("bf16"), Device.cpu())) {
                 // Every loaded value is the BF16 rounding of the original: its low 16 bits are zero.
                 for (NDArray p : first.parameters().values()) {
                     for (float f : p.toFloatArray()) {
                         assertThat(Float.floatToRawIntBits(f) & 0xFFFF).isZero();
                     }
                 }
-                LlamaCheckpoints.save(first, dir.resolve("again"));
-                try (LlamaModel second = LlamaCheckpoints.load(dir.resolve("again"), Device.cpu())) {
+                DecoderCheckpoints.save(first, dir.resolve("again"));
+                try (DecoderModel second = DecoderCheckpoints.load(dir.resolve("again"), Device.cpu())) {
                     assertSameParameters(first, second);
                 }
             }
@@ -70,12 +70,12 @@ class LlamaCheckpointsTest {
 
     @Test
     void shardedCheckpointLoadsTheSameAsSingleFile() {
-        try (LlamaModel model = LlamaModel.random(tiny(false), Device.cpu(), 11)) {
+        try (DecoderModel model = DecoderModel.random(tiny(false), Device.cpu(), 11)) {
             new HfCheckpointWriter().maxShardBytes(4_000)
                     .file(HfCheckpoint.CONFIG_FILE, model.config().toJson().getBytes(StandardCharsets.UTF_8))
                     .write(dir.resolve("sharded"), model.parameters());
             assertThat(Files.exists(dir.resolve("sharded").resolve(HfCheckpoint.INDEX_FILE))).isTrue();
-            try (LlamaModel loaded = LlamaCheckpoints.load(dir.resolve("sharded"), Device.cpu())) {
+            try (DecoderModel loaded = DecoderCheckpoints.load(dir.resolve("sharded"), Device.cpu())) {
                 assertSameParameters(model, loaded);
             }
         }
@@ -83,13 +83,13 @@ class LlamaCheckpointsTest {
 
     @Test
     void tiedCheckpointWithARedundantLmHeadAndRotaryBuffersLoads() {
-        try (LlamaModel model = LlamaModel.random(tiny(true), Device.cpu(), 5);
+        try (DecoderModel model = DecoderModel.random(tiny(true), Device.cpu(), 5);
                 NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>(model.parameters());
             tensors.put("lm_head.weight", model.parameters().get("model.embed_tokens.weight"));
             tensors.put("model.layers.0.self_attn.rotary_emb.inv_freq", m.ones(new Shape(2)));
             writeWithConfig(model.config(), tensors, dir.resolve("old"));
-            try (LlamaModel loaded = LlamaCheckpoints.load(dir.resolve("old"), Device.cpu())) {
+            try (DecoderModel loaded = DecoderCheckpoints.load(dir.resolve("old"), Device.cpu())) {
                 assertSameParameters(model, loaded);
             }
         }
@@ -97,11 +97,11 @@ class LlamaCheckpointsTest {
 
     @Test
     void missingTensorIsNamedWithTheDirectory() {
-        try (LlamaModel model = LlamaModel.random(tiny(false), Device.cpu(), 5)) {
+        try (DecoderModel model = DecoderModel.random(tiny(false), Device.cpu(), 5)) {
             Map<String, NDArray> tensors = new LinkedHashMap<>(model.parameters());
             tensors.remove("model.layers.1.mlp.down_proj.weight");
             writeWithConfig(model.config(), tensors, dir.resolve("missing"));
-            assertThatThrownBy(() -> LlamaCheckpoints.load(dir.resolve("missing"), Device.cpu()))
+            assertThatThrownBy(() -> DecoderCheckpoints.load(dir.resolve("missing"), Device.cpu()))
                     .isInstanceOf(AlloException.class)
                     .hasMessageContaining(dir.resolve("missing").toString())
                     .hasMessageContaining("model.layers.1.mlp.down_proj.weight");
@@ -110,10 +110,10 @@ class LlamaCheckpointsTest {
 
     @Test
     void shapeThatDoesNotMatchTheConfigIsNamedWithExpectedAndActual() {
-        try (LlamaModel model = LlamaModel.random(tiny(false), Device.cpu(), 5)) {
-            LlamaConfig wider = model.config().toBuilder().intermediateSize(32).build();
+        try (DecoderModel model = DecoderModel.random(tiny(false), Device.cpu(), 5)) {
+            DecoderConfig wider = model.config().toBuilder().intermediateSize(32).build();
             writeWithConfig(wider, model.parameters(), dir.resolve("shape"));
-            assertThatThrownBy(() -> LlamaCheckpoints.load(dir.resolve("shape"), Device.cpu()))
+            assertThatThrownBy(() -> DecoderCheckpoints.load(dir.resolve("shape"), Device.cpu()))
                     .isInstanceOf(AlloException.class)
                     .hasMessageContaining("model.layers.0.mlp.gate_proj.weight")
                     .hasMessageContaining("(24, 16)")
@@ -124,12 +124,12 @@ class LlamaCheckpointsTest {
     @Test
     void missingConfigIsNamed() throws Exception {
         Files.createDirectories(dir.resolve("empty"));
-        assertThatThrownBy(() -> LlamaCheckpoints.load(dir.resolve("empty"), Device.cpu()))
+        assertThatThrownBy(() -> DecoderCheckpoints.load(dir.resolve("empty"), Device.cpu()))
                 .isInstanceOf(AlloException.class)
                 .hasMessageContaining("config.json");
     }
 
-    private static void writeWithConfig(LlamaConfig config, Map<String, NDArray> tensors, Path target) {
+    private static void writeWithConfig(DecoderConfig config, Map<String, NDArray> tensors, Path target) {
         new HfCheckpointWriter()
                 .file(HfCheckpoint.CONFIG_FILE, config.toJson().getBytes(StandardCharsets.UTF_8))
                 .write(target, tensors);

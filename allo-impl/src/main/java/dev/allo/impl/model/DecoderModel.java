@@ -24,15 +24,15 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * x_0     = embed_tokens[ids]                                  (B, T, H)
- * x_l     = LlamaDecoderLayer_l(x_{l-1}),  l = 1 .. L          (RMSNorm, RoPE attention with GQA, SwiGLU MLP,
+ * x_l     = DecoderLayer_l(x_{l-1}),  l = 1 .. L               (RMSNorm, RoPE attention with GQA, SwiGLU MLP,
  *                                                               plus the family's biases, q/k norms, windows)
  * hidden  = RMSNorm(x_L; model.norm.weight)                    (B, T, H)
- *           (Gemma 2: x_0 scaled by sqrt(H), (1 + w) norms, logits soft-capped; see LlamaDecoderLayer)
+ *           (Gemma 2: x_0 scaled by sqrt(H), (1 + w) norms, logits soft-capped; see DecoderLayer)
  * logits  = hidden W^T,  W = lm_head.weight, or embed_tokens when tied   (B, T, V)
  * </pre>
  *
  * <p>Parameters are plain float32 arrays named and shaped exactly as the family's Hugging Face class
- * ({@link LlamaConfig#parameterShapes()} gives the names, shapes and order).
+ * ({@link DecoderConfig#parameterShapes()} gives the names, shapes and order).
  *
  * <p><b>Dynamic NTK scaling.</b> With {@code rope_type "dynamic"} the rotary frequencies of a pass are computed
  * from its largest position ({@link RopeScaling}), as {@code transformers} does per forward call. With a key/value
@@ -51,30 +51,30 @@ import java.util.SplittableRandom;
  *
  * <p>Not thread-safe.
  */
-public final class LlamaModel implements CausalLm {
-    private final LlamaConfig config;
+public final class DecoderModel implements CausalLm {
+    private final DecoderConfig config;
     private final Device device;
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
-    private final LlamaDecoderLayer[] layers;
+    private final DecoderLayer[] layers;
     private final RotaryEmbedding rotary; // null for dynamic scaling: built per pass
     private final float attentionScale;
     private final boolean ownsManager;
     private boolean trainable;
 
-    private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters) {
+    private DecoderModel(DecoderConfig config, NDManager manager, Map<String, NDArray> parameters) {
         this(config, manager, parameters, true);
     }
 
-    private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters, boolean ownsManager) {
+    private DecoderModel(DecoderConfig config, NDManager manager, Map<String, NDArray> parameters, boolean ownsManager) {
         this.ownsManager = ownsManager;
         this.config = config;
         this.manager = manager;
         this.device = manager.getDevice();
         this.parameters = Collections.unmodifiableMap(parameters);
-        this.layers = new LlamaDecoderLayer[config.numHiddenLayers()];
+        this.layers = new DecoderLayer[config.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
-            layers[i] = new LlamaDecoderLayer(i, config, parameters);
+            layers[i] = new DecoderLayer(i, config, parameters);
         }
         this.rotary = config.ropeScaling().dependsOnLength() ? null : RotaryEmbedding.of(config, 0);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.queryPreAttnScalar() != null
@@ -86,7 +86,7 @@ public final class LlamaModel implements CausalLm {
      * {@code N(0, initializer_range^2)} (the row of {@code pad_token_id}, if set, zeroed as {@code nn.Embedding}
      * does with a padding index), every projection bias 0, every RMSNorm weight 1 (Gemma's offsets 0). The draws
      * come from a {@link SplittableRandom} seeded with
-     * {@code seed}, tensor by tensor in {@link LlamaConfig#parameterShapes()} order, so they do not depend on the
+     * {@code seed}, tensor by tensor in {@link DecoderConfig#parameterShapes()} order, so they do not depend on the
      * device or on the engine's random state.
      *
      * @param config the configuration
@@ -94,7 +94,7 @@ public final class LlamaModel implements CausalLm {
      * @param seed the random seed
      * @return the model, not trainable until {@link #setTrainable(boolean)}; the caller closes it
      */
-    public static LlamaModel random(LlamaConfig config, Device device, long seed) {
+    public static DecoderModel random(DecoderConfig config, Device device, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         NDManager manager = NDManager.newBaseManager(device);
         Map<String, NDArray> params = new LinkedHashMap<>();
@@ -112,7 +112,7 @@ public final class LlamaModel implements CausalLm {
                     data[i] = (float) (random.nextGaussian() * std);
                 }
             }
-            if (e.getKey().equals(LlamaNames.EMBED_TOKENS) && config.padTokenId() != null) {
+            if (e.getKey().equals(DecoderNames.EMBED_TOKENS) && config.padTokenId() != null) {
                 int row = config.padTokenId() * config.hiddenSize();
                 Arrays.fill(data, row, row + config.hiddenSize(), 0f);
             }
@@ -120,12 +120,12 @@ public final class LlamaModel implements CausalLm {
             array.setName(e.getKey());
             params.put(e.getKey(), array);
         }
-        return new LlamaModel(config, manager, params);
+        return new DecoderModel(config, manager, params);
     }
 
     /**
      * A model from named tensors, for example those of a checkpoint. Every tensor named by
-     * {@link LlamaConfig#parameterShapes()} must be present with exactly that shape and a floating-point type, and
+     * {@link DecoderConfig#parameterShapes()} must be present with exactly that shape and a floating-point type, and
      * no other tensor may be present. The tensors are copied to float32 on {@code device}; the caller keeps owning
      * (and closes) the arrays it passed.
      *
@@ -136,7 +136,7 @@ public final class LlamaModel implements CausalLm {
      * @throws IllegalArgumentException naming every missing or unexpected tensor, or the first tensor whose shape
      *     or type is wrong, with the expected and actual values
      */
-    public static LlamaModel fromTensors(LlamaConfig config, Map<String, NDArray> tensors, Device device) {
+    public static DecoderModel fromTensors(DecoderConfig config, Map<String, NDArray> tensors, Device device) {
         Map<String, Shape> expected = config.parameterShapes();
         List<String> missing = new ArrayList<>();
         for (String name : expected.keySet()) {
@@ -183,7 +183,7 @@ public final class LlamaModel implements CausalLm {
             for (String name : expected.keySet()) {
                 params.put(name, OwnedArrays.float32Copy(tensors.get(name), manager, name));
             }
-            return new LlamaModel(config, manager, params);
+            return new DecoderModel(config, manager, params);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -207,7 +207,7 @@ public final class LlamaModel implements CausalLm {
      * @throws IllegalArgumentException naming a tensor that is not a parameter, or whose shape, type or device
      *     differs from the parameter's
      */
-    public LlamaModel withWeights(Map<String, NDArray> overrides) {
+    public DecoderModel withWeights(Map<String, NDArray> overrides) {
         Map<String, NDArray> merged = new LinkedHashMap<>(parameters);
         for (Map.Entry<String, NDArray> e : overrides.entrySet()) {
             NDArray current = parameters.get(e.getKey());
@@ -222,7 +222,7 @@ public final class LlamaModel implements CausalLm {
             }
             merged.put(e.getKey(), w);
         }
-        LlamaModel view = new LlamaModel(config, manager, merged, false);
+        DecoderModel view = new DecoderModel(config, manager, merged, false);
         view.trainable = trainable;
         return view;
     }
@@ -232,7 +232,7 @@ public final class LlamaModel implements CausalLm {
      *
      * @return the configuration
      */
-    public LlamaConfig config() {
+    public DecoderConfig config() {
         return config;
     }
 
@@ -280,19 +280,19 @@ public final class LlamaModel implements CausalLm {
                     : RotaryEmbedding.of(config, (long) attention.positions.max().getFloat() + 1);
             NDArray[] keyRotary = rope.tables(attention.positions, 1f); // (B, 1, T, d) each
             NDArray[] queryRotary = rope.tables(attention.positions, attentionScale);
-            NDArray x = Embedding.embedding(ids, parameters.get(LlamaNames.EMBED_TOKENS), SparseFormat.DENSE)
+            NDArray x = Embedding.embedding(ids, parameters.get(DecoderNames.EMBED_TOKENS), SparseFormat.DENSE)
                     .singletonOrThrow(); // (B, T, H)
             if (config.family().gemmaBlocks()) {
                 // Gemma: x * sqrt(H), the factor rounded to the hidden dtype (float32) as transformers does.
                 x = x.mul(scope.create((float) Math.sqrt(config.hiddenSize())));
             }
-            for (LlamaDecoderLayer layer : layers) {
+            for (DecoderLayer layer : layers) {
                 x = layer.forward(x, attention, queryRotary, keyRotary, cache);
             }
             if (cache != null) {
                 cache.advance(tokens);
             }
-            NDArray finalNorm = parameters.get(LlamaNames.FINAL_NORM);
+            NDArray finalNorm = parameters.get(DecoderNames.FINAL_NORM);
             float eps = (float) config.rmsNormEps();
             NDArray hidden = config.family().gemmaBlocks() ? RmsNorm.applyUnitOffset(x, finalNorm, eps)
                     : RmsNorm.apply(x, finalNorm, eps);
@@ -309,7 +309,7 @@ public final class LlamaModel implements CausalLm {
      */
     @Override
     public NDArray logits(NDArray hidden) {
-        NDArray head = parameters.get(config.tieWordEmbeddings() ? LlamaNames.EMBED_TOKENS : LlamaNames.LM_HEAD);
+        NDArray head = parameters.get(config.tieWordEmbeddings() ? DecoderNames.EMBED_TOKENS : DecoderNames.LM_HEAD);
         NDArray logits = Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
         Double cap = config.finalLogitSoftcapping();
         return cap == null ? logits : SoftCap.apply(logits, cap.floatValue()); // Gemma 2: c * tanh(z / c)
@@ -352,14 +352,14 @@ public final class LlamaModel implements CausalLm {
      * <p>The copy has the same configuration and trainable flag.
      */
     @Override
-    public LlamaModel copy(Device target) {
+    public DecoderModel copy(Device target) {
         NDManager copyManager = NDManager.newBaseManager(target);
         try {
             Map<String, NDArray> params = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
                 params.put(e.getKey(), OwnedArrays.float32Copy(e.getValue(), copyManager, e.getKey()));
             }
-            LlamaModel copy = new LlamaModel(config, copyManager, params);
+            DecoderModel copy = new DecoderModel(config, copyManager, params);
             copy.setTrainable(trainable);
             return copy;
         } catch (RuntimeException e) {
@@ -369,7 +369,7 @@ public final class LlamaModel implements CausalLm {
     }
 
     @Override
-    public LlamaModel copy() {
+    public DecoderModel copy() {
         return copy(device);
     }
 
@@ -414,7 +414,7 @@ public final class LlamaModel implements CausalLm {
         }
     }
 
-    private static String describeSizes(LlamaConfig c) {
+    private static String describeSizes(DecoderConfig c) {
         return "hidden_size=" + c.hiddenSize() + ", intermediate_size=" + c.intermediateSize()
                 + ", num_attention_heads=" + c.numAttentionHeads() + ", num_key_value_heads="
                 + c.numKeyValueHeads() + ", head_dim=" + c.headDim() + ", vocab_size=" + c.vocabSize();

@@ -12,9 +12,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.fixtures.model.PaddedBatch;
-import dev.allo.fixtures.model.ReferenceLlama;
-import dev.allo.fixtures.model.ReferenceLlamaConfig;
-import dev.allo.fixtures.model.TinyLlamas;
+import dev.allo.fixtures.model.ReferenceDecoder;
+import dev.allo.fixtures.model.ReferenceDecoderConfig;
+import dev.allo.fixtures.model.TinyDecoders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,13 +23,13 @@ import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 
 /** The DJL LLaMA model against the double-precision reference, over random tiny configurations and batches. */
-class LlamaModelProperties {
+class DecoderModelProperties {
     private static final int EXAMPLES = 60;
 
     /** A configuration, a padded batch, and a seed for parameters and padding ids. */
-    record Case(ReferenceLlamaConfig config, PaddedBatch batch, long seed) {
+    record Case(ReferenceDecoderConfig config, PaddedBatch batch, long seed) {
         Map<String, double[]> parameters() {
-            return ReferenceLlama.randomParameters(config, seed, 0.5);
+            return ReferenceDecoder.randomParameters(config, seed, 0.5);
         }
 
         int padId() {
@@ -38,7 +38,7 @@ class LlamaModelProperties {
     }
 
     static Gen<Case> cases(int maxLength) {
-        return TinyLlamas.configs().flatMap(c -> TinyLlamas.batches(c.vocabSize(), maxLength)
+        return TinyDecoders.configs().flatMap(c -> TinyDecoders.batches(c.vocabSize(), maxLength)
                 .zip(longs().all(), (b, s) -> new Case(c, b, s)));
     }
 
@@ -48,9 +48,9 @@ class LlamaModelProperties {
             Map<String, double[]> params = c.parameters();
             int[][] ids = c.batch().ids(c.padId());
             int[][] mask = c.batch().mask();
-            double[][][] expected = new ReferenceLlama(c.config(), params).logits(ids, mask);
+            double[][][] expected = new ReferenceDecoder(c.config(), params).logits(ids, mask);
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), params, m)) {
+                    DecoderModel model = ModelTestSupport.model(c.config(), params, m)) {
                 NDArray logits = model.forward(ModelTestSupport.ids(m, ids), ModelTestSupport.mask(m, mask));
                 assertThat(logits.getShape()).isEqualTo(new Shape(ids.length, ids[0].length, c.config().vocabSize()));
                 float[][][] actual = ModelTestSupport.array3(logits);
@@ -83,7 +83,7 @@ class LlamaModelProperties {
             int[][] ones = {new int[tokens.length]};
             java.util.Arrays.fill(ones[0], 1);
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                    DecoderModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
                 float[][][] before = ModelTestSupport.array3(model.forward(
                         ModelTestSupport.ids(m, new int[][] {tokens}), ModelTestSupport.mask(m, ones)));
                 float[][][] after = ModelTestSupport.array3(model.forward(
@@ -104,7 +104,7 @@ class LlamaModelProperties {
             PaddedBatch batch = c.batch();
             int[][] ids = batch.ids(c.padId());
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                    DecoderModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
                 float[][][] padded = ModelTestSupport.array3(
                         model.forward(ModelTestSupport.ids(m, ids), ModelTestSupport.mask(m, batch.mask())));
                 for (int b = 0; b < ids.length; b++) {
@@ -149,10 +149,10 @@ class LlamaModelProperties {
             int[][] paddedIds = {ids.stream().mapToInt(Integer::intValue).toArray()};
             int[][] mask = {real.stream().mapToInt(Integer::intValue).toArray()};
             Map<String, double[]> params = c.parameters();
-            double[][][] expected = new ReferenceLlama(c.config(), params)
+            double[][][] expected = new ReferenceDecoder(c.config(), params)
                     .logits(new int[][] {seq}, new int[][] {java.util.Arrays.stream(seq).map(x -> 1).toArray()});
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), params, m)) {
+                    DecoderModel model = ModelTestSupport.model(c.config(), params, m)) {
                 float[][][] actual = ModelTestSupport.array3(
                         model.forward(ModelTestSupport.ids(m, paddedIds), ModelTestSupport.mask(m, mask)));
                 for (int t = 0; t < seq.length; t++) {
@@ -175,7 +175,7 @@ class LlamaModelProperties {
             int length = ids[0].length;
             Random r = new Random(c.seed());
             try (NDManager m = NDManager.newBaseManager();
-                    LlamaModel model = ModelTestSupport.model(c.config(), c.parameters(), m);
+                    DecoderModel model = ModelTestSupport.model(c.config(), c.parameters(), m);
                     KeyValueCache cache = model.newKeyValueCache()) {
                 NDArray allIds = ModelTestSupport.ids(m, ids);
                 NDArray allMask = ModelTestSupport.mask(m, mask);
@@ -206,8 +206,8 @@ class LlamaModelProperties {
 
     @Test
     void parametersHaveTheHuggingFaceNamesShapesAndOrder() {
-        qt().withFixedSeed(105).withExamples(30).forAll(TinyLlamas.configs(), longs().all()).checkAssert((r, seed) -> {
-            try (LlamaModel model = LlamaModel.random(ModelTestSupport.config(r), ai.djl.Device.cpu(), seed)) {
+        qt().withFixedSeed(105).withExamples(30).forAll(TinyDecoders.configs(), longs().all()).checkAssert((r, seed) -> {
+            try (DecoderModel model = DecoderModel.random(ModelTestSupport.config(r), ai.djl.Device.cpu(), seed)) {
                 List<String> names = new ArrayList<>(model.parameters().keySet());
                 assertThat(names).containsExactlyElementsOf(r.parameterShapes().keySet());
                 for (Map.Entry<String, int[]> e : r.parameterShapes().entrySet()) {

@@ -6,7 +6,7 @@ package dev.allo.impl.model;
  * that a checkpoint written by
  * {@code transformers} loads by name and ours loads in {@code transformers}.
  */
-public final class LlamaNames {
+public final class DecoderNames {
     /** The token embedding matrix, {@code (V, H)}. */
     public static final String EMBED_TOKENS = "model.embed_tokens.weight";
     /** The weight of the final RMSNorm, {@code (H)}. */
@@ -14,7 +14,7 @@ public final class LlamaNames {
     /** The output head, {@code (V, H)}; absent when the embeddings are tied. */
     public static final String LM_HEAD = "lm_head.weight";
 
-    private LlamaNames() {}
+    private DecoderNames() {}
 
     /**
      * The query projection of a layer.

@@ -22,9 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Reads and writes {@link LlamaConfig} as Hugging Face {@code config.json}, with each family's own fields. */
-final class LlamaConfigJson {
-    /** Top-level fields that {@link LlamaConfig} models (everything else is kept verbatim). */
+/** Reads and writes {@link DecoderConfig} as Hugging Face {@code config.json}, with each family's own fields. */
+final class DecoderConfigJson {
+    /** Top-level fields that {@link DecoderConfig} models (everything else is kept verbatim). */
     static final Set<String> KNOWN_FIELDS = Set.of("hidden_size", "intermediate_size", "num_hidden_layers",
             "num_attention_heads", "num_key_value_heads", "head_dim", "rms_norm_eps", "rope_theta", "vocab_size",
             "max_position_embeddings", "tie_word_embeddings", "initializer_range", "bos_token_id", "eos_token_id",
@@ -32,9 +32,9 @@ final class LlamaConfigJson {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private LlamaConfigJson() {}
+    private DecoderConfigJson() {}
 
-    static LlamaConfig read(Path file) {
+    static DecoderConfig read(Path file) {
         Path f = Files.isDirectory(file) ? file.resolve("config.json") : file;
         String text;
         try {
@@ -47,7 +47,7 @@ final class LlamaConfigJson {
         return parse(text, f.toString());
     }
 
-    static LlamaConfig parse(String json, String source) {
+    static DecoderConfig parse(String json, String source) {
         JsonNode root;
         try {
             // Duplicate keys are allowed, the last one winning, as Python's json module (and so transformers) does.
@@ -73,7 +73,7 @@ final class LlamaConfigJson {
         }
         RopeScaling scaling = r.ropeScaling();
         Double nestedTheta = r.ropeParametersTheta();
-        LlamaConfig.Builder b = LlamaConfig.builder()
+        DecoderConfig.Builder b = DecoderConfig.builder()
                 .hiddenSize(r.requiredInt("hidden_size"))
                 .intermediateSize(r.requiredInt("intermediate_size"))
                 .numHiddenLayers(r.requiredInt("num_hidden_layers"))
@@ -130,7 +130,7 @@ final class LlamaConfigJson {
         }
     }
 
-    static String toJson(LlamaConfig c) {
+    static String toJson(DecoderConfig c) {
         ObjectNode o = MAPPER.createObjectNode();
         ArrayNode arch = o.putArray("architectures");
         c.architectures().forEach(arch::add);
@@ -168,7 +168,7 @@ final class LlamaConfigJson {
         }
     }
 
-    static void write(LlamaConfig c, Path file) {
+    static void write(DecoderConfig c, Path file) {
         Path target = Files.isDirectory(file) ? file.resolve("config.json") : file;
         Path dir = target.toAbsolutePath().getParent();
         byte[] bytes = toJson(c).getBytes(StandardCharsets.UTF_8);
@@ -195,7 +195,7 @@ final class LlamaConfigJson {
     }
 
     /** Reads the fields that only some families have ({@link ModelFamily#familyFields()}). */
-    private static void readFamilyFields(FieldReader r, ModelFamily family, LlamaConfig.Builder b) {
+    private static void readFamilyFields(FieldReader r, ModelFamily family, DecoderConfig.Builder b) {
         List<String> fields = family.familyFields();
         if (fields.contains("attention_bias")) {
             b.attentionBias(Boolean.TRUE.equals(r.optionalBoolean("attention_bias")));
@@ -223,7 +223,7 @@ final class LlamaConfigJson {
         }
     }
 
-    private static void putFamilyFields(ObjectNode o, LlamaConfig c) {
+    private static void putFamilyFields(ObjectNode o, DecoderConfig c) {
         List<String> fields = c.family().familyFields();
         if (fields.contains("attention_bias")) {
             o.put("attention_bias", c.attentionBias());

@@ -27,7 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Loads and saves {@link LlamaModel}s as Hugging Face checkpoint directories: {@code config.json} beside
+ * Loads and saves {@link DecoderModel}s as Hugging Face checkpoint directories: {@code config.json} beside
  * {@code model.safetensors}, or beside shards listed in {@code model.safetensors.index.json}, with the parameter
  * names of {@code LlamaForCausalLM}.
  *
@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * {@code model.layers.N.self_attn.rotary_emb.inv_freq} of old checkpoints. Every other missing, extra or misshapen
  * tensor is an error naming the directory and the tensor.
  */
-public final class LlamaCheckpoints {
+public final class DecoderCheckpoints {
     private static final String ROTARY_BUFFER_SUFFIX = ".rotary_emb.inv_freq";
     private static final String LM_HEAD = "lm_head.weight";
     /** A layer's tensor name; the index has at most 9 digits, so it fits in an int. */
@@ -45,22 +45,22 @@ public final class LlamaCheckpoints {
     /** The generation defaults file written beside {@code config.json}. */
     public static final String GENERATION_CONFIG_FILE = "generation_config.json";
 
-    private LlamaCheckpoints() {}
+    private DecoderCheckpoints() {}
 
     /**
      * Loads a model. BF16 and F16 weights are widened to float32 while reading (the engine cannot hold BF16). The
      * model's config records the type the weights were stored as in {@code torch_dtype} (and in {@code dtype}, when
      * the file has that field): the common type when every floating-point weight had the same one, otherwise
-     * {@code float32}; {@link #storedDtype(LlamaConfig)} reads it back.
+     * {@code float32}; {@link #storedDtype(DecoderConfig)} reads it back.
      *
      * @param directory the checkpoint directory
      * @param device where the parameters go
-     * @return the model, not trainable until {@link LlamaModel#setTrainable(boolean)}; the caller closes it
+     * @return the model, not trainable until {@link DecoderModel#setTrainable(boolean)}; the caller closes it
      * @throws AlloException if a file is missing or malformed, or the tensors do not match the config
      */
-    public static LlamaModel load(Path directory, Device device) {
+    public static DecoderModel load(Path directory, Device device) {
         Path configFile = directory.resolve(HfCheckpoint.CONFIG_FILE);
-        LlamaConfig config = LlamaConfig.read(configFile);
+        DecoderConfig config = DecoderConfig.read(configFile);
         try (HfCheckpoint checkpoint = HfCheckpoint.open(directory);
                 NDManager staging = NDManager.newBaseManager(device)) {
             List<String> names = new ArrayList<>();
@@ -76,7 +76,7 @@ public final class LlamaCheckpoints {
                 tensors.put(name, checkpoint.read(name, staging, device, FloatConversion.TO_FLOAT32));
             }
             try {
-                return LlamaModel.fromTensors(config, tensors, device);
+                return DecoderModel.fromTensors(config, tensors, device);
             } catch (IllegalArgumentException e) {
                 throw new AlloException("Checkpoint " + directory + " does not match its config.json: "
                         + e.getMessage(), e);
@@ -89,7 +89,7 @@ public final class LlamaCheckpoints {
      * layers present first (so that an absurd {@code num_hidden_layers} fails at once), then every expected name and
      * shape.
      */
-    private static void checkBeforeReading(LlamaConfig config, Path configFile, HfCheckpoint checkpoint,
+    private static void checkBeforeReading(DecoderConfig config, Path configFile, HfCheckpoint checkpoint,
             List<String> names) {
         Set<Integer> layers = new TreeSet<>();
         for (String name : names) {
@@ -148,7 +148,7 @@ public final class LlamaCheckpoints {
      * @param directory the target directory; an existing one is replaced
      * @throws AlloException if the directory cannot be written
      */
-    public static void save(LlamaModel model, Path directory) {
+    public static void save(DecoderModel model, Path directory) {
         save(model, directory, SafetensorsDtype.F32);
     }
 
@@ -161,7 +161,7 @@ public final class LlamaCheckpoints {
      * @param dtype how floating-point weights are stored
      * @throws AlloException if the directory cannot be written
      */
-    public static void save(LlamaModel model, Path directory, SafetensorsDtype dtype) {
+    public static void save(DecoderModel model, Path directory, SafetensorsDtype dtype) {
         save(model, directory, dtype, HfCheckpointWriter.DEFAULT_MAX_SHARD_BYTES);
     }
 
@@ -178,12 +178,12 @@ public final class LlamaCheckpoints {
      * @param maxShardBytes the largest tensor data per shard, positive
      * @throws AlloException if the directory cannot be written
      */
-    public static void save(LlamaModel model, Path directory, SafetensorsDtype dtype, long maxShardBytes) {
+    public static void save(DecoderModel model, Path directory, SafetensorsDtype dtype, long maxShardBytes) {
         save(model, directory, dtype, maxShardBytes, Map.of());
     }
 
     /**
-     * Saves a model as {@link #save(LlamaModel, Path, SafetensorsDtype, long)} does, with more files beside it (for
+     * Saves a model as {@link #save(DecoderModel, Path, SafetensorsDtype, long)} does, with more files beside it (for
      * example a tokenizer's, from {@link dev.allo.impl.tokenizer.TokenizerFiles#of}) in the same atomic directory
      * write: a reader sees either the previous directory or the complete new one.
      *
@@ -196,7 +196,7 @@ public final class LlamaCheckpoints {
      * @throws IllegalArgumentException if a file name is taken by the checkpoint's own files or is not plain
      * @throws AlloException if the directory cannot be written
      */
-    public static void save(LlamaModel model, Path directory, SafetensorsDtype dtype, long maxShardBytes,
+    public static void save(DecoderModel model, Path directory, SafetensorsDtype dtype, long maxShardBytes,
             Map<String, byte[]> files) {
         HfCheckpointWriter writer = new HfCheckpointWriter()
                 .floatDtype(dtype)
@@ -222,7 +222,7 @@ public final class LlamaCheckpoints {
      * @param config the model's configuration
      * @return F32, F16 or BF16
      */
-    public static SafetensorsDtype storedDtype(LlamaConfig config) {
+    public static SafetensorsDtype storedDtype(DecoderConfig config) {
         Map<String, JsonNode> extras = config.extraFields();
         JsonNode named = extras.containsKey("torch_dtype") ? extras.get("torch_dtype") : extras.get("dtype");
         String name = named == null || !named.isTextual() ? "float32" : named.textValue();
@@ -258,12 +258,12 @@ public final class LlamaCheckpoints {
      * @param dtype the stored floating-point type
      * @return the JSON text
      */
-    static String configJson(LlamaConfig config, SafetensorsDtype dtype) {
+    static String configJson(DecoderConfig config, SafetensorsDtype dtype) {
         return withTorchDtype(config, dtype).toJson();
     }
 
     /** The config with {@code torch_dtype} (and {@code dtype}, when present) naming {@code dtype}. */
-    private static LlamaConfig withTorchDtype(LlamaConfig config, SafetensorsDtype dtype) {
+    private static DecoderConfig withTorchDtype(DecoderConfig config, SafetensorsDtype dtype) {
         String torchName = switch (dtype) {
             case F32 -> "float32";
             case F16 -> "float16";
@@ -285,7 +285,7 @@ public final class LlamaCheckpoints {
      * @param config the configuration
      * @return the JSON text
      */
-    static String generationConfigJson(LlamaConfig config) {
+    static String generationConfigJson(DecoderConfig config) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("_from_model_config", true);
         if (config.bosTokenId() != null) {

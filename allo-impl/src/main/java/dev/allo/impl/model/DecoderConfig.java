@@ -93,7 +93,7 @@ import java.util.Objects;
  *     {@code c * tanh(z / c)}
  * @param extraFields the other fields of {@code config.json}, in file order
  */
-public record LlamaConfig(
+public record DecoderConfig(
         int hiddenSize,
         int intermediateSize,
         int numHiddenLayers,
@@ -139,7 +139,7 @@ public record LlamaConfig(
     public static final int MAX_LAYERS = 65_536;
 
     /** Validates every field; see the type's documentation for the constraints. */
-    public LlamaConfig {
+    public DecoderConfig {
         requirePositive(hiddenSize, "hidden_size");
         requirePositive(intermediateSize, "intermediate_size");
         requirePositive(numHiddenLayers, "num_hidden_layers");
@@ -227,7 +227,7 @@ public record LlamaConfig(
         Map<String, JsonNode> extras = new LinkedHashMap<>();
         if (extraFields != null) {
             for (Map.Entry<String, JsonNode> e : extraFields.entrySet()) {
-                if (LlamaConfigJson.KNOWN_FIELDS.contains(e.getKey())
+                if (DecoderConfigJson.KNOWN_FIELDS.contains(e.getKey())
                         || family.familyFields().contains(e.getKey())) {
                     throw new IllegalArgumentException("extraFields must not contain the modelled field \""
                             + e.getKey() + "\"");
@@ -258,8 +258,8 @@ public record LlamaConfig(
      * @throws dev.allo.AlloException if the file is missing, unreadable, malformed, or holds an invalid or
      *     unsupported value; the message names the file and the field, with the expected and actual value
      */
-    public static LlamaConfig read(Path file) {
-        return LlamaConfigJson.read(file);
+    public static DecoderConfig read(Path file) {
+        return DecoderConfigJson.read(file);
     }
 
     /**
@@ -270,8 +270,8 @@ public record LlamaConfig(
      * @return the configuration
      * @throws dev.allo.AlloException if the text is malformed or holds an invalid or unsupported value
      */
-    public static LlamaConfig parse(String json, String source) {
-        return LlamaConfigJson.parse(json, source);
+    public static DecoderConfig parse(String json, String source) {
+        return DecoderConfigJson.parse(json, source);
     }
 
     /**
@@ -282,7 +282,7 @@ public record LlamaConfig(
      * @throws dev.allo.AlloException if the file cannot be written
      */
     public void write(Path file) {
-        LlamaConfigJson.write(this, file);
+        DecoderConfigJson.write(this, file);
     }
 
     /**
@@ -292,7 +292,7 @@ public record LlamaConfig(
      * @return the JSON text
      */
     public String toJson() {
-        return LlamaConfigJson.toJson(this);
+        return DecoderConfigJson.toJson(this);
     }
 
     /**
@@ -337,41 +337,41 @@ public record LlamaConfig(
         boolean oBias = outputBias();
         boolean qkNorm = family().qkNorm();
         boolean gemma = family().gemmaBlocks();
-        shapes.put(LlamaNames.EMBED_TOKENS, new Shape(vocabSize, h));
+        shapes.put(DecoderNames.EMBED_TOKENS, new Shape(vocabSize, h));
         for (int layer = 0; layer < numHiddenLayers; layer++) {
-            shapes.put(LlamaNames.qProj(layer), new Shape(queryDim(), h));
+            shapes.put(DecoderNames.qProj(layer), new Shape(queryDim(), h));
             if (qkvBias) {
-                shapes.put(LlamaNames.bias(LlamaNames.qProj(layer)), new Shape(queryDim()));
+                shapes.put(DecoderNames.bias(DecoderNames.qProj(layer)), new Shape(queryDim()));
             }
-            shapes.put(LlamaNames.kProj(layer), new Shape(keyValueDim(), h));
+            shapes.put(DecoderNames.kProj(layer), new Shape(keyValueDim(), h));
             if (qkvBias) {
-                shapes.put(LlamaNames.bias(LlamaNames.kProj(layer)), new Shape(keyValueDim()));
+                shapes.put(DecoderNames.bias(DecoderNames.kProj(layer)), new Shape(keyValueDim()));
             }
-            shapes.put(LlamaNames.vProj(layer), new Shape(keyValueDim(), h));
+            shapes.put(DecoderNames.vProj(layer), new Shape(keyValueDim(), h));
             if (qkvBias) {
-                shapes.put(LlamaNames.bias(LlamaNames.vProj(layer)), new Shape(keyValueDim()));
+                shapes.put(DecoderNames.bias(DecoderNames.vProj(layer)), new Shape(keyValueDim()));
             }
-            shapes.put(LlamaNames.oProj(layer), new Shape(h, queryDim()));
+            shapes.put(DecoderNames.oProj(layer), new Shape(h, queryDim()));
             if (oBias) {
-                shapes.put(LlamaNames.bias(LlamaNames.oProj(layer)), new Shape(h));
+                shapes.put(DecoderNames.bias(DecoderNames.oProj(layer)), new Shape(h));
             }
             if (qkNorm) {
-                shapes.put(LlamaNames.qNorm(layer), new Shape(headDim));
-                shapes.put(LlamaNames.kNorm(layer), new Shape(headDim));
+                shapes.put(DecoderNames.qNorm(layer), new Shape(headDim));
+                shapes.put(DecoderNames.kNorm(layer), new Shape(headDim));
             }
-            shapes.put(LlamaNames.gateProj(layer), new Shape(intermediateSize, h));
-            shapes.put(LlamaNames.upProj(layer), new Shape(intermediateSize, h));
-            shapes.put(LlamaNames.downProj(layer), new Shape(h, intermediateSize));
-            shapes.put(LlamaNames.inputLayerNorm(layer), new Shape(h));
-            shapes.put(LlamaNames.postAttentionLayerNorm(layer), new Shape(h));
+            shapes.put(DecoderNames.gateProj(layer), new Shape(intermediateSize, h));
+            shapes.put(DecoderNames.upProj(layer), new Shape(intermediateSize, h));
+            shapes.put(DecoderNames.downProj(layer), new Shape(h, intermediateSize));
+            shapes.put(DecoderNames.inputLayerNorm(layer), new Shape(h));
+            shapes.put(DecoderNames.postAttentionLayerNorm(layer), new Shape(h));
             if (gemma) {
-                shapes.put(LlamaNames.preFeedforwardLayerNorm(layer), new Shape(h));
-                shapes.put(LlamaNames.postFeedforwardLayerNorm(layer), new Shape(h));
+                shapes.put(DecoderNames.preFeedforwardLayerNorm(layer), new Shape(h));
+                shapes.put(DecoderNames.postFeedforwardLayerNorm(layer), new Shape(h));
             }
         }
-        shapes.put(LlamaNames.FINAL_NORM, new Shape(h));
+        shapes.put(DecoderNames.FINAL_NORM, new Shape(h));
         if (!tieWordEmbeddings) {
-            shapes.put(LlamaNames.LM_HEAD, new Shape(vocabSize, h));
+            shapes.put(DecoderNames.LM_HEAD, new Shape(vocabSize, h));
         }
         return Collections.unmodifiableMap(shapes);
     }
@@ -386,7 +386,7 @@ public record LlamaConfig(
     }
 
     /**
-     * A builder with Hugging Face's {@code LlamaConfig} defaults for the optional fields and no defaults for the
+     * A builder with Hugging Face's {@code DecoderConfig} defaults for the optional fields and no defaults for the
      * sizes ({@code hidden_size}, {@code intermediate_size}, {@code num_hidden_layers}, {@code num_attention_heads},
      * {@code vocab_size} must be set).
      *
@@ -562,7 +562,7 @@ public record LlamaConfig(
     }
 
     /**
-     * Builds a {@link LlamaConfig}. Unset {@code num_key_value_heads} means {@code num_attention_heads}; unset
+     * Builds a {@link DecoderConfig}. Unset {@code num_key_value_heads} means {@code num_attention_heads}; unset
      * {@code head_dim} means {@code hidden_size / num_attention_heads}, which must then divide exactly.
      */
     public static final class Builder {
@@ -921,7 +921,7 @@ public record LlamaConfig(
          * @return the configuration
          * @throws IllegalArgumentException if a required size is unset or a value is invalid
          */
-        public LlamaConfig build() {
+        public DecoderConfig build() {
             ModelFamily family = ModelFamilies.resolve(modelType, architectures);
             int h = required(hiddenSize, "hidden_size");
             int heads = required(numAttentionHeads, "num_attention_heads");
@@ -938,7 +938,7 @@ public record LlamaConfig(
                 }
                 d = heads > 0 ? h / heads : 0;
             }
-            return new LlamaConfig(h, required(intermediateSize, "intermediate_size"),
+            return new DecoderConfig(h, required(intermediateSize, "intermediate_size"),
                     required(numHiddenLayers, "num_hidden_layers"), heads,
                     numKeyValueHeads == null ? heads : numKeyValueHeads, d, rmsNormEps, ropeTheta,
                     required(vocabSize, "vocab_size"),

@@ -18,13 +18,13 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Worked examples: construction, copies, input checks and gradients of {@link LlamaModel}. */
-class LlamaModelTest {
-    private static final LlamaConfig CONFIG = LlamaConfig.builder().hiddenSize(16).intermediateSize(24)
+/** Worked examples: construction, copies, input checks and gradients of {@link DecoderModel}. */
+class DecoderModelTest {
+    private static final DecoderConfig CONFIG = DecoderConfig.builder().hiddenSize(16).intermediateSize(24)
             .numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2).vocabSize(50).padTokenId(3)
             .initializerRange(0.02).build();
 
-    private static Map<String, NDArray> zeros(LlamaConfig config, NDManager m) {
+    private static Map<String, NDArray> zeros(DecoderConfig config, NDManager m) {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         config.parameterShapes().forEach((name, shape) -> tensors.put(name, m.zeros(shape)));
         return tensors;
@@ -36,7 +36,7 @@ class LlamaModelTest {
 
     @Test
     void randomInitialisationFollowsHuggingFace() {
-        try (LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 1)) {
+        try (DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 1)) {
             NDArray embed = model.parameters().get("model.embed_tokens.weight");
             assertThat(embed.get(3).abs().sum().getFloat()).as("pad row zero").isZero();
             NDArray up = model.parameters().get("model.layers.1.mlp.up_proj.weight");
@@ -49,9 +49,9 @@ class LlamaModelTest {
 
     @Test
     void theSameSeedGivesTheSameModel() {
-        try (LlamaModel a = LlamaModel.random(CONFIG, Device.cpu(), 7);
-                LlamaModel b = LlamaModel.random(CONFIG, Device.cpu(), 7);
-                LlamaModel c = LlamaModel.random(CONFIG, Device.cpu(), 8)) {
+        try (DecoderModel a = DecoderModel.random(CONFIG, Device.cpu(), 7);
+                DecoderModel b = DecoderModel.random(CONFIG, Device.cpu(), 7);
+                DecoderModel c = DecoderModel.random(CONFIG, Device.cpu(), 8)) {
             String name = "model.layers.0.self_attn.q_proj.weight";
             assertThat(a.parameters().get(name).toFloatArray()).containsExactly(b.parameters().get(name).toFloatArray());
             assertThat(a.parameters().get(name).toFloatArray()).isNotEqualTo(c.parameters().get(name).toFloatArray());
@@ -64,12 +64,12 @@ class LlamaModelTest {
             Map<String, NDArray> tensors = zeros(CONFIG, m);
             tensors.remove("model.layers.1.mlp.down_proj.weight");
             tensors.put("model.layers.2.mlp.down_proj.weight", m.zeros(new Shape(16, 24)));
-            assertThatThrownBy(() -> LlamaModel.fromTensors(CONFIG, tensors, Device.cpu()))
+            assertThatThrownBy(() -> DecoderModel.fromTensors(CONFIG, tensors, Device.cpu()))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("missing 1: model.layers.1.mlp.down_proj.weight")
                     .hasMessageContaining("unexpected 1: model.layers.2.mlp.down_proj.weight");
             Map<String, NDArray> tied = zeros(CONFIG.toBuilder().tieWordEmbeddings(true).build(), m);
-            assertThatThrownBy(() -> LlamaModel.fromTensors(CONFIG, tied, Device.cpu()))
+            assertThatThrownBy(() -> DecoderModel.fromTensors(CONFIG, tied, Device.cpu()))
                     .hasMessageContaining("tie_word_embeddings=false").hasMessageContaining("missing 1: lm_head.weight");
         }
     }
@@ -79,14 +79,14 @@ class LlamaModelTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> tensors = zeros(CONFIG, m);
             tensors.put("model.layers.0.self_attn.k_proj.weight", m.zeros(new Shape(16, 16)));
-            assertThatThrownBy(() -> LlamaModel.fromTensors(CONFIG, tensors, Device.cpu()))
+            assertThatThrownBy(() -> DecoderModel.fromTensors(CONFIG, tensors, Device.cpu()))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("Tensor model.layers.0.self_attn.k_proj.weight has shape (16, 16),"
                             + " expected (8, 16)")
                     .hasMessageContaining("num_key_value_heads=2, head_dim=4");
             Map<String, NDArray> ints = zeros(CONFIG, m);
             ints.put("model.norm.weight", m.zeros(new Shape(16), DataType.INT32));
-            assertThatThrownBy(() -> LlamaModel.fromTensors(CONFIG, ints, Device.cpu()))
+            assertThatThrownBy(() -> DecoderModel.fromTensors(CONFIG, ints, Device.cpu()))
                     .hasMessage("Tensor model.norm.weight has type int32, expected a floating-point type");
         }
     }
@@ -96,7 +96,7 @@ class LlamaModelTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> tensors = zeros(CONFIG, m);
             tensors.put("model.norm.weight", m.ones(new Shape(16), DataType.FLOAT16));
-            try (LlamaModel model = LlamaModel.fromTensors(CONFIG, tensors, Device.cpu())) {
+            try (DecoderModel model = DecoderModel.fromTensors(CONFIG, tensors, Device.cpu())) {
                 NDArray norm = model.parameters().get("model.norm.weight");
                 assertThat(norm.getDataType()).isEqualTo(DataType.FLOAT32);
                 norm.addi(1);
@@ -112,11 +112,11 @@ class LlamaModelTest {
     @Test
     void aCopySharesNoMemoryAndComputesTheSameLogits() {
         try (NDManager m = NDManager.newBaseManager();
-                LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 3)) {
+                DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 3)) {
             model.setTrainable(true);
             NDArray ids = sampleIds(m);
             NDArray mask = m.ones(new Shape(2, 4));
-            try (LlamaModel copy = model.copy()) {
+            try (DecoderModel copy = model.copy()) {
                 assertThat(copy.isTrainable()).isTrue();
                 assertThat(copy.parameters().keySet()).containsExactlyElementsOf(model.parameters().keySet());
                 assertThat(copy.forward(ids, mask).toFloatArray()).containsExactly(model.forward(ids, mask).toFloatArray());
@@ -130,7 +130,7 @@ class LlamaModelTest {
     @Test
     void badInputsAreRefusedWithTheirShapesAndValues() {
         try (NDManager m = NDManager.newBaseManager();
-                LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 3)) {
+                DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 3)) {
             NDArray ids = sampleIds(m);
             assertThatThrownBy(() -> model.forward(ids, m.ones(new Shape(2, 5))))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -147,7 +147,7 @@ class LlamaModelTest {
     @Test
     void aCacheRefusesAnotherBatch() {
         try (NDManager m = NDManager.newBaseManager();
-                LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 3);
+                DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 3);
                 KeyValueCache cache = model.newKeyValueCache()) {
             model.hiddenStates(sampleIds(m), m.ones(new Shape(2, 4)), cache);
             assertThat(cache.length()).isEqualTo(4);
@@ -162,7 +162,7 @@ class LlamaModelTest {
     @Test
     void resultsBelongToTheCallersManagerAndIntermediatesAreReleased() {
         try (NDManager m = NDManager.newBaseManager();
-                LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 3)) {
+                DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 3)) {
             NDArray ids = sampleIds(m);
             NDArray mask = m.ones(new Shape(2, 4), DataType.BOOLEAN);
             int before = m.getManagedArrays().size();
@@ -178,7 +178,7 @@ class LlamaModelTest {
     @Test
     void everyParameterReceivesAGradient() {
         try (NDManager m = NDManager.newBaseManager();
-                LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 5)) {
+                DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 5)) {
             model.setTrainable(true);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray lp = TokenLogProbs.chunked(2).compute(model, sampleIds(m), m.ones(new Shape(2, 4)),
@@ -196,7 +196,7 @@ class LlamaModelTest {
     @Test
     void tokensPredictedFromPaddingAreNotScored() {
         try (NDManager m = NDManager.newBaseManager();
-                LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 5)) {
+                DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 5)) {
             NDArray ids = sampleIds(m);
             NDArray mask = m.create(new float[] {0, 0, 1, 1, 1, 1, 1, 0}, new Shape(2, 4));
             NDArray lp = TokenLogProbs.unchunked().compute(model, ids, mask, m.ones(new Shape(2, 4)));
@@ -216,7 +216,7 @@ class LlamaModelTest {
 
     @Test
     void generationStopsAtEosOrTheLengthLimit() {
-        try (LlamaModel model = LlamaModel.random(CONFIG, Device.cpu(), 9)) {
+        try (DecoderModel model = DecoderModel.random(CONFIG, Device.cpu(), 9)) {
             TokenGenerator generator = new TokenGenerator(model);
             int[] prompt = {1, 2, 3};
             int[] free = generator.generate(prompt, GenerationConfig.greedy(6));
@@ -236,7 +236,7 @@ class LlamaModelTest {
 
     @Test
     void seededSamplingIsReproducible() {
-        try (LlamaModel model = LlamaModel.random(CONFIG.toBuilder().initializerRange(1.0).build(), Device.cpu(), 9)) {
+        try (DecoderModel model = DecoderModel.random(CONFIG.toBuilder().initializerRange(1.0).build(), Device.cpu(), 9)) {
             TokenGenerator generator = new TokenGenerator(model);
             int[] prompt = {1, 2, 3};
             int[] a = generator.generate(prompt, GenerationConfig.sampling(12, 1.0, 0.95, 42));
@@ -250,8 +250,8 @@ class LlamaModelTest {
     void theGpuComputesTheCpuLogits() {
         Assumptions.assumeTrue(Engine.getInstance().getGpuCount() > 0, "no GPU");
         try (NDManager m = NDManager.newBaseManager(Device.gpu());
-                LlamaModel cpu = LlamaModel.random(CONFIG, Device.cpu(), 4);
-                LlamaModel gpu = cpu.copy(Device.gpu())) {
+                DecoderModel cpu = DecoderModel.random(CONFIG, Device.cpu(), 4);
+                DecoderModel gpu = cpu.copy(Device.gpu())) {
             NDArray ids = sampleIds(m);
             NDArray mask = m.ones(new Shape(2, 4));
             assertThat(gpu.device()).isEqualTo(Device.gpu());

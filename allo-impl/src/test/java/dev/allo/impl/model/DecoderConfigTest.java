@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Reading, writing and validating {@code config.json}. */
-class LlamaConfigTest {
+class DecoderConfigTest {
     /** The config.json of TinyLlama-1.1B-Chat-v1.0 as Hugging Face hosts it. */
     private static final String TINY_LLAMA = """
             {
@@ -56,15 +56,15 @@ class LlamaConfigTest {
 
     @Test
     void ropeScalingOfTheDefaultTypeIsPlainRope() {
-        assertThat(LlamaConfig.parse(tiny("\"rope_scaling\": {\"rope_type\": \"default\"}"), "c").ropeTheta())
-                .isEqualTo(LlamaConfig.parse(tiny(""), "c").ropeTheta());
-        assertThat(LlamaConfig.parse(tiny("\"rope_scaling\": {\"type\": \"default\"}"), "c").hiddenSize())
+        assertThat(DecoderConfig.parse(tiny("\"rope_scaling\": {\"rope_type\": \"default\"}"), "c").ropeTheta())
+                .isEqualTo(DecoderConfig.parse(tiny(""), "c").ropeTheta());
+        assertThat(DecoderConfig.parse(tiny("\"rope_scaling\": {\"type\": \"default\"}"), "c").hiddenSize())
                 .isEqualTo(8);
     }
 
     @Test
     void readsAHuggingFaceConfig() {
-        LlamaConfig c = LlamaConfig.parse(TINY_LLAMA, "config.json");
+        DecoderConfig c = DecoderConfig.parse(TINY_LLAMA, "config.json");
         assertThat(c.hiddenSize()).isEqualTo(2048);
         assertThat(c.intermediateSize()).isEqualTo(5632);
         assertThat(c.numHiddenLayers()).isEqualTo(22);
@@ -87,7 +87,7 @@ class LlamaConfigTest {
 
     @Test
     void appliesHuggingFaceDefaultsToAbsentOptionalFields() {
-        LlamaConfig c = LlamaConfig.parse(tiny(""), "config.json");
+        DecoderConfig c = DecoderConfig.parse(tiny(""), "config.json");
         assertThat(c.numKeyValueHeads()).isEqualTo(4);
         assertThat(c.headDim()).isEqualTo(2);
         assertThat(c.rmsNormEps()).isEqualTo(1e-6);
@@ -103,7 +103,7 @@ class LlamaConfigTest {
 
     @Test
     void acceptsAListOfEosTokensAndAnExplicitHeadDim() {
-        LlamaConfig c = LlamaConfig.parse(tiny("\"eos_token_id\": [3, 7], \"head_dim\": 6, \"pad_token_id\": 0"), "x");
+        DecoderConfig c = DecoderConfig.parse(tiny("\"eos_token_id\": [3, 7], \"head_dim\": 6, \"pad_token_id\": 0"), "x");
         assertThat(c.eosTokenIds()).containsExactly(3, 7);
         assertThat(c.headDim()).isEqualTo(6);
         assertThat(c.queryDim()).isEqualTo(24);
@@ -114,31 +114,31 @@ class LlamaConfigTest {
 
     @Test
     void readsRopeThetaFromNewerRopeParameters() {
-        LlamaConfig c = LlamaConfig.parse(
+        DecoderConfig c = DecoderConfig.parse(
                 tiny("\"rope_parameters\": {\"rope_type\": \"default\", \"rope_theta\": 500000.0}"), "x");
         assertThat(c.ropeTheta()).isEqualTo(500000.0);
     }
 
     @Test
     void writingThenReadingGivesTheSameConfigAndKeepsUnknownFields(@TempDir Path dir) throws IOException {
-        LlamaConfig c = LlamaConfig.parse(TINY_LLAMA, "config.json").toBuilder().eosTokenIds(List.of(2, 5))
+        DecoderConfig c = DecoderConfig.parse(TINY_LLAMA, "config.json").toBuilder().eosTokenIds(List.of(2, 5))
                 .padTokenId(0).tieWordEmbeddings(true).build();
         c.write(dir);
         Path file = dir.resolve("config.json");
-        assertThat(LlamaConfig.read(file)).isEqualTo(c);
-        assertThat(LlamaConfig.read(dir)).isEqualTo(c);
+        assertThat(DecoderConfig.read(file)).isEqualTo(c);
+        assertThat(DecoderConfig.read(dir)).isEqualTo(c);
         assertThat(Files.readString(file)).contains("\"torch_dtype\" : \"bfloat16\"", "\"eos_token_id\" : [ 2, 5 ]");
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).as("no temporary file left").containsExactly(file);
         }
-        LlamaConfig other = c.toBuilder().numHiddenLayers(3).build();
+        DecoderConfig other = c.toBuilder().numHiddenLayers(3).build();
         other.write(file);
-        assertThat(LlamaConfig.read(file)).isEqualTo(other);
+        assertThat(DecoderConfig.read(file)).isEqualTo(other);
     }
 
     @Test
     void writeFailureNamesTheFile(@TempDir Path dir) {
-        LlamaConfig c = LlamaConfig.parse(tiny(""), "x");
+        DecoderConfig c = DecoderConfig.parse(tiny(""), "x");
         Path target = dir.resolve("missing-dir").resolve("config.json");
         assertThatThrownBy(() -> c.write(target)).isInstanceOf(AlloException.class)
                 .hasMessageContaining(target.toString());
@@ -147,7 +147,7 @@ class LlamaConfigTest {
     @Test
     void missingFileIsNamed(@TempDir Path dir) {
         Path file = dir.resolve("config.json");
-        assertThatThrownBy(() -> LlamaConfig.read(file)).isInstanceOf(AlloException.class)
+        assertThatThrownBy(() -> DecoderConfig.read(file)).isInstanceOf(AlloException.class)
                 .hasMessageContaining("Missing config file " + file);
     }
 
@@ -155,7 +155,7 @@ class LlamaConfigTest {
     void malformedJsonNamesTheFileAndLine(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("config.json");
         Files.writeString(file, "{\n  \"hidden_size\": 8,\n  \"vocab_size\": }\n");
-        assertThatThrownBy(() -> LlamaConfig.read(file)).isInstanceOf(AlloException.class)
+        assertThatThrownBy(() -> DecoderConfig.read(file)).isInstanceOf(AlloException.class)
                 .hasMessageContaining(file.toString()).hasMessageContaining("malformed JSON at line 3");
     }
 
@@ -201,17 +201,17 @@ class LlamaConfigTest {
     @ParameterizedTest
     @MethodSource("invalidConfigs")
     void invalidConfigsAreRefusedNamingTheSourceAndField(String json, String message) {
-        assertThatThrownBy(() -> LlamaConfig.parse(json, "/models/x/config.json")).isInstanceOf(AlloException.class)
+        assertThatThrownBy(() -> DecoderConfig.parse(json, "/models/x/config.json")).isInstanceOf(AlloException.class)
                 .hasMessageStartingWith("/models/x/config.json: ").hasMessageContaining(message);
     }
 
     @Test
     void theBuilderValidatesWithIllegalArgumentException() {
-        LlamaConfig.Builder b = LlamaConfig.builder().hiddenSize(8).intermediateSize(16).numHiddenLayers(1)
+        DecoderConfig.Builder b = DecoderConfig.builder().hiddenSize(8).intermediateSize(16).numHiddenLayers(1)
                 .numAttentionHeads(4).vocabSize(10);
         assertThatThrownBy(() -> b.numKeyValueHeads(3).build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("num_attention_heads (4) must be divisible by num_key_value_heads (3)");
-        assertThatThrownBy(() -> LlamaConfig.builder().hiddenSize(8).build())
+        assertThatThrownBy(() -> DecoderConfig.builder().hiddenSize(8).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("num_attention_heads must be set");
         assertThatThrownBy(() -> b.numKeyValueHeads(null).extraFields(Map.of("hidden_size", new TextNode("x")))
                 .build()).isInstanceOf(IllegalArgumentException.class)
@@ -220,7 +220,7 @@ class LlamaConfigTest {
 
     @Test
     void parameterShapesFollowHuggingFaceNamesAndOrder() {
-        LlamaConfig c = LlamaConfig.parse(tiny("\"num_key_value_heads\": 2, \"num_hidden_layers\": 1"), "x");
+        DecoderConfig c = DecoderConfig.parse(tiny("\"num_key_value_heads\": 2, \"num_hidden_layers\": 1"), "x");
         assertThat(c.parameterShapes()).containsExactly(
                 Map.entry("model.embed_tokens.weight", new Shape(10, 8)),
                 Map.entry("model.layers.0.self_attn.q_proj.weight", new Shape(8, 8)),

@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <p>Projections use the Hugging Face {@code [out, in]} weights directly ({@code y = x W^T}).
  */
-final class LlamaDecoderLayer {
+final class DecoderLayer {
     private final int index;
     private final NDArray qProj;
     private final NDArray kProj;
@@ -54,28 +54,28 @@ final class LlamaDecoderLayer {
     private final int headDim;
     private final float eps;
 
-    LlamaDecoderLayer(int index, LlamaConfig config, Map<String, NDArray> params) {
+    DecoderLayer(int index, DecoderConfig config, Map<String, NDArray> params) {
         this.index = index;
-        qProj = params.get(LlamaNames.qProj(index));
-        kProj = params.get(LlamaNames.kProj(index));
-        vProj = params.get(LlamaNames.vProj(index));
-        oProj = params.get(LlamaNames.oProj(index));
-        qBias = params.get(LlamaNames.bias(LlamaNames.qProj(index))); // null when the family has none
-        kBias = params.get(LlamaNames.bias(LlamaNames.kProj(index)));
-        vBias = params.get(LlamaNames.bias(LlamaNames.vProj(index)));
-        oBias = params.get(LlamaNames.bias(LlamaNames.oProj(index)));
-        qNorm = params.get(LlamaNames.qNorm(index));
-        kNorm = params.get(LlamaNames.kNorm(index));
+        qProj = params.get(DecoderNames.qProj(index));
+        kProj = params.get(DecoderNames.kProj(index));
+        vProj = params.get(DecoderNames.vProj(index));
+        oProj = params.get(DecoderNames.oProj(index));
+        qBias = params.get(DecoderNames.bias(DecoderNames.qProj(index))); // null when the family has none
+        kBias = params.get(DecoderNames.bias(DecoderNames.kProj(index)));
+        vBias = params.get(DecoderNames.bias(DecoderNames.vProj(index)));
+        oBias = params.get(DecoderNames.bias(DecoderNames.oProj(index)));
+        qNorm = params.get(DecoderNames.qNorm(index));
+        kNorm = params.get(DecoderNames.kNorm(index));
         window = config.slidingWindow(index);
         gemma = config.family().gemmaBlocks();
-        preFeedforwardNorm = params.get(LlamaNames.preFeedforwardLayerNorm(index));
-        postFeedforwardNorm = params.get(LlamaNames.postFeedforwardLayerNorm(index));
+        preFeedforwardNorm = params.get(DecoderNames.preFeedforwardLayerNorm(index));
+        postFeedforwardNorm = params.get(DecoderNames.postFeedforwardLayerNorm(index));
         attnSoftcap = config.attnLogitSoftcapping() == null ? null : config.attnLogitSoftcapping().floatValue();
-        gateProj = params.get(LlamaNames.gateProj(index));
-        upProj = params.get(LlamaNames.upProj(index));
-        downProj = params.get(LlamaNames.downProj(index));
-        inputNorm = params.get(LlamaNames.inputLayerNorm(index));
-        postAttentionNorm = params.get(LlamaNames.postAttentionLayerNorm(index));
+        gateProj = params.get(DecoderNames.gateProj(index));
+        upProj = params.get(DecoderNames.upProj(index));
+        downProj = params.get(DecoderNames.downProj(index));
+        inputNorm = params.get(DecoderNames.inputLayerNorm(index));
+        postAttentionNorm = params.get(DecoderNames.postAttentionLayerNorm(index));
         heads = config.numAttentionHeads();
         kvHeads = config.numKeyValueHeads();
         headDim = config.headDim();
