@@ -124,11 +124,11 @@ public final class ModelBenchmark {
             for (int m = 0; m < models.length; m++) {
                 models[m] = DecoderModel.random(config(hidden, intermediates[m]), device, 42);
                 models[m].setTrainable(true);
-                trainStep(models[m], inputIds, mask, 3); // warm-up
+                trainStep(models[m], LOG_PROBS, inputIds, mask, 3); // warm-up
             }
             if (profile != null) {
                 ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
-                trainStep(models[0], inputIds, mask, STEPS);
+                trainStep(models[0], LOG_PROBS, inputIds, mask, STEPS);
                 ai.djl.pytorch.jni.JniUtils.stopProfile(profile);
                 System.out.println("profile written to " + profile);
                 return figures;
@@ -140,7 +140,7 @@ public final class ModelBenchmark {
             for (int r = 0; r < rounds; r++) {
                 matmul[r] = matmulGflops(device, 10);
                 for (int m = 0; m < models.length; m++) {
-                    step[m][r] = trainStep(models[m], inputIds, mask, STEPS);
+                    step[m][r] = trainStep(models[m], LOG_PROBS, inputIds, mask, STEPS);
                     forward[m][r] = forwardStep(models[m], inputIds, mask, STEPS);
                 }
             }
@@ -152,18 +152,17 @@ public final class ModelBenchmark {
             for (int m = 0; m < models.length; m++) {
                 DecoderConfig config = models[m].config();
                 long tokens = (long) BATCH * SEQ;
-                double attention = 12.0 * LAYERS * config.hiddenSize() * SEQ * tokens;
                 System.out.printf(Locale.ROOT, "model hidden=%d layers=%d heads=%d intermediate=%d vocab=%d,"
                         + " batch=%d x seq=%d: %d parameters, %d of them in matrix products%n",
                         config.hiddenSize(), LAYERS, config.numAttentionHeads(), config.intermediateSize(), VOCAB,
-                        BATCH, SEQ, config.parameterCount(), matmulParameters(config));
+                        BATCH, SEQ, config.parameterCount(), StepFlops.matrixProductParameters(config));
                 System.out.printf(Locale.ROOT, "  forward+backward: median %.1f ms/step (best %.1f) = %.0f tokens/s;"
                         + " forward only %.1f ms%n", median(step[m]) * 1e3, min(step[m]) * 1e3,
                         tokens / median(step[m]), median(forward[m]) * 1e3);
-                double exact = report("parameters in matrix products",
-                        6.0 * matmulParameters(config) * tokens + attention, step[m], matmul);
+                double exact = report("parameters in matrix products", StepFlops.forwardBackward(
+                        StepFlops.matrixProductParameters(config), config, BATCH, SEQ), step[m], matmul);
                 double ruleOfThumb = report("all parameters (6N rule of thumb)",
-                        6.0 * config.parameterCount() * tokens + attention, step[m], matmul);
+                        StepFlops.forwardBackward(config.parameterCount(), config, BATCH, SEQ), step[m], matmul);
                 String model = "H=" + config.hiddenSize() + " I=" + config.intermediateSize();
                 figures.add(BenchmarkFigure.checked(NAME, model + " fwd+bwd / matmul GFLOP/s, all parameters"
                         + " (6N rule of thumb), best vs best", ruleOfThumb, "%", Comparison.AT_LEAST, 60));
@@ -204,14 +203,24 @@ public final class ModelBenchmark {
         return 100 * best / max(matmul);
     }
 
-    /** Median seconds of {@code steps} forward+backward steps; gradients are zeroed after each (not timed). */
-    private static double trainStep(DecoderModel model, NDArray inputIds, NDArray mask, int steps) {
+    /**
+     * Median seconds of {@code steps} forward+backward steps: the masked per-token log-probabilities of every token,
+     * their sum as the loss, and the backward pass into every parameter; gradients are zeroed after each (not timed).
+     *
+     * @param model the model, trainable
+     * @param logProbs how the log-probabilities are computed (all positions at once or in chunks)
+     * @param inputIds {@code (B, T)} token ids
+     * @param mask {@code (B, T)} ones
+     * @param steps timed steps
+     * @return the median seconds per step
+     */
+    static double trainStep(DecoderModel model, TokenLogProbs logProbs, NDArray inputIds, NDArray mask, int steps) {
         double[] times = new double[steps];
         for (int i = 0; i < steps; i++) {
             long start = System.nanoTime();
             try (NDManager step = inputIds.getManager().newSubManager();
                     GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray lp = LOG_PROBS.compute(model, inputIds, mask, mask); // (B, T)
+                NDArray lp = logProbs.compute(model, inputIds, mask, mask); // (B, T)
                 lp.attach(step);
                 collector.backward(lp.sum());
             }
@@ -240,7 +249,15 @@ public final class ModelBenchmark {
         return median(times);
     }
 
-    private static double matmulGflops(Device device, int repeats) {
+    /**
+     * The GFLOP/s of a {@code 1024 x 1024} by {@code 1024 x 1024} float32 matrix product ({@code 2 n^3} FLOPs), the
+     * median of {@code repeats} products after 3 warm-up ones.
+     *
+     * @param device where the matrices are
+     * @param repeats timed products
+     * @return GFLOP/s of the median product
+     */
+    static double matmulGflops(Device device, int repeats) {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             NDArray a = manager.randomNormal(new Shape(MATMUL, MATMUL));
             NDArray b = manager.randomNormal(new Shape(MATMUL, MATMUL));
@@ -254,12 +271,6 @@ public final class ModelBenchmark {
             }
             return 2.0 * MATMUL * MATMUL * MATMUL / median(times) / 1e9;
         }
-    }
-
-    private static long matmulParameters(DecoderConfig config) {
-        long perLayer = 2L * config.queryDim() * config.hiddenSize() + 2L * config.keyValueDim() * config.hiddenSize()
-                + 3L * config.intermediateSize() * config.hiddenSize();
-        return perLayer * config.numHiddenLayers() + (long) config.vocabSize() * config.hiddenSize();
     }
 
     /** Minor page faults of this process so far (field 10 of /proc/self/stat), or 0 where unavailable. */

@@ -90,7 +90,7 @@ public final class StageMemoryBenchmark {
                 if (m.step() >= warmup && (m.step() - warmup) % every == 0) {
                     System.gc();
                     long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-                    long rss = rssBytes();
+                    long rss = ProcessMemory.rssBytes();
                     samples.add(new long[] {m.step(), rss, heap});
                     System.out.printf(Locale.ROOT, "step %6d  RSS %8.1f MB  heap used %6.1f MB%n", m.step(),
                             rss / MB, heap / MB);
@@ -153,20 +153,6 @@ public final class StageMemoryBenchmark {
             sxx += (s[0] - mx) * (s[0] - mx);
         }
         return sxy / sxx;
-    }
-
-    /** {@code VmRSS} of {@code /proc/self/status}, in bytes. */
-    static long rssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read /proc/self/status (Linux only)", e);
-        }
-        throw new IllegalStateException("/proc/self/status has no VmRSS line");
     }
 
     /** {@code n} short pairs "a+b=" -> the sum (chosen) vs. a wrong sum (rejected), byte-tokenised. */
