@@ -59,18 +59,17 @@ import java.util.Random;
  * is Maven's JVM, so its heap counts too; cap it with {@code -Xmx}.
  *
  * <p>Arguments (all optional): {@code --layers N} (default 24), {@code --warmup N} (1), {@code --steps N} (2),
- * {@code --loads N} (3). Run (about 5 minutes on 2 cores, 12 GB of memory):
+ * {@code --loads N} (3). Run (about 7 minutes on 2 cores, with a peak resident size of about 18 GiB at
+ * 4 x 512; not part of {@link AllBenchmarks} for that reason):
  *
  * <pre>
- * MAVEN_OPTS=-Xmx1g ./mvnw -o -q -B -pl allo-examples -am -DskipTests compile exec:java \
+ * MAVEN_OPTS=-Xmx2g ./mvnw -o -q -B -pl allo-examples -am -DskipTests compile exec:java \
  *     -Dexec.mainClass=dev.allo.examples.bench.Qwen25ScaleBenchmark
  * </pre>
  */
 public final class Qwen25ScaleBenchmark {
-    /** Tokens per sequence. */
-    public static final int SEQ = 512;
-    /** The batch sizes measured: 1 and 4 sequences. */
-    static final int[] BATCHES = {1, 4};
+    private static final int SEQ = 512;
+    private static final int[] BATCHES = {1, 4};
     private static final int LOG_PROB_CHUNK = 128;
     private static final int MATMUL_REPEATS = 10;
     private static final double GIB = 1024.0 * 1024 * 1024;
