@@ -10,8 +10,8 @@ import java.util.Locale;
 
 /**
  * Runs every benchmark of this package once, in one JVM, except {@link Qwen25ScaleBenchmark} (7 minutes and a peak
- * resident size of about 18 GiB on its own, too much to share a JVM with the others on a small machine), and prints one Markdown table of the key figures measured
- * in that run: benchmark, figure, measured, target, met.
+ * resident size of 18-20 GiB on its own, too much to share a JVM with the others on a small machine), and prints one
+ * Markdown table of the key figures measured in that run: benchmark, figure, measured, target, met.
  *
  * <p>Order and scale. Quick (the default, a few minutes on 2 quiet cores): {@link ModelBenchmark} 2 rounds (both MLP
  * widths), {@link ObjectiveBenchmark} 100 iterations after 20 warm-up (8 x 512), {@link CheckpointLoadBenchmark} 3

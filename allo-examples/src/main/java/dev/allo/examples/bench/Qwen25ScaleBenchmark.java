@@ -59,7 +59,7 @@ import java.util.Random;
  * is Maven's JVM, so its heap counts too; cap it with {@code -Xmx}.
  *
  * <p>Arguments (all optional): {@code --layers N} (default 24), {@code --warmup N} (1), {@code --steps N} (2),
- * {@code --loads N} (3). Run (about 7 minutes on 2 cores, with a peak resident size of about 18 GiB at
+ * {@code --loads N} (3). Run (about 7 minutes on 2 cores, with a peak resident size of 18-20 GiB at
  * 4 x 512; not part of {@link AllBenchmarks} for that reason):
  *
  * <pre>
