@@ -1,13 +1,10 @@
 package dev.allo.impl.model;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.allo.fixtures.model.ReferenceFamily;
 import dev.allo.fixtures.model.ReferenceDecoder;
 import dev.allo.fixtures.model.ReferenceDecoderConfig;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -90,20 +87,8 @@ record FamilyCase(String name, DecoderConfig config, ReferenceDecoderConfig size
 
     /** A model holding exactly the given reference parameters (rounded to float). */
     DecoderModel model(Map<String, double[]> params, NDManager manager) {
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : sizes.parameterShapes(family).entrySet()) {
-            double[] v = params.get(e.getKey());
-            float[] f = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
-            }
-            long[] dims = new long[e.getValue().length];
-            for (int i = 0; i < dims.length; i++) {
-                dims[i] = e.getValue()[i];
-            }
-            tensors.put(e.getKey(), manager.create(f, new Shape(dims)));
-        }
-        return DecoderModel.fromTensors(config, tensors, Device.cpu());
+        return DecoderModel.fromTensors(config,
+                ModelTestSupport.floatTensors(sizes.parameterShapes(family), params, manager), Device.cpu());
     }
 
     @Override

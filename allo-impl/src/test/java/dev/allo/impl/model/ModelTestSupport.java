@@ -25,20 +25,7 @@ final class ModelTestSupport {
 
     /** A model holding exactly the given reference parameters (rounded to float). */
     static DecoderModel model(ReferenceDecoderConfig r, Map<String, double[]> params, NDManager manager) {
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : r.parameterShapes().entrySet()) {
-            double[] v = params.get(e.getKey());
-            float[] f = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
-            }
-            long[] dims = new long[e.getValue().length];
-            for (int i = 0; i < dims.length; i++) {
-                dims[i] = e.getValue()[i];
-            }
-            tensors.put(e.getKey(), manager.create(f, new Shape(dims)));
-        }
-        return DecoderModel.fromTensors(config(r), tensors, Device.cpu());
+        return DecoderModel.fromTensors(config(r), floatTensors(r.parameterShapes(), params, manager), Device.cpu());
     }
 
     static NDArray ids(NDManager manager, int[][] ids) {
@@ -96,5 +83,24 @@ final class ModelTestSupport {
 
     static boolean close(double actual, double expected) {
         return Math.abs(actual - expected) <= TOLERANCE * (1 + Math.abs(expected));
+    }
+
+    /** The reference parameters rounded to float, in the order and shapes given. */
+    static Map<String, NDArray> floatTensors(Map<String, int[]> shapes, Map<String, double[]> params,
+            NDManager manager) {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            double[] v = params.get(e.getKey());
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                f[i] = (float) v[i];
+            }
+            long[] dims = new long[e.getValue().length];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = e.getValue()[i];
+            }
+            tensors.put(e.getKey(), manager.create(f, new Shape(dims)));
+        }
+        return tensors;
     }
 }
