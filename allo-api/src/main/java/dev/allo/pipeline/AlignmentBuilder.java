@@ -52,6 +52,7 @@ public final class AlignmentBuilder {
     private int maxLength = 512;
     private int maxPromptLength = 256;
     private int logProbChunk;
+    private ReportingConfig reporting = ReportingConfig.defaults();
     private CausalLm rewriter;
     private AlignmentPlan.RewriterTraining rewriterTraining;
     private PromptTemplate rewriteTemplate = PromptTemplate.solutionRewriting();
@@ -121,6 +122,7 @@ public final class AlignmentBuilder {
         this.maxLength = value.maxLength();
         this.maxPromptLength = value.maxPromptLength();
         this.logProbChunk = value.logProbChunk();
+        this.reporting = value.reporting();
         return this;
     }
 
@@ -384,6 +386,54 @@ public final class AlignmentBuilder {
     }
 
     /**
+     * TRL's {@code logging_steps}: every this many optimiser steps (and after a stage's last step) a progress line
+     * and a row of every {@link #reportTo} target, averaged over the window (see {@link ReportingConfig}); default
+     * 10.
+     *
+     * @param steps the interval, at least 1
+     * @return this builder
+     */
+    public AlignmentBuilder loggingSteps(long steps) {
+        this.reporting = reporting.withLoggingSteps(steps);
+        return this;
+    }
+
+    /**
+     * TRL's {@code save_steps}: every this many optimiser steps of a stage the model is saved to
+     * {@code <stage>/checkpoint-<step>/} (Hugging Face layout); default 0 (none).
+     *
+     * @param steps the interval, 0 for none
+     * @return this builder
+     */
+    public AlignmentBuilder saveSteps(long steps) {
+        this.reporting = reporting.withSaving(steps, reporting.saveTotalLimit());
+        return this;
+    }
+
+    /**
+     * TRL's {@code save_total_limit}: keep only the newest {@code limit} numbered checkpoints of each stage; default
+     * 0 (all). The resume checkpoint {@code <stage>/checkpoint/} is never deleted.
+     *
+     * @param limit checkpoints kept, 0 for all
+     * @return this builder
+     */
+    public AlignmentBuilder saveTotalLimit(int limit) {
+        this.reporting = reporting.withSaving(reporting.saveSteps(), limit);
+        return this;
+    }
+
+    /**
+     * TRL's {@code report_to}: where metrics go besides the console; default {@link ReportTarget#JSONL}.
+     *
+     * @param targets the targets, {@link ReportTarget#NONE} alone for none
+     * @return this builder
+     */
+    public AlignmentBuilder reportTo(ReportTarget... targets) {
+        this.reporting = reporting.withReportTo(List.of(targets));
+        return this;
+    }
+
+    /**
      * Continues the run in {@link #outputDirectory}: the configuration must equal the saved one; finished stages are
      * restored from their last checkpoint, and an interrupted stage continues from its latest checkpoint. Build the
      * model exactly as for the first run (same initial weights). On CPU the final weights equal those of an
@@ -440,7 +490,8 @@ public final class AlignmentBuilder {
             throw new IllegalArgumentException("the tokenizer's vocabulary (" + tokenizer.vocabSize()
                     + ") is larger than the model's (" + model.vocabSize() + ")");
         }
-        AlignmentConfig config = new AlignmentConfig(locate, stages, seed, maxLength, maxPromptLength, logProbChunk);
+        AlignmentConfig config = new AlignmentConfig(locate, stages, seed, maxLength, maxPromptLength, logProbChunk,
+                reporting);
         Set<String> names = new HashSet<>();
         for (StageConfig s : config.stages()) {
             names.add(s.name());

@@ -15,9 +15,11 @@ import java.util.Set;
  * @param maxLength the longest prompt + response in tokens, {@code >= 2}; longer pairs are truncated
  * @param maxPromptLength the longest prompt in tokens, in {@code [1, maxLength)}
  * @param logProbChunk positions per chunk when computing log-probabilities, {@code 0} for unchunked
+ * @param reporting logging interval, numbered checkpoints and report targets; null for
+ *     {@link ReportingConfig#defaults()}
  */
 public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, long seed, int maxLength,
-        int maxPromptLength, int logProbChunk) {
+        int maxPromptLength, int logProbChunk, ReportingConfig reporting) {
 
     /**
      * Validates the run.
@@ -26,6 +28,7 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
      */
     public AlignmentConfig {
         stages = stages == null ? List.of() : List.copyOf(stages);
+        reporting = reporting == null ? ReportingConfig.defaults() : reporting;
         if (stages.isEmpty() && locate == null) {
             throw new IllegalArgumentException("an alignment run needs at least one stage or a locate stage");
         }
@@ -52,6 +55,21 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
     }
 
     /**
+     * A run with {@link ReportingConfig#defaults()} reporting.
+     *
+     * @param locate the locate stage, or null
+     * @param stages the stages
+     * @param seed the seed
+     * @param maxLength the longest prompt + response
+     * @param maxPromptLength the longest prompt
+     * @param logProbChunk positions per log-probability chunk, 0 for unchunked
+     */
+    public AlignmentConfig(LocateConfig locate, List<StageConfig> stages, long seed, int maxLength,
+            int maxPromptLength, int logProbChunk) {
+        this(locate, stages, seed, maxLength, maxPromptLength, logProbChunk, ReportingConfig.defaults());
+    }
+
+    /**
      * A run of these stages with default lengths (512 tokens, prompts up to 256) and seed 42.
      *
      * @param locate the locate stage, or null
@@ -71,7 +89,7 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
     public AlignmentConfig withStage(StageConfig stage) {
         List<StageConfig> more = new ArrayList<>(stages);
         more.add(stage);
-        return new AlignmentConfig(locate, more, seed, maxLength, maxPromptLength, logProbChunk);
+        return new AlignmentConfig(locate, more, seed, maxLength, maxPromptLength, logProbChunk, reporting);
     }
 
     /**
@@ -81,7 +99,7 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
      * @return the copy
      */
     public AlignmentConfig withSeed(long value) {
-        return new AlignmentConfig(locate, stages, value, maxLength, maxPromptLength, logProbChunk);
+        return new AlignmentConfig(locate, stages, value, maxLength, maxPromptLength, logProbChunk, reporting);
     }
 
     /**
@@ -92,6 +110,16 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
      * @return the copy
      */
     public AlignmentConfig withLengths(int length, int promptLength) {
-        return new AlignmentConfig(locate, stages, seed, length, promptLength, logProbChunk);
+        return new AlignmentConfig(locate, stages, seed, length, promptLength, logProbChunk, reporting);
+    }
+
+    /**
+     * A copy with other reporting settings.
+     *
+     * @param value logging interval, numbered checkpoints and report targets
+     * @return the copy
+     */
+    public AlignmentConfig withReporting(ReportingConfig value) {
+        return new AlignmentConfig(locate, stages, seed, maxLength, maxPromptLength, logProbChunk, value);
     }
 }

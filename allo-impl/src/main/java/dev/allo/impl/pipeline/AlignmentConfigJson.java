@@ -3,12 +3,15 @@ package dev.allo.impl.pipeline;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.AlignmentConfig;
+import dev.allo.pipeline.ReportingConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,18 +25,22 @@ import java.nio.file.StandardCopyOption;
  * the objective's name ({@code dpo}, {@code token_dpo}, {@code token_npo}, {@code cdpo}, {@code ipo}, {@code rdpo},
  * {@code simpo}, {@code npo}, {@code hinge}, {@code bco_pair}, {@code sft}, {@code with_sft}). Unknown fields are
  * errors, so a misspelt setting is never silently ignored. Every value is validated by the records' constructors.
+ * A file without {@code "reporting"} (written before that field existed) reads with
+ * {@link ReportingConfig#defaults()}.
  *
  * <pre>{@code
  * {
  *   "locate" : { "method" : "WEIGHT_DELTA", "warmUpObjective" : { "type" : "dpo", "beta" : 0.1 }, ... },
  *   "stages" : [ { "name" : "forget", "objective" : { "type" : "token_npo", "beta" : 0.1 },
  *                  "mask" : { "kind" : "GLOBAL_TOP_K", "ratio" : 0.05, ... }, "rewards" : "REWRITER", ... } ],
- *   "seed" : 42, "maxLength" : 512, "maxPromptLength" : 256, "logProbChunk" : 0
+ *   "seed" : 42, "maxLength" : 512, "maxPromptLength" : 256, "logProbChunk" : 0,
+ *   "reporting" : { "loggingSteps" : 10, "saveSteps" : 0, "saveTotalLimit" : 0, "reportTo" : [ "JSONL" ] }
  * }
  * }</pre>
  */
 public final class AlignmentConfigJson {
     private static final ObjectMapper JSON = mapper();
+    private static final String REPORTING = "reporting";
 
     private AlignmentConfigJson() {}
 
@@ -89,7 +96,12 @@ public final class AlignmentConfigJson {
      */
     public static AlignmentConfig parse(String json, String source) {
         try {
-            return JSON.readValue(json, AlignmentConfig.class);
+            JsonNode tree = JSON.readTree(json);
+            if (tree instanceof ObjectNode object && !object.has(REPORTING)) {
+                object.set(REPORTING, JSON.valueToTree(ReportingConfig.defaults()));
+                return JSON.treeToValue(object, AlignmentConfig.class);
+            }
+            return JSON.readValue(json, AlignmentConfig.class); // from the text, so errors carry line and column
         } catch (JsonProcessingException e) {
             Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
