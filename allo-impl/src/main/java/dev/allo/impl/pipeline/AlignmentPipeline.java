@@ -23,6 +23,11 @@ import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.DenseMaskedAdamW;
 import dev.allo.impl.optim.MaskedSgd;
 import dev.allo.impl.optim.SparseAdamW;
+import dev.allo.impl.report.CsvMetricsLog;
+import dev.allo.impl.report.DataSummary;
+import dev.allo.impl.report.MetricsSink;
+import dev.allo.impl.report.RunReport;
+import dev.allo.impl.report.TensorBoardEventLog;
 import dev.allo.impl.train.ReferenceCache;
 import dev.allo.impl.train.ReferenceLogProbs;
 import dev.allo.impl.train.StageCheckpoint;
@@ -41,6 +46,8 @@ import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.pipeline.LocateConfig;
 import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.ReportTarget;
+import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TrainingConfig;
 import dev.allo.scorer.RewriteScorerConfig;
@@ -55,6 +62,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,20 +83,27 @@ import org.slf4j.LoggerFactory;
  * &lt;stage&gt;/mask.bin             the stage's mask (NeuronMask file)
  * &lt;stage&gt;/metrics.jsonl        one JSON object per optimiser step
  * &lt;stage&gt;/eval.jsonl           held-out and evaluator metrics, when evaluation is on
+ * &lt;stage&gt;/metrics.csv          one row per logging step, when report_to has csv
  * &lt;stage&gt;/checkpoint/          the latest checkpoint (weights, optimiser, data position, reference)
+ * &lt;stage&gt;/checkpoint-&lt;step&gt;/   the model every saveSteps steps (Hugging Face layout), when saveSteps &gt; 0
  * &lt;stage&gt;/loss.png             the loss curve
  * &lt;stage&gt;/model/               the model after the stage (Hugging Face layout)
+ * tensorboard/&lt;stage&gt;/          TensorBoard event file, when report_to has tensorboard
  * model/                        the aligned model
+ * report.html                   the run's report (configuration, data, charts, masks, final metrics)
  * </pre>
  */
 public final class AlignmentPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(AlignmentPipeline.class);
+    /** The run's HTML report. */
+    static final String REPORT = "report.html";
 
     private final AlignmentPlan plan;
     private final AlignmentConfig config;
     private final Path out;
     private final int padId;
     private final TrainingListener userListeners;
+    private final List<DataSummary> dataSummaries = new ArrayList<>();
     private CausalLm rewriter;
 
     /**
@@ -136,6 +151,7 @@ public final class AlignmentPipeline {
                 NeuronMask mask = mask(stage, model, scores);
                 masks.put(stage.name(), mask);
                 results.put(stage.name(), runStage(stage, model, mask, pairs, heldOut));
+                writeReport(masks, pairs.size());
             }
         } finally {
             if (scores != null) {
@@ -146,8 +162,24 @@ public final class AlignmentPipeline {
             }
         }
         saveModel(model, out.resolve("model"));
-        LOG.info("Aligned model written to {}", out.resolve("model"));
+        writeReport(masks, pairs.size());
+        LOG.info("Aligned model written to {}, report {}", out.resolve("model"), out.resolve(REPORT));
         return new AlignmentResult(model, masks, results, config, out);
+    }
+
+    /** Writes {@value #REPORT}: the stages run so far with their masks, those still to run as such. */
+    private void writeReport(Map<String, NeuronMask> masks, int pairs) {
+        List<RunReport.Stage> stages = new ArrayList<>();
+        Path rewriterLog = out.resolve("rewriter").resolve("metrics.jsonl");
+        if (Files.exists(rewriterLog)) {
+            stages.add(new RunReport.Stage("rewriter", rewriterLog.getParent(), 0, null));
+        }
+        for (StageConfig stage : config.stages()) {
+            stages.add(new RunReport.Stage(stage.name(), out.resolve(stage.name()),
+                    stage.training().totalSteps(pairs), masks.get(stage.name())));
+        }
+        RunReport.write(out.resolve(REPORT), out.getFileName().toString(), AlignmentConfigJson.toJson(config),
+                dataSummaries, stages);
     }
 
     /**
@@ -217,6 +249,7 @@ public final class AlignmentPipeline {
         for (PreferenceExample example : examples) {
             encoder.encode(index++, example, drops).ifPresent(pairs::add);
         }
+        dataSummaries.add(DataSummary.of(what, examples.size(), pairs, drops.count(), drops.summary()));
         if (drops.count() > 0) {
             LOG.warn("Dropped {} of {} pairs of {}: {}", drops.count(), examples.size(), what, drops.summary());
         }
@@ -336,10 +369,17 @@ public final class AlignmentPipeline {
                     logProbs(), padId);
         }
         try (MaskedOptimizer optimizer = optimizer(training, mask, model, steps);
-                EvaluationListener evaluation = evaluation(stage, model, heldOut, dir)) {
+                EvaluationListener evaluation = evaluation(stage, model, heldOut, dir);
+                ReportListener reports = reports(stage.name(), dir)) {
             List<TrainingListener> listeners = new ArrayList<>(List.of(userListeners));
             if (evaluation != null) {
                 listeners.add(evaluation);
+            }
+            listeners.add(reports);
+            ReportingConfig reporting = config.reporting();
+            if (reporting.saveSteps() > 0) {
+                listeners.add(new NumberedCheckpoints(dir, reporting.saveSteps(), reporting.saveTotalLimit(),
+                        target -> saveModel(model, target)));
             }
             StageTrainer.Builder builder = StageTrainer.builder().name(stage.name()).policy(model)
                     .objective(objective).optimizer(optimizer).pairs(weighted).config(loop).padId(padId)
@@ -360,6 +400,19 @@ public final class AlignmentPipeline {
             saveModel(model, dir.resolve("model"));
             return result;
         }
+    }
+
+    /** The stage's CSV and TensorBoard logs, as {@link ReportingConfig#reportTo()} asks. */
+    private ReportListener reports(String stage, Path dir) {
+        ReportingConfig reporting = config.reporting();
+        List<LongFunction<MetricsSink>> openers = new ArrayList<>();
+        if (reporting.reportsTo(ReportTarget.CSV)) {
+            openers.add(keep -> CsvMetricsLog.open(dir.resolve("metrics.csv"), keep));
+        }
+        if (reporting.reportsTo(ReportTarget.TENSORBOARD)) {
+            openers.add(keep -> TensorBoardEventLog.open(out.resolve("tensorboard").resolve(stage), keep));
+        }
+        return new ReportListener(dir.resolve("metrics.jsonl"), reporting.loggingSteps(), openers);
     }
 
     private PreferenceObjective objective(StageConfig stage) {

@@ -3,6 +3,7 @@ package dev.allo.impl.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.AlloException;
+import dev.allo.impl.report.AxisRange;
 import dev.allo.train.StepMetrics;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,6 +16,8 @@ import java.util.List;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -22,7 +25,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * Draws a stage's training loss per optimiser step as a PNG line chart (JFreeChart, headless), from the stage's
  * metrics log, so the chart covers every step of the stage across kills and resumes. Longer stages are thinned to
- * every {@code ceil(n / 4096)}-th step, the last step always drawn.
+ * every {@code ceil(n / 4096)}-th step, the last step always drawn. The y axis is fitted to the data
+ * ({@link AxisRange}), so a small change of the loss is visible.
  */
 final class LossChart {
     private static final int WIDTH = 800;
@@ -31,6 +35,33 @@ final class LossChart {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LossChart() {}
+
+    /**
+     * The chart of a loss series, its y axis fitted to the finite values ({@link AxisRange}) rather than starting
+     * at 0.
+     */
+    static JFreeChart chart(String stage, XYSeries loss) {
+        JFreeChart chart = ChartFactory.createXYLineChart("Stage '" + stage + "': training loss",
+                "optimiser step", "loss", new XYSeriesCollection(loss), PlotOrientation.VERTICAL, false, false,
+                false);
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < loss.getItemCount(); i++) {
+            double v = loss.getY(i).doubleValue();
+            if (Double.isFinite(v)) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        if (min <= max) {
+            AxisRange range = AxisRange.fit(min, max, 6);
+            NumberAxis axis = (NumberAxis) chart.getXYPlot().getRangeAxis();
+            axis.setAutoRangeIncludesZero(false);
+            axis.setRange(range.lower(), range.upper());
+            axis.setTickUnit(new NumberTickUnit(range.tick()));
+        }
+        return chart;
+    }
 
     static void write(String stage, Path metricsLog, Path file) {
         System.setProperty("java.awt.headless", "true");
@@ -59,9 +90,7 @@ final class LossChart {
                 loss.add(points.get(i)[0], points.get(i)[1]);
             }
         }
-        JFreeChart chart = ChartFactory.createXYLineChart("Stage '" + stage + "': training loss",
-                "optimiser step", "loss", new XYSeriesCollection(loss), PlotOrientation.VERTICAL, false, false,
-                false);
+        JFreeChart chart = chart(stage, loss);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);

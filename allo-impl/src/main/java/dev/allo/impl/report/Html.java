@@ -1,0 +1,45 @@
+package dev.allo.impl.report;
+
+import java.util.Locale;
+
+/** Escaping and number formatting for the HTML report. */
+final class Html {
+    private Html() {}
+
+    /** Text with {@code & < > " '} escaped, for element content and attribute values. */
+    static String escape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** A number for reading: 4 significant digits, without exponent between 1e-3 and 1e5. */
+    static String number(double v) {
+        if (!Double.isFinite(v)) {
+            return Double.toString(v);
+        }
+        double a = Math.abs(v);
+        if (v == Math.rint(v) && a < 1e9) {
+            return Long.toString((long) v);
+        }
+        if (a != 0 && (a < 1e-3 || a >= 1e5)) {
+            return String.format(Locale.ROOT, "%.3e", v);
+        }
+        return String.format(Locale.ROOT, "%.4g", v);
+    }
+
+    /** A coordinate with two decimals. */
+    static String coordinate(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+}
