@@ -1,0 +1,186 @@
+package dev.allo.impl.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.common.hash.Hashing;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import dev.allo.train.StepMetrics;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reads the event files back with a reader of its own: TFRecord framing checked with Guava's CRC-32C, and the
+ * protobuf decoded field by field from the wire format with the field numbers of TensorFlow's {@code event.proto}
+ * and {@code summary.proto}.
+ */
+class TensorBoardEventLogTest {
+    @TempDir
+    Path dir;
+
+    /** One decoded event. */
+    record Event(double wallTime, Long step, String fileVersion, Map<String, Float> scalars) {}
+
+    private static int masked(byte[] bytes) {
+        int crc = Hashing.crc32c().hashBytes(bytes).asInt();
+        return ((crc >>> 15) | (crc << 17)) + 0xa282ead8;
+    }
+
+    /** Every record of the file; fails on a bad length, checksum or trailing bytes. */
+    static List<Event> readAll(Path file) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        List<Event> out = new ArrayList<>();
+        while (b.hasRemaining()) {
+            byte[] length = new byte[8];
+            b.get(length);
+            long n = ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            assertThat(b.getInt()).as("length CRC of record %d", out.size()).isEqualTo(masked(length));
+            assertThat(n).isBetween(0L, (long) b.remaining() - 4);
+            byte[] data = new byte[(int) n];
+            b.get(data);
+            assertThat(b.getInt()).as("data CRC of record %d", out.size()).isEqualTo(masked(data));
+            out.add(decodeEvent(data));
+        }
+        return out;
+    }
+
+    private static Event decodeEvent(byte[] data) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(data);
+        double wallTime = Double.NaN;
+        Long step = null;
+        String version = null;
+        Map<String, Float> scalars = new LinkedHashMap<>();
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> wallTime = in.readDouble();
+                case 2 -> step = in.readInt64();
+                case 3 -> version = in.readString();
+                case 5 -> {
+                    CodedInputStream summary = CodedInputStream.newInstance(in.readByteArray());
+                    for (int t = summary.readTag(); t != 0; t = summary.readTag()) {
+                        assertThat(WireFormat.getTagFieldNumber(t)).as("Summary field").isEqualTo(1);
+                        CodedInputStream value = CodedInputStream.newInstance(summary.readByteArray());
+                        String name = null;
+                        Float v = null;
+                        for (int u = value.readTag(); u != 0; u = value.readTag()) {
+                            switch (WireFormat.getTagFieldNumber(u)) {
+                                case 1 -> name = value.readString();
+                                case 2 -> v = value.readFloat();
+                                default -> throw new AssertionError("unexpected Summary.Value field " + u);
+                            }
+                        }
+                        assertThat(name).isNotNull();
+                        assertThat(v).as("simple_value of %s", name).isNotNull();
+                        scalars.put(name, v);
+                    }
+                }
+                default -> throw new AssertionError("unexpected Event field " + WireFormat.getTagFieldNumber(tag));
+            }
+        }
+        return new Event(wallTime, step, version, scalars);
+    }
+
+    private static StepMetrics row(long step, double loss) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", loss);
+        m.put("rewards/accuracies", 0.0);
+        m.put("learning_rate", 1e-5 * step);
+        m.put("step", (double) step);
+        m.put("epoch", 0.0);
+        return new StepMetrics("learn", step, 0, m);
+    }
+
+    @Test
+    void everyRecordIsFramedAndDecodesToTheRows() throws Exception {
+        double before = System.currentTimeMillis() / 1000.0 - 1;
+        Path file;
+        try (TensorBoardEventLog log = TensorBoardEventLog.open(dir, -1)) {
+            file = log.file();
+            log.append(row(3, 0.69));
+            log.append(row(6, 0.65));
+            log.append(row(7, 0.61));
+        }
+        double after = System.currentTimeMillis() / 1000.0 + 1;
+        assertThat(file.getFileName().toString()).matches("events\\.out\\.tfevents\\.\\d{10}\\.[A-Za-z0-9._-]+");
+        List<Event> events = readAll(file);
+        assertThat(events).hasSize(4);
+        Event first = events.get(0);
+        assertThat(first.fileVersion()).isEqualTo("brain.Event:2");
+        assertThat(first.step()).isEqualTo(0L);
+        assertThat(first.wallTime()).isBetween(before, after);
+        assertThat(first.scalars()).isEmpty();
+        long[] steps = {3, 6, 7};
+        double[] losses = {0.69, 0.65, 0.61};
+        for (int i = 0; i < 3; i++) {
+            Event e = events.get(i + 1);
+            assertThat(e.step()).isEqualTo(steps[i]);
+            assertThat(e.fileVersion()).isNull();
+            assertThat(e.wallTime()).isBetween(before, after);
+            assertThat(e.scalars().keySet()).containsExactly("train/loss", "train/rewards/accuracies",
+                    "train/learning_rate", "train/epoch");
+            assertThat(e.scalars().get("train/loss")).isEqualTo((float) losses[i]);
+            assertThat(e.scalars().get("train/rewards/accuracies")).isEqualTo(0.0f); // written although 0
+            assertThat(e.scalars().get("train/learning_rate")).isEqualTo((float) (1e-5 * steps[i]));
+        }
+    }
+
+    @Test
+    void reopeningAtAStepKeepsTheIntactRecordsUpToIt() throws Exception {
+        Path file;
+        try (TensorBoardEventLog log = TensorBoardEventLog.open(dir, -1)) {
+            file = log.file();
+            for (int step = 2; step <= 8; step += 2) {
+                log.append(row(step, 1.0 / step));
+            }
+        }
+        // A kill in the middle of the next record: half of it reaches the file.
+        byte[] torn = TfRecords.frame(TensorBoardEvents.scalars(1, 10, Map.of("train/loss", 0.1)));
+        Files.write(file, java.util.Arrays.copyOf(torn, torn.length / 2), StandardOpenOption.APPEND);
+        try (TensorBoardEventLog log = TensorBoardEventLog.open(dir, 5)) {
+            assertThat(log.file()).isEqualTo(file);
+            assertThat(log.lastStep()).isEqualTo(4);
+            log.append(row(6, 0.5));
+        }
+        List<Event> events = readAll(file);
+        assertThat(events).extracting(Event::step).containsExactly(0L, 2L, 4L, 6L);
+        assertThat(events.get(3).scalars().get("train/loss")).isEqualTo(0.5f);
+        assertThat(TensorBoardEventLog.eventFiles(dir)).containsExactly(file);
+    }
+
+    @Test
+    void aRecordWithABadChecksumEndsTheIntactPart() throws Exception {
+        Path file;
+        try (TensorBoardEventLog log = TensorBoardEventLog.open(dir, -1)) {
+            file = log.file();
+            log.append(row(1, 0.7));
+            log.append(row(2, 0.6));
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 6] ^= 1; // inside the last record's data
+        Files.write(file, bytes);
+        try (TensorBoardEventLog log = TensorBoardEventLog.open(dir, 100)) {
+            assertThat(log.lastStep()).isEqualTo(1);
+        }
+        assertThat(readAll(file)).extracting(Event::step).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void aFreshStartReplacesEarlierEventFiles() throws Exception {
+        Path old = dir.resolve(TensorBoardEventLog.PREFIX + "1000.old");
+        Files.write(old, new byte[] {1, 2, 3});
+        try (TensorBoardEventLog log = TensorBoardEventLog.open(dir, -1)) {
+            assertThat(TensorBoardEventLog.eventFiles(dir)).containsExactly(log.file());
+            assertThat(readAll(log.file())).hasSize(1);
+        }
+    }
+}
