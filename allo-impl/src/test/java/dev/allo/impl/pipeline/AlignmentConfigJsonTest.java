@@ -9,11 +9,14 @@ import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.AlloPresets;
 import dev.allo.pipeline.LocateConfig;
 import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.ReportTarget;
+import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,5 +72,33 @@ class AlignmentConfigJsonTest {
         Files.writeString(dir.resolve("x.json"), "[]");
         assertThatThrownBy(() -> AlignmentConfigJson.read(dir.resolve("x.json")))
                 .isInstanceOf(AlloException.class).hasMessageContaining("x.json");
+    }
+
+    @Test
+    void reportingSettingsRoundTripAndOldFilesWithoutThemReadWithTheDefaults() {
+        AlignmentConfig config = AlloPresets.questionAnswering().withReporting(new ReportingConfig(5, 50, 2,
+                EnumSet.of(ReportTarget.CSV, ReportTarget.TENSORBOARD)));
+        String json = AlignmentConfigJson.toJson(config);
+        assertThat(json).contains("\"reportTo\" : [ \"CSV\", \"TENSORBOARD\" ]");
+        assertThat(AlignmentConfigJson.parse(json, "test")).isEqualTo(config);
+
+        String old = AlignmentConfigJson.toJson(AlloPresets.questionAnswering());
+        int at = old.indexOf(",\n  \"reporting\"");
+        assertThat(at).isPositive();
+        String withoutReporting = old.substring(0, at) + "\n}";
+        assertThat(withoutReporting).doesNotContain("reporting");
+        AlignmentConfig read = AlignmentConfigJson.parse(withoutReporting, "old.json");
+        assertThat(read).isEqualTo(AlloPresets.questionAnswering());
+        assertThat(read.reporting()).isEqualTo(ReportingConfig.defaults());
+    }
+
+    @Test
+    void badReportingValuesNameTheSource() {
+        String json = AlignmentConfigJson.toJson(AlloPresets.questionAnswering());
+        assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("\"loggingSteps\" : 10",
+                "\"loggingSteps\" : 0"), "run.json")).isInstanceOf(AlloException.class)
+                .hasMessageContaining("run.json").hasMessageContaining("logging_steps");
+        assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("\"JSONL\"", "\"WANDB\""), "run.json"))
+                .isInstanceOf(AlloException.class).hasMessageContaining("run.json").hasMessageContaining("WANDB");
     }
 }
