@@ -2,93 +2,20 @@ package dev.allo.impl.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.hash.Hashing;
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.WireFormat;
 import dev.allo.train.StepMetrics;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * Reads the event files back with a reader of its own: TFRecord framing checked with Guava's CRC-32C, and the
- * protobuf decoded field by field from the wire format with the field numbers of TensorFlow's {@code event.proto}
- * and {@code summary.proto}.
- */
+/** Event files written, trimmed on resume and read back by {@link EventFileReader}, an independent reader. */
 class TensorBoardEventLogTest {
     @TempDir
     Path dir;
-
-    /** One decoded event. */
-    record Event(double wallTime, Long step, String fileVersion, Map<String, Float> scalars) {}
-
-    private static int masked(byte[] bytes) {
-        int crc = Hashing.crc32c().hashBytes(bytes).asInt();
-        return ((crc >>> 15) | (crc << 17)) + 0xa282ead8;
-    }
-
-    /** Every record of the file; fails on a bad length, checksum or trailing bytes. */
-    static List<Event> readAll(Path file) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        List<Event> out = new ArrayList<>();
-        while (b.hasRemaining()) {
-            byte[] length = new byte[8];
-            b.get(length);
-            long n = ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            assertThat(b.getInt()).as("length CRC of record %d", out.size()).isEqualTo(masked(length));
-            assertThat(n).isBetween(0L, (long) b.remaining() - 4);
-            byte[] data = new byte[(int) n];
-            b.get(data);
-            assertThat(b.getInt()).as("data CRC of record %d", out.size()).isEqualTo(masked(data));
-            out.add(decodeEvent(data));
-        }
-        return out;
-    }
-
-    private static Event decodeEvent(byte[] data) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(data);
-        double wallTime = Double.NaN;
-        Long step = null;
-        String version = null;
-        Map<String, Float> scalars = new LinkedHashMap<>();
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case 1 -> wallTime = in.readDouble();
-                case 2 -> step = in.readInt64();
-                case 3 -> version = in.readString();
-                case 5 -> {
-                    CodedInputStream summary = CodedInputStream.newInstance(in.readByteArray());
-                    for (int t = summary.readTag(); t != 0; t = summary.readTag()) {
-                        assertThat(WireFormat.getTagFieldNumber(t)).as("Summary field").isEqualTo(1);
-                        CodedInputStream value = CodedInputStream.newInstance(summary.readByteArray());
-                        String name = null;
-                        Float v = null;
-                        for (int u = value.readTag(); u != 0; u = value.readTag()) {
-                            switch (WireFormat.getTagFieldNumber(u)) {
-                                case 1 -> name = value.readString();
-                                case 2 -> v = value.readFloat();
-                                default -> throw new AssertionError("unexpected Summary.Value field " + u);
-                            }
-                        }
-                        assertThat(name).isNotNull();
-                        assertThat(v).as("simple_value of %s", name).isNotNull();
-                        scalars.put(name, v);
-                    }
-                }
-                default -> throw new AssertionError("unexpected Event field " + WireFormat.getTagFieldNumber(tag));
-            }
-        }
-        return new Event(wallTime, step, version, scalars);
-    }
 
     private static StepMetrics row(long step, double loss) {
         Map<String, Double> m = new LinkedHashMap<>();
@@ -112,9 +39,9 @@ class TensorBoardEventLogTest {
         }
         double after = System.currentTimeMillis() / 1000.0 + 1;
         assertThat(file.getFileName().toString()).matches("events\\.out\\.tfevents\\.\\d{10}\\.[A-Za-z0-9._-]+");
-        List<Event> events = readAll(file);
+        List<EventFileReader.Event> events = EventFileReader.readAll(file);
         assertThat(events).hasSize(4);
-        Event first = events.get(0);
+        EventFileReader.Event first = events.get(0);
         assertThat(first.fileVersion()).isEqualTo("brain.Event:2");
         assertThat(first.step()).isEqualTo(0L);
         assertThat(first.wallTime()).isBetween(before, after);
@@ -122,7 +49,7 @@ class TensorBoardEventLogTest {
         long[] steps = {3, 6, 7};
         double[] losses = {0.69, 0.65, 0.61};
         for (int i = 0; i < 3; i++) {
-            Event e = events.get(i + 1);
+            EventFileReader.Event e = events.get(i + 1);
             assertThat(e.step()).isEqualTo(steps[i]);
             assertThat(e.fileVersion()).isNull();
             assertThat(e.wallTime()).isBetween(before, after);
@@ -151,8 +78,8 @@ class TensorBoardEventLogTest {
             assertThat(log.lastStep()).isEqualTo(4);
             log.append(row(6, 0.5));
         }
-        List<Event> events = readAll(file);
-        assertThat(events).extracting(Event::step).containsExactly(0L, 2L, 4L, 6L);
+        List<EventFileReader.Event> events = EventFileReader.readAll(file);
+        assertThat(events).extracting(EventFileReader.Event::step).containsExactly(0L, 2L, 4L, 6L);
         assertThat(events.get(3).scalars().get("train/loss")).isEqualTo(0.5f);
         assertThat(TensorBoardEventLog.eventFiles(dir)).containsExactly(file);
     }
@@ -171,7 +98,7 @@ class TensorBoardEventLogTest {
         try (TensorBoardEventLog log = TensorBoardEventLog.open(dir, 100)) {
             assertThat(log.lastStep()).isEqualTo(1);
         }
-        assertThat(readAll(file)).extracting(Event::step).containsExactly(0L, 1L);
+        assertThat(EventFileReader.readAll(file)).extracting(EventFileReader.Event::step).containsExactly(0L, 1L);
     }
 
     @Test
@@ -180,7 +107,7 @@ class TensorBoardEventLogTest {
         Files.write(old, new byte[] {1, 2, 3});
         try (TensorBoardEventLog log = TensorBoardEventLog.open(dir, -1)) {
             assertThat(TensorBoardEventLog.eventFiles(dir)).containsExactly(log.file());
-            assertThat(readAll(log.file())).hasSize(1);
+            assertThat(EventFileReader.readAll(log.file())).hasSize(1);
         }
     }
 }
