@@ -31,7 +31,7 @@ profile=$(mktemp -d)
   --screenshot="$out/report.png" "file://$report" >/dev/null 2>"$out/screenshot.log"
 rm -rf "$profile"
 
-count() { grep -o "$1" "$2" | wc -l; }
+count() { { grep -o "$1" "$2" || true; } | wc -l; }
 fail=0
 check() { # name, condition result
   if [[ "$2" == ok ]]; then echo "ok    $1"; else echo "FAIL  $1"; fail=1; fi
@@ -44,6 +44,7 @@ heat_dom=$(count '<svg class="heatmap"' "$out/dom.html")
 cells_dom=$(count '<rect class="cell"' "$out/dom.html")
 dots_dom=$(count '<circle class="eval"' "$out/dom.html")
 tables_dom=$(count '<table class="final"' "$out/dom.html")
+external=$(grep -Eio "(src|href)=[\"']?(https?:)?//[^\"' >]*|url\([\"']?(https?:)?//[^)]*|<link[^>]*>|<script[^>]*src=[^>]*>" "$report" || true)
 errors=$(grep -Ei 'CONSOLE|Uncaught|ERR_NAME_NOT_RESOLVED|net::ERR' "$out/dom.log" "$out/screenshot.log" || true)
 
 echo "rendered $report with $("$browser" --version 2>/dev/null | head -1)"
@@ -56,8 +57,9 @@ check "every chart has a training line" "$([[ $lines_dom -eq $charts_dom ]] && e
 check "every heat map of the file is rendered" "$([[ $heat_dom -eq $heat_file ]] && echo ok)"
 check "the final table is there" "$([[ $tables_dom -eq 1 ]] && echo ok)"
 check "no console or JavaScript error, no network request" "$([[ -z "$errors" ]] && echo ok)"
+check "no external resource referenced by the file" "$([[ -z "$external" ]] && echo ok)"
 check "screenshot written ($out/report.png)" "$([[ -s "$out/report.png" ]] && echo ok)"
-if [[ -n "$errors" ]]; then
-  echo "$errors"
+if [[ -n "$errors$external" ]]; then
+  printf '%s\n' "$errors" "$external" | sed '/^$/d'
 fi
 [[ $fail -eq 0 ]] && echo "report OK" || { echo "report check FAILED (browser logs in $out)"; exit 1; }

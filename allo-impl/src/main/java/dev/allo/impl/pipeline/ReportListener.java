@@ -51,7 +51,7 @@ final class ReportListener implements TrainingListener, AutoCloseable {
         for (LongFunction<MetricsSink> opener : openers) {
             sinks.add(opener.apply(start.startStep() == 0 ? -1 : start.startStep()));
         }
-        if (start.startStep() > 0) {
+        if (start.startStep() > 0 && !sinks.isEmpty()) {
             for (StepMetrics step : MetricsLogReader.read(metricsLog)) {
                 if (step.step() <= start.startStep()) {
                     window.add(step, totalSteps).ifPresent(row -> {

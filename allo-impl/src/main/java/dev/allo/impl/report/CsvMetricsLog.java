@@ -126,10 +126,11 @@ public final class CsvMetricsLog implements MetricsSink {
                     line.append(',');
                 }
                 String c = columns.get(i);
-                Double v = c.equals(STEP) ? Double.valueOf(row.step())
-                        : c.equals(EPOCH) ? Double.valueOf(row.epoch()) : row.metrics().get(c);
-                if (c.equals(STEP) || c.equals(EPOCH)) {
-                    line.append(v.longValue());
+                Double v = row.metrics().get(c);
+                if (c.equals(STEP)) {
+                    line.append(row.step());
+                } else if (c.equals(EPOCH)) {
+                    line.append(row.epoch());
                 } else if (v != null) {
                     line.append(v);
                 }

@@ -42,4 +42,21 @@ final class Html {
     static String coordinate(double v) {
         return String.format(Locale.ROOT, "%.2f", v);
     }
+
+    /**
+     * A tick label: as many decimals as the tick needs ({@code 0.67, 0.68} for a tick of 0.01), in scientific
+     * notation below 1e-3 or from 1e5 on ({@code 3.0e-04}).
+     */
+    static String tick(double value, double tick) {
+        if (value == 0) {
+            return "0";
+        }
+        int tickExponent = (int) Math.floor(Math.log10(tick) + 1e-9);
+        double largest = Math.max(Math.abs(value), tick);
+        if (tick >= 1e-3 && largest < 1e5) {
+            return String.format(Locale.ROOT, "%." + Math.max(0, -tickExponent) + "f", value);
+        }
+        int valueExponent = (int) Math.floor(Math.log10(Math.abs(value)) + 1e-9);
+        return String.format(Locale.ROOT, "%." + Math.min(6, Math.max(1, valueExponent - tickExponent)) + "e", value);
+    }
 }

@@ -63,7 +63,7 @@ public final class MaskHeatMap {
         }
         double scale = max > 0 ? max : 1;
         List<Integer> columns = new ArrayList<>(layers);
-        int width = LEFT + columns.size() * CELL_W + 20;
+        int width = Math.max(LEFT + columns.size() * CELL_W + 20, 640);
         int height = TOP + (rows.size() + 1) * CELL_H + 50;
         StringBuilder svg = new StringBuilder();
         svg.append("<svg class=\"heatmap\" width=\"").append(width).append("\" height=\"").append(height)

@@ -107,7 +107,7 @@ public final class RunReport {
             }
         }
         h.append("<h2 id=\"final\">Final metrics</h2>\n<p>Each stage's last optimiser step (and its last evaluation)."
-                + "</p>\n<table class=\"final\">\n<tr><th>stage</th><th>steps</th>");
+                + "</p>\n<div class=\"scroll\"><table class=\"final\">\n<tr><th>stage</th><th>steps</th>");
         for (String m : TABLE_METRICS) {
             h.append("<th>").append(Html.escape(m)).append("</th>");
         }
@@ -134,7 +134,7 @@ public final class RunReport {
             cell(h, name, "mask/ratio", mask == null ? null : mask.ratio());
             h.append("</tr>\n");
         }
-        h.append("</table>\n");
+        h.append("</table></div>\n");
     }
 
     private static void cell(StringBuilder h, String stage, String metric, Double value) {
@@ -225,6 +225,7 @@ public final class RunReport {
             table { border-collapse: collapse; margin: .5em 0; font-size: .9em; }
             th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
             th:first-child, td:first-child { text-align: left; }
+            .scroll { overflow-x: auto; }
             .charts { display: flex; flex-wrap: wrap; gap: 8px; }
             svg { background: #fff; font-size: 11px; }
             .plot { fill: none; stroke: #999; } .grid { stroke: #e5e5e5; }

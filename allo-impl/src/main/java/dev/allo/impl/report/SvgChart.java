@@ -77,12 +77,12 @@ public final class SvgChart {
                     .append(Html.coordinate(py)).append("\" y2=\"").append(Html.coordinate(py))
                     .append("\" class=\"grid\"/>");
             svg.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(Html.coordinate(py + 4))
-                    .append("\" class=\"tick-y\">").append(Html.number(snap(t, y.tick()))).append("</text>\n");
+                    .append("\" class=\"tick-y\">").append(Html.tick(snap(t, y.tick()), y.tick())).append("</text>\n");
         }
         for (double t = x.lower(); t <= x.upper() + x.tick() / 2; t += x.tick()) {
             double px = LEFT + plotW * x.fraction(t);
             svg.append("<text x=\"").append(Html.coordinate(px)).append("\" y=\"").append(HEIGHT - BOTTOM + 16)
-                    .append("\" class=\"tick-x\">").append(Html.number(snap(t, x.tick()))).append("</text>\n");
+                    .append("\" class=\"tick-x\">").append(Html.tick(snap(t, x.tick()), x.tick())).append("</text>\n");
         }
         svg.append("<text x=\"").append(Html.coordinate(LEFT + plotW / 2)).append("\" y=\"").append(HEIGHT - 6)
                 .append("\" class=\"axis-label\">optimiser step</text>\n");

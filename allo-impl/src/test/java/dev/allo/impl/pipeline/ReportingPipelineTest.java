@@ -159,6 +159,23 @@ class ReportingPipelineTest {
             assertNumberedCheckpoints(out, model);
             assertReport(out, result.masks().get("learn"));
         }
+        String keep = System.getProperty("allo.test.keepRun"); // for scripts/check-report.sh, see docs/reporting.md
+        if (keep != null) {
+            copyTree(out, Path.of(keep));
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     @Test
