@@ -102,9 +102,9 @@ public final class ConfigFileReader {
                 readObject(p, key + ".", source, out);
             } else if (value == JsonToken.START_ARRAY) {
                 throw new ConfigException(origin + ": " + key + ": expected a single value, found a list");
-            } else if (value == JsonToken.VALUE_NULL) {
-                throw new ConfigException(origin + ": " + key + ": expected a value, found null (leave the key out"
-                        + " for its default)");
+            } else if (value == JsonToken.VALUE_NULL || p.getText().isBlank()) {
+                throw new ConfigException(origin + ": " + key + ": expected a value, found "
+                        + (value == JsonToken.VALUE_NULL ? "null" : "nothing") + " (leave the key out for its default)");
             } else {
                 out.add(new ConfigEntry(key, p.getText(), origin));
             }

@@ -181,16 +181,19 @@ public final class RunConfigs {
             throw Settings.bad(s.find(section, "gradient_accumulation_steps").orElseThrow(),
                     "per_device_train_batch_size * gradient_accumulation_steps <= " + Integer.MAX_VALUE);
         }
-        long maxSteps = s.whole(section, "max_steps", 0, -1);
+        long maxSteps = Math.max(0, s.whole(section, "max_steps", 0, -1));
+        int epochCount = s.integer(section, "num_train_epochs", epochs, 1);
+        long steps = (d.pairs() / batch) * epochCount;
+        steps = maxSteps > 0 ? Math.min(steps, maxSteps) : steps;
         return new TrainingConfig(
                 s.choice(section, "optim", optimizers, TrainingConfig.OptimizerKind.SPARSE_ADAMW),
                 s.real(section, "learning_rate", learningRate, RunConfigs::finitePositive, "a number > 0"),
                 s.choice(section, "lr_scheduler_type", schedules, TrainingConfig.ScheduleKind.COSINE),
-                s.real(section, "warmup_ratio", 0.1, v -> v >= 0 && v < 1, "a number in [0, 1)"),
+                s.real(section, "warmup_ratio", d.warmupRatio(steps), v -> v >= 0 && v < 1, "a number in [0, 1)"),
                 s.real(section, "weight_decay", 0.0, v -> v >= 0 && !Double.isInfinite(v), "a number >= 0"),
                 s.real(section, "max_grad_norm", 1.0, v -> v >= 0 && !Double.isInfinite(v),
                         "a number >= 0 (0 = no clipping)"),
-                (int) batch, micro, s.integer(section, "num_train_epochs", epochs, 1), Math.max(0, maxSteps));
+                (int) batch, micro, epochCount, maxSteps);
     }
 
     /**

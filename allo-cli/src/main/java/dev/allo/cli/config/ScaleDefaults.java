@@ -17,7 +17,8 @@ import dev.allo.objective.ObjectiveConfig;
  *
  * <p><b>Batches</b>: TRL's {@code per_device_train_batch_size} default of 8 pairs per forward pass (fewer when the
  * data has fewer pairs) and up to 4 accumulated micro-batches, so an optimiser step sees up to 32 pairs (Table 5,
- * question answering) but never more pairs than the data holds.
+ * question answering) but never more pairs than the data holds. The warm-up ratio is the library's 0.1, except
+ * for a stage of a single step, which gets none (a warm-up would leave its only step at learning rate 0).
  *
  * @param parameters the model's parameter count, at least 1
  * @param pairs the training pairs, at least 1
@@ -100,6 +101,17 @@ public record ScaleDefaults(long parameters, long pairs) {
      */
     public int accumulation(int micro) {
         return (int) Math.max(1, Math.min(4, pairs / micro));
+    }
+
+    /**
+     * The warm-up ratio of a stage: the library's 0.1, or 0 for a stage of one step, which a warm-up would leave at
+     * learning rate 0 (Hugging Face's warm-up starts from 0).
+     *
+     * @param steps the stage's optimiser steps over {@link #pairs()} pairs
+     * @return 0.1, or 0 when {@code ceil(0.1 * steps) >= steps}
+     */
+    public double warmupRatio(long steps) {
+        return Math.ceil(steps * 0.1) < steps ? 0.1 : 0.0;
     }
 
     private double between(double toy, double large) {
