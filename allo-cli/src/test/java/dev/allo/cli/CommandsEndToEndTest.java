@@ -66,8 +66,8 @@ class CommandsEndToEndTest {
     void trainRunsOneStageOfTheChosenLoss() {
         Path run = dir.resolve("runs/ipo");
         CliRunner.Result r = ok("train", "--model", model.toString(), "--data", data.toString(), "--output",
-                run.toString(), "--set", "loss_type=ipo", "--set", "per_device_train_batch_size=4", "--set", "gradient_accumulation_steps=1", "--set",
-                "num_train_epochs=1");
+                run.toString(), "--set", "loss_type=ipo", "--set", "per_device_train_batch_size=4", "--set",
+                "gradient_accumulation_steps=1", "--set", "num_train_epochs=1");
         assertThat(r.out()).contains("ipo      2 steps");
         assertThat(run.resolve("ipo/metrics.jsonl")).isRegularFile();
         assertThat(run.resolve("model/config.json")).isRegularFile();
