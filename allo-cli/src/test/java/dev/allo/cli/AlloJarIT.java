@@ -32,7 +32,7 @@ class AlloJarIT {
 
     private static Process start(Path log, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx2g", "-jar", jar.toAbsolutePath().toString()));
+                .toString(), "-Xmx2g", "-Dai.djl.pytorch.num_threads=1", "-jar", jar.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();

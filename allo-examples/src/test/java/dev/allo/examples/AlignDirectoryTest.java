@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import dev.allo.examples.quickstart.EngineThreads;
 import dev.allo.fixtures.tokenizer.TinyTokenizerJson;
 import dev.allo.impl.model.DecoderCheckpoints;
 import dev.allo.impl.model.DecoderConfig;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 class AlignDirectoryTest {
     @TempDir
     Path dir;
+
+    @BeforeAll
+    static void oneEngineThread() {
+        EngineThreads.defaultToOne(); // the tiny model is bound by per-op overhead (EngineThreads)
+    }
 
     @Test
     void alignsAModelDirectoryOnAJsonlFile() throws IOException {
