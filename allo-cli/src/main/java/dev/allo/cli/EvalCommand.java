@@ -2,7 +2,9 @@ package dev.allo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.allo.cli.config.ConfigKey;
 import dev.allo.cli.config.RunConfigs;
+import dev.allo.cli.config.Settings;
 import dev.allo.data.DropLog;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.TokenizedPair;
@@ -69,7 +71,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got "
                     + batchSize);
         }
-        var settings = config.settings();
+        Settings settings = config.settings();
         ModelFiles.requireModel(model.model, "--model");
         if (reference != null) {
             ModelFiles.requireModel(reference, "--reference");
@@ -93,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
                     ref = ReferenceLogProbs.compute(r, pairs, batchSize, TokenLogProbs.unchunked(), padId,
                             "eval-reference");
                 }
-                objective = new ObjectiveConfig.Dpo(settings.real("", "beta", ObjectiveConfig.DEFAULT_BETA,
+                objective = new ObjectiveConfig.Dpo(settings.real(ConfigKey.TOP, "beta", ObjectiveConfig.DEFAULT_BETA,
                         v -> v > 0 && !Double.isInfinite(v), "a number > 0"));
             }
             Map<String, Double> metrics = PreferenceEvaluator.evaluate(loaded.model(),

@@ -32,7 +32,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt.")
     String prompt;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128", description = "Default ${DEFAULT-VALUE}.")
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128",
+            description = "Default ${DEFAULT-VALUE}.")
     int maxNewTokens;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 (default) is greedy.")

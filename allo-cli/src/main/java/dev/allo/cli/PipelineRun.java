@@ -43,8 +43,8 @@ final class PipelineRun {
      * @param extra what the command adds to the builder (a rewriter); it may open resources closed by {@code close}
      * @return the result, or null after {@code --print-config}
      */
-    AlignmentResult execute(PrintWriter out, PrintWriter err, BiFunction<Settings, ScaleDefaults, AlignmentConfig> resolve,
-            UnaryOperator<AlignmentBuilder> extra) {
+    AlignmentResult execute(PrintWriter out, PrintWriter err,
+            BiFunction<Settings, ScaleDefaults, AlignmentConfig> resolve, UnaryOperator<AlignmentBuilder> extra) {
         Settings settings = config.settings();
         ModelFiles.requireModel(model.model, "--model");
         List<PreferenceExample> pairs = data.read(model.model, err);

@@ -134,7 +134,8 @@ class CommandsEndToEndTest {
                 + " \"pad_token\": \"<pad>\", \"chat_template\": \"{% for m in messages %}<s>{{ m.role }}: "
                 + "{{ m.content }}</s>{% endfor %}{% if add_generation_prompt %}<s>assistant: {% endif %}\"}");
         Path conversations = Files.writeString(dir.resolve("chat.jsonl"),
-                "{\"chosen\": [{\"role\": \"user\", \"content\": \"2+2?\"}, {\"role\": \"assistant\", \"content\": \"4\"}],"
+                "{\"chosen\": [{\"role\": \"user\", \"content\": \"2+2?\"},"
+                        + " {\"role\": \"assistant\", \"content\": \"4\"}],"
                         + " \"rejected\": [{\"role\": \"user\", \"content\": \"2+2?\"}, {\"role\": \"assistant\","
                         + " \"content\": \"5\"}]}\n");
         CliRunner.Result byTemplate = ok("eval", "--model", chat.toString(), "--data", conversations.toString());

@@ -104,7 +104,8 @@ public final class ConfigFileReader {
                 throw new ConfigException(origin + ": " + key + ": expected a single value, found a list");
             } else if (value == JsonToken.VALUE_NULL || p.getText().isBlank()) {
                 throw new ConfigException(origin + ": " + key + ": expected a value, found "
-                        + (value == JsonToken.VALUE_NULL ? "null" : "nothing") + " (leave the key out for its default)");
+                        + (value == JsonToken.VALUE_NULL ? "null" : "nothing")
+                        + " (leave the key out for its default)");
             } else {
                 out.add(new ConfigEntry(key, p.getText(), origin));
             }

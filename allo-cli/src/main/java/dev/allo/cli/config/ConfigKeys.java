@@ -54,7 +54,8 @@ public final class ConfigKeys {
         add("mask_type", Set.of("forget", "learn"), false, "top_k (the paper's), per_tensor_top_k, last_k, random");
         add("reward_threshold", Set.of("forget"), false, "threshold u of the token rewards, Eq. (5), in (0, 1]");
         add("token_rewards", Set.of("forget"), false, "rewriter (Eq. 5), edit_distance or none");
-        add("noisy_token_ratio", Set.of(ConfigKey.TOP, "locate", "learn"), false, "threshold v of the noisy-token filter, Eq. (8), in [0, 1]");
+        add("noisy_token_ratio", Set.of(ConfigKey.TOP, "locate", "learn"), false,
+                "threshold v of the noisy-token filter, Eq. (8), in [0, 1]");
     }
 
     private ConfigKeys() {}

@@ -36,8 +36,8 @@ class ModelChatTemplateTest {
     @Test
     void aTemplateInTokenizerConfigRendersConversationsAndLeavesPlainTextAlone() throws IOException {
         Path model = Files.createDirectories(dir.resolve("model"));
-        Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\", \"chat_template\": \""
-                + CHATML + "\"}");
+        Files.writeString(model.resolve("tokenizer_config.json"),
+                "{\"eos_token\": \"<|im_end|>\", \"chat_template\": \"" + CHATML + "\"}");
         assertThat(ModelChatTemplate.find(model)).isPresent();
         List<PreferenceExample> pairs = JsonlPreferenceReader.readAll(data(), ModelChatTemplate.readOptions(model));
         assertThat(pairs.get(0).prompt()).isEqualTo("<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n");
