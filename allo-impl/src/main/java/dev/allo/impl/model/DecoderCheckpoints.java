@@ -211,7 +211,9 @@ public final class DecoderCheckpoints {
             }
             writer.file(f.getKey(), f.getValue());
         }
-        writer.write(directory, model.parameters());
+        try (NDManager widened = model.manager().newSubManager()) {
+            writer.write(directory, model.weights(widened)); // 16-bit weights widened exactly, then stored as dtype
+        }
     }
 
     /**
