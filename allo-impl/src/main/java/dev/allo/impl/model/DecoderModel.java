@@ -541,6 +541,40 @@ public final class DecoderModel implements CausalLm {
         return out;
     }
 
+    /**
+     * Overwrites one weight's values, for example with {@code W0 + dW} when merging an adapter: a float32 parameter
+     * is written in place (arrays referring to it see the new values), a 16-bit weight is narrowed again to its
+     * format (round to nearest, ties to even).
+     *
+     * @param name the weight's Hugging Face name
+     * @param value float32 values of the weight's shape; left unchanged
+     * @throws IllegalArgumentException if the model has no such weight or the value's type or shape differs
+     * @throws IllegalStateException on a view ({@link #withWeights})
+     */
+    public void assign(String name, NDArray value) {
+        if (!ownsManager) {
+            throw new IllegalStateException("assign on a view of a model (withWeights); call it on the model");
+        }
+        Shape shape = weightShape(name);
+        if (shape == null) {
+            throw new IllegalArgumentException("'" + name + "' is not a weight of this model");
+        }
+        if (!value.getShape().equals(shape) || value.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("value for '" + name + "' must be float32 " + shape + ", got "
+                    + value.getDataType() + " " + value.getShape());
+        }
+        NDArray p = parameters.get(name);
+        if (p != null) {
+            p.set(value.toByteBuffer()); // host round trip: the engine refuses in-place writes to a leaf in a graph
+            return;
+        }
+        HalfWeight old = halfWeights.get(name);
+        Map<String, HalfWeight> half = new LinkedHashMap<>(halfWeights);
+        half.put(name, HalfWeight.narrow(name, value, old.format(), manager));
+        old.stored().close();
+        setWeights(parameters, half);
+    }
+
     private Shape weightShape(String name) {
         NDArray p = parameters.get(name);
         if (p != null) {
