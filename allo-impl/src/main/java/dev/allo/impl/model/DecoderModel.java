@@ -216,6 +216,48 @@ public final class DecoderModel implements CausalLm {
     }
 
     /**
+     * A model that takes ownership of freshly read weights without copying them (the checkpoint loader's path).
+     *
+     * @param config the configuration
+     * @param floats float32 weights on {@code manager}'s device, owned by {@code manager}
+     * @param half 16-bit weights, their arrays owned by {@code manager}
+     * @param manager becomes the model's manager; closed by the model
+     * @return the model, not trainable
+     * @throws IllegalArgumentException if the weights do not cover the config's names and shapes exactly
+     */
+    static DecoderModel adopt(DecoderConfig config, Map<String, NDArray> floats, Map<String, HalfWeight> half,
+            NDManager manager) {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        Map<String, HalfWeight> halves = new LinkedHashMap<>();
+        for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
+            NDArray f = floats.get(e.getKey());
+            HalfWeight h = half.get(e.getKey());
+            Shape actual = f != null ? f.getShape() : h != null ? h.shape() : null;
+            if (actual == null || (f != null && h != null)) {
+                throw new IllegalArgumentException("Tensor " + e.getKey() + (actual == null ? " is missing"
+                        : " is given twice"));
+            }
+            if (!actual.equals(e.getValue()) || (f != null && f.getDataType() != DataType.FLOAT32)) {
+                throw new IllegalArgumentException("Tensor " + e.getKey() + " has shape " + actual + ", expected "
+                        + e.getValue() + " from the config (" + describeSizes(config) + ")");
+            }
+            if (f != null) {
+                f.setName(e.getKey());
+                params.put(e.getKey(), f);
+            } else {
+                halves.put(e.getKey(), h);
+            }
+        }
+        if (params.size() + halves.size() != floats.size() + half.size()) {
+            throw new IllegalArgumentException("unexpected tensors beside the config's " + params.size() + halves.size()
+                    + " weights");
+        }
+        boolean bf16 = halves.values().stream().anyMatch(h -> h.format() == HalfFormat.BF16);
+        return new DecoderModel(config, manager, params, halves, bf16 ? new HalfWeight.Bf16Table(manager) : null,
+                true);
+    }
+
+    /**
      * A view of this model whose forward passes use {@code overrides} in place of the parameters of the same names,
      * for example effective weights {@code W0 + dW} computed inside the caller's step (LoRA, ILA gates). The view
      * holds no storage of its own: it reads this model's other parameters and the given arrays as they are at each

@@ -1,11 +1,13 @@
 package dev.allo.impl.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.allo.impl.io.HalfPrecision;
+import dev.allo.impl.io.NativeHalf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -19,8 +21,9 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * <p>The PyTorch engine of DJL (0.35.1 and 0.36.0) aborts the JVM on any bfloat16 or int16 array, and DJL has no
- * operation that reinterprets bits, so BF16 patterns travel as byte pairs and are widened by a table lookup, a pure
- * copy of table entries. {@link Bf16Table} holds {@code T}.
+ * operation that reinterprets bits, so BF16 patterns travel as byte pairs. On the CPU they are widened in Java
+ * through direct views of the arrays' memory ({@link NativeHalf}); on other devices by the lookup {@code T[b]}, a pure
+ * copy of table entries ({@link Bf16Table} holds {@code T}). Both are exact.
  */
 final class HalfWeight {
     private final NDArray stored;
@@ -85,6 +88,23 @@ final class HalfWeight {
             half.attach(owner);
             return half;
         }
+    }
+
+    /**
+     * A BF16 weight from its stored bytes, for example read from a BF16 checkpoint without widening.
+     *
+     * @param bytes {@code (d_1, ..., d_n * 2)} uint8 little-endian BF16 values; owned by the result from now on
+     * @param shape the weight's shape {@code (d_1, ..., d_n)}
+     * @return the 16-bit weight
+     * @throws IllegalArgumentException if the bytes do not fit the shape
+     */
+    static HalfWeight ofBf16Bytes(NDArray bytes, Shape shape) {
+        if (bytes.getDataType() != DataType.UINT8 || !bytes.getShape().equals(bytePairShape(shape))) {
+            throw new IllegalArgumentException("BF16 bytes of '" + bytes.getName() + "' must be uint8 "
+                    + bytePairShape(shape) + " for shape " + shape + ", got " + bytes.getDataType() + " "
+                    + bytes.getShape());
+        }
+        return new HalfWeight(bytes, shape, HalfFormat.BF16);
     }
 
     private static Shape bytePairShape(Shape shape) {
@@ -174,10 +194,11 @@ final class HalfWeight {
             NDArray result;
             if (format == HalfFormat.F16) {
                 result = half.toType(DataType.FLOAT32, true).reshape(out);
+            } else if (Device.Type.CPU.equals(half.getDevice().getDeviceType())) {
+                result = scope.create(out, DataType.FLOAT32); // filled below, in Java, through memory views
+                NativeHalf.widenBf16(half, result);
             } else {
-                NDArray pairs = half.reshape(-1, 2).toType(DataType.INT32, false); // (n, 2): lo, hi
-                NDArray bits = pairs.get(":, 1").mul(256).add(pairs.get(":, 0")); // (n,) BF16 patterns
-                result = table.lookup(bits, scope).reshape(out);
+                result = table.widen(half, out, scope);
             }
             result.attach(into);
             return result;
@@ -210,8 +231,23 @@ final class HalfWeight {
             this.table = onDevice;
         }
 
-        NDArray lookup(NDArray bits, NDManager into) {
-            return table.take(into, bits); // (n,) float32, T[bits]
+        /**
+         * Widens byte pairs on any device: {@code T[256 hi + lo]}.
+         *
+         * @param pairs uint8 little-endian BF16 values, {@code 2 n} bytes on the table's device
+         * @param out the result's shape, of {@code n} elements
+         * @param into owns the result
+         * @return float32 of shape {@code out}
+         */
+        NDArray widen(NDArray pairs, Shape out, NDManager into) {
+            try (NDManager scope = into.newSubManager()) {
+                pairs.tempAttach(scope);
+                NDArray bytes = pairs.reshape(-1, 2).toType(DataType.INT32, false); // (n, 2): lo, hi
+                NDArray bits = bytes.get(":, 1").mul(256).add(bytes.get(":, 0")); // (n,) BF16 patterns
+                NDArray result = table.take(scope, bits).reshape(out); // T[bits]
+                result.attach(into);
+                return result;
+            }
         }
     }
 }

@@ -249,6 +249,32 @@ class HalfStorageTest {
     }
 
     @Test
+    void loadingIntoHalfStorageEqualsLoadingThenStoring() {
+        Path dir = tmp.resolve("bf16");
+        try (DecoderModel random = DecoderModel.random(CONFIG, Device.cpu(), 8)) {
+            DecoderCheckpoints.save(random, dir, SafetensorsDtype.BF16, Long.MAX_VALUE, Map.of());
+        }
+        try (DecoderModel plain = DecoderCheckpoints.load(dir, Device.cpu());
+                DecoderModel bf16 = DecoderCheckpoints.load(dir, Device.cpu(), Set.copyOf(plain.weightNames()),
+                        HalfFormat.BF16);
+                DecoderModel f16 = DecoderCheckpoints.load(dir, Device.cpu(),
+                        Set.of(DecoderNames.LM_HEAD, DecoderNames.oProj(0)), HalfFormat.F16);
+                DecoderModel f16After = plain.copy(); NDManager m = NDManager.newBaseManager()) {
+            assertThat(bf16.parameters()).isEmpty();
+            assertThat(bf16.halfWeights()).hasSize(plain.weightNames().size()).containsValue(HalfFormat.BF16);
+            assertThat(bits(bf16)).containsExactlyEntriesOf(bits(plain)); // BF16 bytes held as read
+            assertThat(logits(bf16, m)).isEqualTo(logits(plain, m));
+            assertThat(bf16.config()).isEqualTo(plain.config());
+            f16After.storeInHalf(Set.of(DecoderNames.LM_HEAD, DecoderNames.oProj(0)), HalfFormat.F16);
+            assertThat(f16.halfWeights()).isEqualTo(f16After.halfWeights());
+            assertThat(bits(f16)).containsExactlyEntriesOf(bits(f16After));
+        }
+        assertThatThrownBy(() -> DecoderCheckpoints.load(dir, Device.cpu(), Set.of("lm_head.bias"), HalfFormat.BF16))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lm_head.bias")
+                .hasMessageContaining("config.json");
+    }
+
+    @Test
     void badRequestsAreRefusedByName() {
         try (DecoderModel model = representable(CONFIG, 1)) {
             NeuronMask everything = NeuronMask.all(NeuronMask.shapesOf(model.parameters()));

@@ -61,6 +61,24 @@ class HalfWeightTest {
     }
 
     @Test
+    void theDeviceTableWidensEveryPatternAsTheCpuPathDoes() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            ByteBuffer pairs = ByteBuffer.allocateDirect(2 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (int h = 0; h < 1 << 16; h++) {
+                pairs.putShort((short) h);
+            }
+            pairs.rewind();
+            NDArray bytes = m.create(pairs, new Shape(16, 8192), DataType.UINT8);
+            int[] viaTable = bitsOf(new HalfWeight.Bf16Table(m).widen(bytes, new Shape(16, 4096), m));
+            int[] viaCpu = bitsOf(HalfWeight.ofBf16Bytes(bytes, new Shape(16, 4096)).widen(null, m));
+            for (int h = 0; h < 1 << 16; h++) {
+                assertThat(viaTable[h]).as("table %04x", h).isEqualTo(h << 16);
+                assertThat(viaCpu[h]).as("cpu %04x", h).isEqualTo(h << 16);
+            }
+        }
+    }
+
+    @Test
     void narrowingRoundsToNearestEvenInBothFormats() {
         try (NDManager m = NDManager.newBaseManager()) {
             HalfWeight.Bf16Table table = new HalfWeight.Bf16Table(m);
