@@ -79,6 +79,7 @@ import org.slf4j.LoggerFactory;
  * &lt;stage&gt;/eval.jsonl           held-out and evaluator metrics, when evaluation is on
  * &lt;stage&gt;/checkpoint/          the latest checkpoint (weights, optimiser, data position, reference)
  * &lt;stage&gt;/loss.png             the loss curve
+ * &lt;stage&gt;/adapter/             a LoRA stage's adapters (PEFT layout), merged into the model after the stage
  * &lt;stage&gt;/model/               the model after the stage (Hugging Face layout)
  * model/                        the aligned model
  * </pre>
