@@ -16,9 +16,11 @@ import dev.allo.objective.ObjectiveConfig;
  * @param rewards where the rejected tokens' weights come from
  * @param rewardThreshold {@code u} of Eq. (5) for {@link TokenRewards#REWRITER}, in {@code (0, 1]}; default 0.95
  * @param training how the stage optimises
+ * @param lora train LoRA adapters instead of the weights ({@link LoraSettings}); {@code null} (the default) trains
+ *     the weights the mask selects
  */
 public record StageConfig(String name, ObjectiveConfig objective, MaskRule mask, TokenRewards rewards,
-        double rewardThreshold, TrainingConfig training) {
+        double rewardThreshold, TrainingConfig training, LoraSettings lora) {
 
     /** Default {@code u} of Eq. (5) (Table 5). */
     public static final double DEFAULT_THRESHOLD = 0.95;
@@ -49,6 +51,25 @@ public record StageConfig(String name, ObjectiveConfig objective, MaskRule mask,
         if (training == null) {
             throw new IllegalArgumentException("stage '" + name + "': training must be set");
         }
+        if (lora != null && mask.kind() != MaskRule.Kind.ALL) {
+            throw new IllegalArgumentException("stage '" + name + "': a LoRA stage trains every adapter weight and no"
+                    + " model weight, so its mask must be ALL, got " + mask.kind());
+        }
+    }
+
+    /**
+     * A stage that trains the model's weights (no LoRA).
+     *
+     * @param name the stage name
+     * @param objective the loss
+     * @param mask which weights may change
+     * @param rewards where the rejected tokens' weights come from
+     * @param rewardThreshold {@code u} of Eq. (5)
+     * @param training how the stage optimises
+     */
+    public StageConfig(String name, ObjectiveConfig objective, MaskRule mask, TokenRewards rewards,
+            double rewardThreshold, TrainingConfig training) {
+        this(name, objective, mask, rewards, rewardThreshold, training, null);
     }
 
     /**
@@ -70,7 +91,7 @@ public record StageConfig(String name, ObjectiveConfig objective, MaskRule mask,
      * @return the copy
      */
     public StageConfig withMask(MaskRule rule) {
-        return new StageConfig(name, objective, rule, rewards, rewardThreshold, training);
+        return new StageConfig(name, objective, rule, rewards, rewardThreshold, training, lora);
     }
 
     /**
@@ -80,6 +101,16 @@ public record StageConfig(String name, ObjectiveConfig objective, MaskRule mask,
      * @return the copy
      */
     public StageConfig withRewards(TokenRewards source) {
-        return new StageConfig(name, objective, mask, source, rewardThreshold, training);
+        return new StageConfig(name, objective, mask, source, rewardThreshold, training, lora);
+    }
+
+    /**
+     * A copy that trains LoRA adapters (or, with {@code null}, the weights again).
+     *
+     * @param settings the adapters' settings, or {@code null}
+     * @return the copy
+     */
+    public StageConfig withLora(LoraSettings settings) {
+        return new StageConfig(name, objective, mask, rewards, rewardThreshold, training, settings);
     }
 }

@@ -188,7 +188,7 @@ public final class HalfPrecision {
      * @param count the number of elements
      * @param toBf16 true for BF16, false for F16
      */
-    static void narrow(ByteBuffer src, ByteBuffer dst, long count, boolean toBf16) {
+    public static void narrow(ByteBuffer src, ByteBuffer dst, long count, boolean toBf16) {
         IntBuffer in = src.duplicate().order(ByteOrder.nativeOrder()).asIntBuffer();
         ShortBuffer out = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
         int[] floats = new int[BLOCK];

@@ -312,6 +312,20 @@ public final class HfCheckpoint implements AutoCloseable {
     }
 
     /**
+     * Reads a BF16 tensor's bytes without widening them ({@link SafetensorsFile#readBf16Bytes}).
+     *
+     * @param name the tensor name
+     * @param manager owns the returned array
+     * @param device where the array lives
+     * @return {@code (d_1, ..., d_n * 2)} uint8
+     * @throws IllegalArgumentException if the tensor is not BF16
+     * @throws AlloException if the tensor is absent or cannot be read
+     */
+    public NDArray readBf16Bytes(String name, NDManager manager, Device device) {
+        return file(name).readBf16Bytes(name, manager, device);
+    }
+
+    /**
      * Reads every tensor onto the manager's device, floating types as float32.
      *
      * @param manager owns the returned arrays

@@ -61,7 +61,7 @@ final class NativeChunks {
         }
     }
 
-    private static ByteBuffer view(NDArray array, long expectedBytes) {
+    static ByteBuffer view(NDArray array, long expectedBytes) {
         ByteBuffer view = array.toByteBuffer(true);
         if (!view.isDirect() || view.capacity() != expectedBytes) {
             // The engine gave a copy instead of a view: filling it would silently lose the data.

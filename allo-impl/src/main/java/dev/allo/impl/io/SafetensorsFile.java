@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.allo.AlloException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -241,6 +242,38 @@ public final class SafetensorsFile implements AutoCloseable {
                 result = onCpu ? cpu : cpu.toDevice(device, false);
                 result.attach(manager);
             }
+        }
+        result.setName(name);
+        return result;
+    }
+
+    /**
+     * Reads a BF16 tensor's bytes without widening them: {@code (d_1, ..., d_n * 2)} uint8, each value's two
+     * little-endian bytes {@code (lo, hi)} in place (the engine cannot hold a bfloat16 array).
+     *
+     * @param name the tensor name
+     * @param manager owns the returned array
+     * @param device where the array lives
+     * @return the bytes, named after the tensor
+     * @throws IllegalArgumentException if the tensor is not BF16
+     * @throws AlloException if the tensor is absent or the file cannot be read
+     */
+    public NDArray readBf16Bytes(String name, NDManager manager, Device device) {
+        ensureOpen();
+        TensorInfo info = info(name);
+        if (info.dtype() != SafetensorsDtype.BF16) {
+            throw new IllegalArgumentException("tensor '" + name + "' in safetensors file " + path + " is "
+                    + info.dtype() + ", expected BF16");
+        }
+        long[] dims = info.shape().dimension() == 0 ? new long[] {1} : info.shape().getShape().clone();
+        dims[dims.length - 1] *= 2;
+        NDArray result;
+        try (NDManager staging = manager.newSubManager(Device.cpu())) {
+            NDArray cpu = staging.create(new Shape(dims), DataType.UINT8);
+            NativeChunks.forEach(cpu, maxChunkBytes, (first, count, view) ->
+                    view.put(map(info, info.fileOffset() + first, count))); // a plain copy of the bytes
+            result = Device.Type.CPU.equals(device.getDeviceType()) ? cpu : cpu.toDevice(device, false);
+            result.attach(manager);
         }
         result.setName(name);
         return result;

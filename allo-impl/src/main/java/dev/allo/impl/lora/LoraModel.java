@@ -74,7 +74,7 @@ public final class LoraModel extends UpdatedBaseModel {
         try {
             Map<String, NDArray> adapters = new LinkedHashMap<>();
             for (String name : targets) {
-                Shape w = base.parameters().get(name).getShape(); // (out, in)
+                Shape w = base.config().parameterShapes().get(name); // (out, in)
                 int in = Math.toIntExact(w.get(1));
                 double bound = 1.0 / Math.sqrt(in); // kaiming_uniform_(a = sqrt(5)): sqrt(6 / ((1 + 5) in))
                 float[] a = new float[config.rank() * in];
@@ -115,7 +115,7 @@ public final class LoraModel extends UpdatedBaseModel {
         List<String> targets = targetNames(base, config);
         Map<String, Shape> expected = new LinkedHashMap<>();
         for (String name : targets) {
-            Shape w = base.parameters().get(name).getShape();
+            Shape w = base.config().parameterShapes().get(name);
             expected.put(LoraNames.loraA(name), new Shape(config.rank(), w.get(1)));
             expected.put(LoraNames.loraB(name), new Shape(w.get(0), config.rank()));
         }
@@ -155,7 +155,7 @@ public final class LoraModel extends UpdatedBaseModel {
      */
     public static List<String> targetNames(DecoderModel base, LoraConfig config) {
         List<String> out = new ArrayList<>();
-        for (String name : base.parameters().keySet()) {
+        for (String name : base.weightNames()) { // parameters and weights held in 16 bits
             // Projection weights only: biases (Qwen2 q/k/v) and norm weights stay frozen, as in PEFT.
             if (LoraNames.layer(name) >= 0 && name.endsWith(".weight") && config.targets(LoraNames.module(name))) {
                 out.add(name);
@@ -198,8 +198,9 @@ public final class LoraModel extends UpdatedBaseModel {
     }
 
     /**
-     * Merges the adapters into a plain model: {@code W = W0 + (alpha / r) B A} for every adapted matrix, every other
-     * weight copied. The result shares nothing with this model.
+     * Merges the adapters into a plain model: {@code W = W0 + (alpha / r) B A} for every adapted matrix (float32),
+     * every other weight copied (a weight the base holds in 16 bits stays so, see
+     * {@link DecoderModel#storeInHalf}). The result shares nothing with this model.
      *
      * @return the merged model, not trainable; the caller closes it
      */
@@ -208,7 +209,7 @@ public final class LoraModel extends UpdatedBaseModel {
             Map<String, NDArray> effective = new LinkedHashMap<>();
             for (String name : targets) {
                 NDArray dw = update(name, scratch, false, false);
-                effective.put(name, dw.add(base().parameters().get(name))); // W0 + dW, in scratch
+                effective.put(name, dw.add(base().weight(name, scratch))); // W0 + dW, in scratch
             }
             DecoderModel merged = base().withWeights(effective).copy();
             merged.setTrainable(false);

@@ -59,10 +59,35 @@ public final class DecoderCheckpoints {
      * @throws AlloException if a file is missing or malformed, or the tensors do not match the config
      */
     public static DecoderModel load(Path directory, Device device) {
+        return load(directory, device, Set.of(), HalfFormat.BF16);
+    }
+
+    /**
+     * Loads a model that holds some weights in 16 bits from the start ({@link DecoderModel#storeInHalf}), for
+     * weights no optimiser will change (the frozen base under LoRA, a reference model, weights outside every mask).
+     * A BF16-stored weight held in {@link HalfFormat#BF16} is read as its bytes, never widened (exact, and the
+     * fastest path); any other is read as float32 and narrowed. The other weights load as {@link #load(Path, Device)}
+     * loads them.
+     *
+     * @param directory the checkpoint directory
+     * @param device where the weights go
+     * @param half the names of the weights to hold in 16 bits; may be empty
+     * @param format their format
+     * @return the model, not trainable until {@link DecoderModel#setTrainable(boolean)}; the caller closes it
+     * @throws AlloException if a file is missing or malformed, or the tensors do not match the config
+     * @throws IllegalArgumentException if {@code half} names a weight the config does not have, or (F16) a value
+     *     overflows F16
+     */
+    public static DecoderModel load(Path directory, Device device, Set<String> half, HalfFormat format) {
         Path configFile = directory.resolve(HfCheckpoint.CONFIG_FILE);
         DecoderConfig config = DecoderConfig.read(configFile);
-        try (HfCheckpoint checkpoint = HfCheckpoint.open(directory);
-                NDManager staging = NDManager.newBaseManager(device)) {
+        for (String name : half) {
+            if (!config.parameterShapes().containsKey(name)) {
+                throw new IllegalArgumentException("cannot hold '" + name + "' in 16 bits: " + configFile
+                        + " implies no such weight");
+            }
+        }
+        try (HfCheckpoint checkpoint = HfCheckpoint.open(directory)) {
             List<String> names = new ArrayList<>();
             for (String name : checkpoint.names()) {
                 if (!name.endsWith(ROTARY_BUFFER_SUFFIX) && !(config.tieWordEmbeddings() && name.equals(LM_HEAD))) {
@@ -71,15 +96,34 @@ public final class DecoderCheckpoints {
             }
             checkBeforeReading(config, configFile, checkpoint, names);
             config = withTorchDtype(config, commonFloatDtype(checkpoint, names));
-            Map<String, NDArray> tensors = new LinkedHashMap<>();
-            for (String name : names) {
-                tensors.put(name, checkpoint.read(name, staging, device, FloatConversion.TO_FLOAT32));
-            }
+            // The arrays are read straight into the model's manager: no staging copy.
+            NDManager manager = NDManager.newBaseManager(device);
             try {
-                return DecoderModel.fromTensors(config, tensors, device);
-            } catch (IllegalArgumentException e) {
-                throw new AlloException("Checkpoint " + directory + " does not match its config.json: "
-                        + e.getMessage(), e);
+                Map<String, NDArray> floats = new LinkedHashMap<>();
+                Map<String, HalfWeight> halves = new LinkedHashMap<>();
+                for (String name : names) {
+                    if (!half.contains(name)) {
+                        floats.put(name, checkpoint.read(name, manager, device, FloatConversion.TO_FLOAT32));
+                    } else if (format == HalfFormat.BF16
+                            && checkpoint.info(name).dtype() == SafetensorsDtype.BF16) {
+                        halves.put(name, HalfWeight.ofBf16Bytes(checkpoint.readBf16Bytes(name, manager, device),
+                                checkpoint.info(name).shape()));
+                    } else {
+                        try (NDManager scratch = manager.newSubManager()) {
+                            NDArray f = checkpoint.read(name, scratch, device, FloatConversion.TO_FLOAT32);
+                            halves.put(name, HalfWeight.narrow(name, f, format, manager));
+                        }
+                    }
+                }
+                try {
+                    return DecoderModel.adopt(config, floats, halves, manager);
+                } catch (IllegalArgumentException e) {
+                    throw new AlloException("Checkpoint " + directory + " does not match its config.json: "
+                            + e.getMessage(), e);
+                }
+            } catch (RuntimeException e) {
+                manager.close();
+                throw e;
             }
         }
     }
@@ -211,7 +255,9 @@ public final class DecoderCheckpoints {
             }
             writer.file(f.getKey(), f.getValue());
         }
-        writer.write(directory, model.parameters());
+        try (NDManager widened = model.manager().newSubManager()) {
+            writer.write(directory, model.weights(widened)); // 16-bit weights widened exactly, then stored as dtype
+        }
     }
 
     /**

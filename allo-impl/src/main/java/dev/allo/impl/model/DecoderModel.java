@@ -8,13 +8,16 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+import dev.allo.mask.NeuronMask;
 import dev.allo.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -55,8 +58,10 @@ public final class DecoderModel implements CausalLm {
     private final DecoderConfig config;
     private final Device device;
     private final NDManager manager;
-    private final Map<String, NDArray> parameters;
-    private final DecoderLayer[] layers;
+    private Map<String, NDArray> parameters;
+    private Map<String, HalfWeight> halfWeights; // weights held in 16 bits (storeInHalf), by name
+    private HalfWeight.Bf16Table bf16Table; // built by the first BF16 storeInHalf, shared with views and copies
+    private DecoderLayer[] layers; // null entries: the layer has 16-bit weights and is built per pass
     private final RotaryEmbedding rotary; // null for dynamic scaling: built per pass
     private final float attentionScale;
     private final boolean ownsManager;
@@ -67,18 +72,38 @@ public final class DecoderModel implements CausalLm {
     }
 
     private DecoderModel(DecoderConfig config, NDManager manager, Map<String, NDArray> parameters, boolean ownsManager) {
+        this(config, manager, parameters, Map.of(), null, ownsManager);
+    }
+
+    private DecoderModel(DecoderConfig config, NDManager manager, Map<String, NDArray> parameters,
+            Map<String, HalfWeight> halfWeights, HalfWeight.Bf16Table bf16Table, boolean ownsManager) {
         this.ownsManager = ownsManager;
         this.config = config;
         this.manager = manager;
         this.device = manager.getDevice();
-        this.parameters = Collections.unmodifiableMap(parameters);
-        this.layers = new DecoderLayer[config.numHiddenLayers()];
-        for (int i = 0; i < layers.length; i++) {
-            layers[i] = new DecoderLayer(i, config, parameters);
-        }
+        this.bf16Table = bf16Table;
+        setWeights(parameters, halfWeights);
         this.rotary = config.ropeScaling().dependsOnLength() ? null : RotaryEmbedding.of(config, 0);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.queryPreAttnScalar() != null
                 ? config.queryPreAttnScalar() : config.headDim()));
+    }
+
+    private void setWeights(Map<String, NDArray> floatWeights, Map<String, HalfWeight> half) {
+        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(floatWeights));
+        this.halfWeights = Collections.unmodifiableMap(new LinkedHashMap<>(half));
+        this.layers = new DecoderLayer[config.numHiddenLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = hasHalfWeight("model.layers." + i + ".") ? null : new DecoderLayer(i, config, parameters);
+        }
+    }
+
+    private boolean hasHalfWeight(String prefix) {
+        for (String name : halfWeights.keySet()) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -191,6 +216,48 @@ public final class DecoderModel implements CausalLm {
     }
 
     /**
+     * A model that takes ownership of freshly read weights without copying them (the checkpoint loader's path).
+     *
+     * @param config the configuration
+     * @param floats float32 weights on {@code manager}'s device, owned by {@code manager}
+     * @param half 16-bit weights, their arrays owned by {@code manager}
+     * @param manager becomes the model's manager; closed by the model
+     * @return the model, not trainable
+     * @throws IllegalArgumentException if the weights do not cover the config's names and shapes exactly
+     */
+    static DecoderModel adopt(DecoderConfig config, Map<String, NDArray> floats, Map<String, HalfWeight> half,
+            NDManager manager) {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        Map<String, HalfWeight> halves = new LinkedHashMap<>();
+        for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
+            NDArray f = floats.get(e.getKey());
+            HalfWeight h = half.get(e.getKey());
+            Shape actual = f != null ? f.getShape() : h != null ? h.shape() : null;
+            if (actual == null || (f != null && h != null)) {
+                throw new IllegalArgumentException("Tensor " + e.getKey() + (actual == null ? " is missing"
+                        : " is given twice"));
+            }
+            if (!actual.equals(e.getValue()) || (f != null && f.getDataType() != DataType.FLOAT32)) {
+                throw new IllegalArgumentException("Tensor " + e.getKey() + " has shape " + actual + ", expected "
+                        + e.getValue() + " from the config (" + describeSizes(config) + ")");
+            }
+            if (f != null) {
+                f.setName(e.getKey());
+                params.put(e.getKey(), f);
+            } else {
+                halves.put(e.getKey(), h);
+            }
+        }
+        if (params.size() + halves.size() != floats.size() + half.size()) {
+            throw new IllegalArgumentException("unexpected tensors beside the config's " + params.size() + halves.size()
+                    + " weights");
+        }
+        boolean bf16 = halves.values().stream().anyMatch(h -> h.format() == HalfFormat.BF16);
+        return new DecoderModel(config, manager, params, halves, bf16 ? new HalfWeight.Bf16Table(manager) : null,
+                true);
+    }
+
+    /**
      * A view of this model whose forward passes use {@code overrides} in place of the parameters of the same names,
      * for example effective weights {@code W0 + dW} computed inside the caller's step (LoRA, ILA gates). The view
      * holds no storage of its own: it reads this model's other parameters and the given arrays as they are at each
@@ -208,21 +275,28 @@ public final class DecoderModel implements CausalLm {
      *     differs from the parameter's
      */
     public DecoderModel withWeights(Map<String, NDArray> overrides) {
-        Map<String, NDArray> merged = new LinkedHashMap<>(parameters);
+        Map<String, NDArray> merged = new LinkedHashMap<>();
+        Map<String, HalfWeight> half = new LinkedHashMap<>(halfWeights);
         for (Map.Entry<String, NDArray> e : overrides.entrySet()) {
-            NDArray current = parameters.get(e.getKey());
+            Shape current = weightShape(e.getKey());
             NDArray w = e.getValue();
             if (current == null) {
                 throw new IllegalArgumentException("override '" + e.getKey() + "' is not a parameter of this model");
             }
-            if (!w.getShape().equals(current.getShape()) || w.getDataType() != DataType.FLOAT32
+            if (!w.getShape().equals(current) || w.getDataType() != DataType.FLOAT32
                     || !w.getDevice().equals(device)) {
-                throw new IllegalArgumentException("override '" + e.getKey() + "' must be float32 " + current.getShape()
+                throw new IllegalArgumentException("override '" + e.getKey() + "' must be float32 " + current
                         + " on " + device + ", got " + w.getDataType() + " " + w.getShape() + " on " + w.getDevice());
             }
-            merged.put(e.getKey(), w);
+            half.remove(e.getKey()); // an override of a 16-bit weight is used as given, in float32
         }
-        DecoderModel view = new DecoderModel(config, manager, merged, false);
+        for (String name : config.parameterShapes().keySet()) {
+            NDArray w = overrides.containsKey(name) ? overrides.get(name) : parameters.get(name);
+            if (w != null) {
+                merged.put(name, w);
+            }
+        }
+        DecoderModel view = new DecoderModel(config, manager, merged, half, bf16Table, false);
         view.trainable = trainable;
         return view;
     }
@@ -280,25 +354,54 @@ public final class DecoderModel implements CausalLm {
                     : RotaryEmbedding.of(config, (long) attention.positions.max().getFloat() + 1);
             NDArray[] keyRotary = rope.tables(attention.positions, 1f); // (B, 1, T, d) each
             NDArray[] queryRotary = rope.tables(attention.positions, attentionScale);
-            NDArray x = Embedding.embedding(ids, parameters.get(DecoderNames.EMBED_TOKENS), SparseFormat.DENSE)
-                    .singletonOrThrow(); // (B, T, H)
+            HalfWeight halfEmbedding = halfWeights.get(DecoderNames.EMBED_TOKENS);
+            NDArray x = halfEmbedding != null ? halfEmbedding.rows(ids, bf16Table, scope) // widened rows only
+                    : Embedding.embedding(ids, parameters.get(DecoderNames.EMBED_TOKENS), SparseFormat.DENSE)
+                            .singletonOrThrow(); // (B, T, H)
             if (config.family().gemmaBlocks()) {
                 // Gemma: x * sqrt(H), the factor rounded to the hidden dtype (float32) as transformers does.
                 x = x.mul(scope.create((float) Math.sqrt(config.hiddenSize())));
             }
-            for (DecoderLayer layer : layers) {
-                x = layer.forward(x, attention, queryRotary, keyRotary, cache);
+            for (int i = 0; i < layers.length; i++) {
+                x = forwardLayer(i, x, attention, queryRotary, keyRotary, cache);
             }
             if (cache != null) {
                 cache.advance(tokens);
             }
-            NDArray finalNorm = parameters.get(DecoderNames.FINAL_NORM);
+            NDArray finalNorm = floatWeight(DecoderNames.FINAL_NORM, scope);
             float eps = (float) config.rmsNormEps();
             NDArray hidden = config.family().gemmaBlocks() ? RmsNorm.applyUnitOffset(x, finalNorm, eps)
                     : RmsNorm.apply(x, finalNorm, eps);
             hidden.attach(owner);
             return hidden;
         }
+    }
+
+    /**
+     * Runs decoder layer {@code i}; a layer with 16-bit weights is built for this pass from its weights widened to
+     * float32, which are released when the layer returns (a gradient graph keeps what its backward pass needs).
+     */
+    private NDArray forwardLayer(int i, NDArray x, AttentionMask attention, NDArray[] queryRotary,
+            NDArray[] keyRotary, KeyValueCache cache) {
+        if (layers[i] != null) {
+            return layers[i].forward(x, attention, queryRotary, keyRotary, cache);
+        }
+        try (NDManager widened = x.getManager().newSubManager()) {
+            Map<String, NDArray> weights = new LinkedHashMap<>(parameters);
+            String prefix = "model.layers." + i + ".";
+            for (Map.Entry<String, HalfWeight> e : halfWeights.entrySet()) {
+                if (e.getKey().startsWith(prefix)) {
+                    weights.put(e.getKey(), e.getValue().widen(bf16Table, widened));
+                }
+            }
+            return new DecoderLayer(i, config, weights).forward(x, attention, queryRotary, keyRotary, cache);
+        }
+    }
+
+    /** A float32 weight: the parameter itself, or a 16-bit weight widened into {@code scope}. */
+    private NDArray floatWeight(String name, NDManager scope) {
+        HalfWeight half = halfWeights.get(name);
+        return half == null ? parameters.get(name) : half.widen(bf16Table, scope);
     }
 
     /**
@@ -309,8 +412,17 @@ public final class DecoderModel implements CausalLm {
      */
     @Override
     public NDArray logits(NDArray hidden) {
-        NDArray head = parameters.get(config.tieWordEmbeddings() ? DecoderNames.EMBED_TOKENS : DecoderNames.LM_HEAD);
-        NDArray logits = Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
+        String headName = config.tieWordEmbeddings() ? DecoderNames.EMBED_TOKENS : DecoderNames.LM_HEAD;
+        NDArray logits;
+        if (halfWeights.containsKey(headName)) {
+            try (NDManager widened = hidden.getManager().newSubManager()) {
+                NDArray head = halfWeights.get(headName).widen(bf16Table, widened); // (V, H), released after use
+                logits = Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
+                logits.attach(hidden.getManager());
+            }
+        } else {
+            logits = Linear.linear(hidden, parameters.get(headName)).singletonOrThrow(); // (..., V)
+        }
         Double cap = config.finalLogitSoftcapping();
         return cap == null ? logits : SoftCap.apply(logits, cap.floatValue()); // Gemma 2: c * tanh(z / c)
     }
@@ -324,9 +436,194 @@ public final class DecoderModel implements CausalLm {
         return new KeyValueCache(manager, layers.length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Weights held in 16 bits ({@link #storeInHalf}) are not parameters: they are frozen, and no optimiser may
+     * change them. {@link #weightNames()} names every weight, {@link #weight(String, NDManager)} gives any weight in
+     * float32.
+     */
     @Override
     public Map<String, NDArray> parameters() {
         return parameters;
+    }
+
+    /**
+     * Holds weights in 16 bits from now on, for weights that no optimiser step changes (outside every stage's mask,
+     * the frozen base under LoRA, a reference model): each is narrowed to {@code format} (round to nearest, ties to
+     * even; exact for a weight read from a checkpoint of that format, see {@link HalfFormat}), its float32 array is
+     * released, and every forward pass widens it again (exactly) where it is used, layer by layer. The weights
+     * leave {@link #parameters()}; the remaining parameters are unchanged (the map is a new one).
+     *
+     * @param names the weights to hold in 16 bits, each a float32 parameter of this model
+     * @param format the 16-bit format
+     * @throws IllegalArgumentException if {@code names} is empty, names a weight this model does not have or one
+     *     already held in 16 bits, or (F16) a value overflows F16
+     * @throws IllegalStateException on a view ({@link #withWeights}) or while the model is trainable
+     */
+    public void storeInHalf(Set<String> names, HalfFormat format) {
+        if (!ownsManager) {
+            throw new IllegalStateException("storeInHalf on a view of a model (withWeights); call it on the model");
+        }
+        if (trainable) {
+            throw new IllegalStateException("storeInHalf while the model is trainable: 16-bit weights are frozen");
+        }
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("storeInHalf needs at least one weight: nothing to hold in 16 bits");
+        }
+        for (String name : names) {
+            if (!parameters.containsKey(name)) {
+                throw new IllegalArgumentException("cannot hold '" + name + "' in 16 bits: "
+                        + (halfWeights.containsKey(name) ? "it already is" : "not a weight of this model ("
+                        + config.modelType() + ", " + config.numHiddenLayers() + " layers)"));
+            }
+        }
+        if (format == HalfFormat.BF16 && bf16Table == null) {
+            bf16Table = new HalfWeight.Bf16Table(manager);
+        }
+        Map<String, HalfWeight> narrowed = new LinkedHashMap<>();
+        try {
+            for (String name : names) {
+                narrowed.put(name, HalfWeight.narrow(name, parameters.get(name), format, manager));
+            }
+        } catch (RuntimeException e) {
+            narrowed.values().forEach(h -> h.stored().close());
+            throw e;
+        }
+        Map<String, NDArray> remaining = new LinkedHashMap<>();
+        Map<String, HalfWeight> half = new LinkedHashMap<>();
+        for (String name : config.parameterShapes().keySet()) {
+            if (narrowed.containsKey(name)) {
+                half.put(name, narrowed.get(name));
+                parameters.get(name).close();
+            } else if (halfWeights.containsKey(name)) {
+                half.put(name, halfWeights.get(name));
+            } else {
+                remaining.put(name, parameters.get(name));
+            }
+        }
+        setWeights(remaining, half);
+    }
+
+    /**
+     * Holds in 16 bits every weight in which {@code mask} selects nothing: the weights a stage trained with that mask
+     * leaves as they are. See {@link #storeInHalf(Set, HalfFormat)}.
+     *
+     * @param mask the union of the masks of every stage that will train this model
+     * @param format the 16-bit format
+     * @return the names now held in 16 bits
+     * @throws IllegalArgumentException if the mask does not fit the model, or selects entries of every weight (so
+     *     16-bit storage would save nothing)
+     */
+    public Set<String> storeInHalfOutside(NeuronMask mask, HalfFormat format) {
+        mask.checkMatches(parameters);
+        Set<String> unchanged = new LinkedHashSet<>();
+        for (String name : parameters.keySet()) {
+            if (mask.selectedCount(name) == 0) {
+                unchanged.add(name);
+            }
+        }
+        if (unchanged.isEmpty()) {
+            throw new IllegalArgumentException("the mask (" + mask + ") selects entries of every one of the "
+                    + parameters.size() + " weights, so every weight is trained in float32 and 16-bit storage would"
+                    + " save nothing; use it with a mask that leaves some weights unselected, or not at all");
+        }
+        storeInHalf(unchanged, format);
+        return unchanged;
+    }
+
+    /**
+     * The weights held in 16 bits, with their formats.
+     *
+     * @return format by weight name, in parameter order; empty unless {@link #storeInHalf} was called
+     */
+    public Map<String, HalfFormat> halfWeights() {
+        Map<String, HalfFormat> out = new LinkedHashMap<>();
+        halfWeights.forEach((name, h) -> out.put(name, h.format()));
+        return out;
+    }
+
+    /**
+     * Every weight name of the model, parameters and 16-bit weights, in {@link DecoderConfig#parameterShapes()}
+     * order.
+     *
+     * @return the names
+     */
+    public List<String> weightNames() {
+        return List.copyOf(config.parameterShapes().keySet());
+    }
+
+    /**
+     * One weight in float32, whether it is a parameter or held in 16 bits.
+     *
+     * @param name the weight's Hugging Face name
+     * @param into owns a widened copy
+     * @return the parameter itself (not owned by {@code into}) or the exactly widened 16-bit weight (owned by
+     *     {@code into})
+     * @throws IllegalArgumentException if the model has no such weight
+     */
+    public NDArray weight(String name, NDManager into) {
+        if (!parameters.containsKey(name) && !halfWeights.containsKey(name)) {
+            throw new IllegalArgumentException("'" + name + "' is not a weight of this model");
+        }
+        return floatWeight(name, into);
+    }
+
+    /**
+     * Every weight in float32 (for saving): parameters as they are, 16-bit weights widened exactly.
+     *
+     * @param into owns the widened copies
+     * @return weights by name in {@link DecoderConfig#parameterShapes()} order
+     */
+    public Map<String, NDArray> weights(NDManager into) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (String name : config.parameterShapes().keySet()) {
+            out.put(name, floatWeight(name, into));
+        }
+        return out;
+    }
+
+    /**
+     * Overwrites one weight's values, for example with {@code W0 + dW} when merging an adapter: a float32 parameter
+     * is written in place (arrays referring to it see the new values), a 16-bit weight is narrowed again to its
+     * format (round to nearest, ties to even).
+     *
+     * @param name the weight's Hugging Face name
+     * @param value float32 values of the weight's shape; left unchanged
+     * @throws IllegalArgumentException if the model has no such weight or the value's type or shape differs
+     * @throws IllegalStateException on a view ({@link #withWeights})
+     */
+    public void assign(String name, NDArray value) {
+        if (!ownsManager) {
+            throw new IllegalStateException("assign on a view of a model (withWeights); call it on the model");
+        }
+        Shape shape = weightShape(name);
+        if (shape == null) {
+            throw new IllegalArgumentException("'" + name + "' is not a weight of this model");
+        }
+        if (!value.getShape().equals(shape) || value.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("value for '" + name + "' must be float32 " + shape + ", got "
+                    + value.getDataType() + " " + value.getShape());
+        }
+        NDArray p = parameters.get(name);
+        if (p != null) {
+            p.set(value.toByteBuffer()); // host round trip: the engine refuses in-place writes to a leaf in a graph
+            return;
+        }
+        HalfWeight old = halfWeights.get(name);
+        Map<String, HalfWeight> half = new LinkedHashMap<>(halfWeights);
+        half.put(name, HalfWeight.narrow(name, value, old.format(), manager));
+        old.stored().close();
+        setWeights(parameters, half);
+    }
+
+    private Shape weightShape(String name) {
+        NDArray p = parameters.get(name);
+        if (p != null) {
+            return p.getShape();
+        }
+        HalfWeight h = halfWeights.get(name);
+        return h == null ? null : h.shape();
     }
 
     @Override
@@ -349,7 +646,7 @@ public final class DecoderModel implements CausalLm {
     /**
      * {@inheritDoc}
      *
-     * <p>The copy has the same configuration and trainable flag.
+     * <p>The copy has the same configuration and trainable flag, and holds the same weights in 16 bits.
      */
     @Override
     public DecoderModel copy(Device target) {
@@ -359,7 +656,11 @@ public final class DecoderModel implements CausalLm {
             for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
                 params.put(e.getKey(), OwnedArrays.float32Copy(e.getValue(), copyManager, e.getKey()));
             }
-            DecoderModel copy = new DecoderModel(config, copyManager, params);
+            Map<String, HalfWeight> half = new LinkedHashMap<>();
+            halfWeights.forEach((name, h) -> half.put(name, h.copy(copyManager)));
+            HalfWeight.Bf16Table table = half.values().stream().anyMatch(h -> h.format() == HalfFormat.BF16)
+                    ? new HalfWeight.Bf16Table(copyManager) : null;
+            DecoderModel copy = new DecoderModel(config, copyManager, params, half, table, true);
             copy.setTrainable(trainable);
             return copy;
         } catch (RuntimeException e) {

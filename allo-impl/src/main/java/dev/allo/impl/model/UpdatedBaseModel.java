@@ -61,8 +61,10 @@ public abstract class UpdatedBaseModel implements CausalLm {
     @Override
     public final NDArray hiddenStates(NDArray inputIds, NDArray attentionMask) {
         Map<String, NDArray> effective = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : weightUpdates(inputIds.getManager()).entrySet()) {
-            effective.put(e.getKey(), e.getValue().add(base.parameters().get(e.getKey()))); // W0_l + dW_l
+        NDManager owner = inputIds.getManager();
+        for (Map.Entry<String, NDArray> e : weightUpdates(owner).entrySet()) {
+            // W0_l + dW_l; a 16-bit W0_l is widened into the step's manager (DecoderModel.storeInHalf)
+            effective.put(e.getKey(), e.getValue().add(base.weight(e.getKey(), owner)));
         }
         return base.withWeights(effective).hiddenStates(inputIds, attentionMask);
     }

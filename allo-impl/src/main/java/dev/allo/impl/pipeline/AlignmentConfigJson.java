@@ -1,8 +1,13 @@
 package dev.allo.impl.pipeline;
 
+import com.fasterxml.jackson.annotation.JacksonInject;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.OptBoolean;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.InjectableValues;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,7 +16,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.AlignmentConfig;
+import dev.allo.pipeline.LoraSettings;
+import dev.allo.pipeline.MaskRule;
 import dev.allo.pipeline.ReportingConfig;
+import dev.allo.pipeline.StageConfig;
+import dev.allo.pipeline.TokenRewards;
+import dev.allo.pipeline.TrainingConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,9 +58,29 @@ public final class AlignmentConfigJson {
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
     private interface ObjectiveConfigMixIn {}
 
+    /** The value of a stage's {@code "lora"} when the field is absent (configurations written before it existed). */
+    private static final String ABSENT_LORA = "stage.lora.absent";
+
+    /**
+     * The stage's canonical constructor, with {@code "lora"} optional: an absent field is injected as {@code null}
+     * (every other field stays required).
+     */
+    private abstract static class StageConfigMixIn {
+        @JsonCreator
+        @SuppressWarnings("unused")
+        StageConfigMixIn(@JsonProperty("name") String name, @JsonProperty("objective") ObjectiveConfig objective,
+                @JsonProperty("mask") MaskRule mask, @JsonProperty("rewards") TokenRewards rewards,
+                @JsonProperty("rewardThreshold") double rewardThreshold,
+                @JsonProperty("training") TrainingConfig training,
+                @JsonProperty("lora") @JacksonInject(value = ABSENT_LORA, useInput = OptBoolean.TRUE)
+                LoraSettings lora) {}
+    }
+
     private static ObjectMapper mapper() {
         ObjectMapper m = new ObjectMapper();
         m.addMixIn(ObjectiveConfig.class, ObjectiveConfigMixIn.class);
+        m.addMixIn(StageConfig.class, StageConfigMixIn.class);
+        m.setInjectableValues(new InjectableValues.Std().addValue(ABSENT_LORA, null));
         m.registerSubtypes(
                 new NamedType(ObjectiveConfig.Dpo.class, "dpo"),
                 new NamedType(ObjectiveConfig.TokenDpo.class, "token_dpo"),

@@ -19,6 +19,7 @@ import dev.allo.impl.importance.AccumulatedGradientImportanceEstimator;
 import dev.allo.impl.importance.RandomImportanceEstimator;
 import dev.allo.impl.importance.WeightDeltaImportanceEstimator;
 import dev.allo.impl.io.AtomicFiles;
+import dev.allo.impl.lora.LoraModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.DenseMaskedAdamW;
 import dev.allo.impl.optim.MaskedSgd;
@@ -45,6 +46,7 @@ import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.pipeline.LocateConfig;
+import dev.allo.pipeline.LoraSettings;
 import dev.allo.pipeline.MaskRule;
 import dev.allo.pipeline.ReportTarget;
 import dev.allo.pipeline.ReportingConfig;
@@ -87,6 +89,7 @@ import org.slf4j.LoggerFactory;
  * &lt;stage&gt;/checkpoint/          the latest checkpoint (weights, optimiser, data position, reference)
  * &lt;stage&gt;/checkpoint-&lt;step&gt;/   the model every saveSteps steps (Hugging Face layout), when saveSteps &gt; 0
  * &lt;stage&gt;/loss.png             the loss curve
+ * &lt;stage&gt;/adapter/             a LoRA stage's adapters (PEFT layout), merged into the model after the stage
  * &lt;stage&gt;/model/               the model after the stage (Hugging Face layout)
  * tensorboard/&lt;stage&gt;/          TensorBoard event file, when report_to has tensorboard
  * model/                        the aligned model
@@ -135,6 +138,7 @@ public final class AlignmentPipeline {
         boolean trainsRewriter = needsRewriter() && plan.rewriter().isEmpty();
         List<TokenizedPair> rewrites = trainsRewriter ? encodeRewrites() : List.of();
         checkSteps(pairs.size(), rewrites.size());
+        checkLoraStages();
         checkMaskFiles(plan.model());
         if (plan.resume()) {
             LOG.info("Resuming the run in {}", out);
@@ -222,6 +226,24 @@ public final class AlignmentPipeline {
                     + " its " + steps + " optimiser steps (" + training.schedule() + " schedule with warmupRatio "
                     + training.warmupRatio() + ": the warm-up starts from 0); give it more steps (a smaller batch"
                     + " size or more epochs) or a warmupRatio of 0 (TrainingConfig.withSchedule)");
+        }
+    }
+
+    /**
+     * A LoRA stage that holds the base in 16 bits leaves it so: only LoRA stages may follow it (a stage that trains
+     * the model's weights would find none in float32).
+     */
+    private void checkLoraStages() {
+        String halfBase = null;
+        for (StageConfig stage : config.stages()) {
+            if (stage.lora() == null && halfBase != null) {
+                throw new IllegalArgumentException("stage '" + stage.name() + "' trains the model's weights, but"
+                        + " LoRA stage '" + halfBase + "' before it holds them in 16 bits (lora.baseStorage); give"
+                        + " that stage baseStorage FLOAT32, or make this one a LoRA stage");
+            }
+            if (stage.lora() != null && stage.lora().baseStorage() != LoraSettings.BaseStorage.FLOAT32) {
+                halfBase = stage.name();
+            }
         }
     }
 
@@ -364,12 +386,17 @@ public final class AlignmentPipeline {
         ReferenceCache cache = new ReferenceCache(out.resolve("cache"));
         ReferenceLogProbs reference = null;
         if (objective.requiresReference() && !resuming) {
-            // Eq. (2), (7), (9): the reference is the stage's starting model, computed once and cached on disk.
+            // Eq. (2), (7), (9): the reference is the stage's starting model, computed once and cached on disk
+            // (for a LoRA stage: the base without the adapters, which is the policy's exact start since B = 0).
             reference = cache.getOrCompute(model, weighted, plan.tokenizer().identity(), loop.referenceBatchSize(),
                     logProbs(), padId);
         }
-        try (MaskedOptimizer optimizer = optimizer(training, mask, model, steps);
-                EvaluationListener evaluation = evaluation(stage, model, heldOut, dir);
+        LoraModel lora = stage.lora() == null ? null : LoraStage.start(stage, model, config.seed());
+        CausalLm policy = lora == null ? model : lora;
+        NeuronMask trained = lora == null ? mask : NeuronMask.all(NeuronMask.shapesOf(lora.parameters()));
+        try (LoraModel adapters = lora;
+                MaskedOptimizer optimizer = optimizer(training, trained, policy, steps);
+                EvaluationListener evaluation = evaluation(stage, model, policy, heldOut, dir);
                 ReportListener reports = reports(stage.name(), dir)) {
             List<TrainingListener> listeners = new ArrayList<>(List.of(userListeners));
             if (evaluation != null) {
@@ -378,10 +405,11 @@ public final class AlignmentPipeline {
             listeners.add(reports);
             ReportingConfig reporting = config.reporting();
             if (reporting.saveSteps() > 0) {
+                // a LoRA stage's numbered checkpoints hold its adapters (PEFT layout), others the whole model
                 listeners.add(new NumberedCheckpoints(dir, reporting.saveSteps(), reporting.saveTotalLimit(),
-                        target -> saveModel(model, target)));
+                        target -> saveModel(policy, target)));
             }
-            StageTrainer.Builder builder = StageTrainer.builder().name(stage.name()).policy(model)
+            StageTrainer.Builder builder = StageTrainer.builder().name(stage.name()).policy(policy)
                     .objective(objective).optimizer(optimizer).pairs(weighted).config(loop).padId(padId)
                     .listener(TrainingListeners.all(listeners)).metricsLog(dir.resolve("metrics.jsonl"))
                     .checkpoints(checkpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE);
@@ -397,6 +425,10 @@ public final class AlignmentPipeline {
                 result = trainer.run();
             }
             LossChart.write(stage.name(), dir.resolve("metrics.jsonl"), dir.resolve("loss.png"));
+            if (adapters != null) {
+                saveModel(adapters, dir.resolve("adapter")); // PEFT layout
+                LoraStage.mergeIntoBase(adapters); // the next stage and the result continue from W0 + dW
+            }
             saveModel(model, dir.resolve("model"));
             return result;
         }
@@ -420,9 +452,12 @@ public final class AlignmentPipeline {
         return custom != null ? custom : PreferenceObjective.of(stage.objective());
     }
 
-    /** The held-out evaluation of a stage, against the reference of the stage's starting model; null if none. */
-    private EvaluationListener evaluation(StageConfig stage, CausalLm model, List<TokenizedPair> heldOut,
-            Path dir) {
+    /**
+     * The held-out evaluation of the stage's policy, against the reference of the stage's starting model; null if
+     * none.
+     */
+    private EvaluationListener evaluation(StageConfig stage, CausalLm model, CausalLm policy,
+            List<TokenizedPair> heldOut, Path dir) {
         if (!plan.evaluation().isEnabled()) {
             return null;
         }
@@ -435,7 +470,7 @@ public final class AlignmentPipeline {
             reference = new ReferenceCache(out.resolve("cache")).getOrCompute(model, heldOut,
                     plan.tokenizer().identity(), batch, logProbs(), padId);
         }
-        return new EvaluationListener(model, objective, heldOut, reference, plan.evaluation().evaluators(),
+        return new EvaluationListener(policy, objective, heldOut, reference, plan.evaluation().evaluators(),
                 plan.evaluation().everySteps(), batch, logProbs(), padId, dir.resolve("eval.jsonl"));
     }
 

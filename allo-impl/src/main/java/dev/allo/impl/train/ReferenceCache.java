@@ -1,8 +1,10 @@
 package dev.allo.impl.train;
 
+import ai.djl.ndarray.NDManager;
 import dev.allo.AlloException;
 import dev.allo.data.Fingerprint;
 import dev.allo.data.TokenizedPair;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.model.CausalLm;
 import java.io.IOException;
@@ -65,6 +67,11 @@ public final class ReferenceCache {
         for (TokenizedPair p : pairs) {
             b.add("index", p.index()).add("prompt", p.promptIds()).add("chosen", p.chosenIds())
                     .add("rejected", p.rejectedIds());
+        }
+        if (reference instanceof DecoderModel decoder && !decoder.halfWeights().isEmpty()) {
+            try (NDManager widened = decoder.manager().newSubManager()) { // 16-bit weights count too
+                return b.addParameters("reference", decoder.weights(widened)).build();
+            }
         }
         return b.addParameters("reference", reference.parameters()).build();
     }
