@@ -46,6 +46,11 @@ public final class ConfigKeys {
         add("max_length", TOP_ONLY, false, "longest prompt + response in tokens");
         add("max_prompt_length", TOP_ONLY, false, "longest prompt in tokens");
         add("log_prob_chunk", TOP_ONLY, false, "positions per log-prob chunk, 0 for all at once");
+        add("logging_steps", TOP_ONLY, false, "optimiser steps between logged lines and report rows, >= 1");
+        add("save_steps", TOP_ONLY, false, "optimiser steps between numbered checkpoints <stage>/checkpoint-<step>/,"
+                + " 0 for none");
+        add("save_total_limit", TOP_ONLY, false, "numbered checkpoints kept per stage (the newest), 0 for all");
+        add("report_to", TOP_ONLY, false, "comma-separated report targets: jsonl, csv, tensorboard, or none");
         // ALLO's own settings, under the paper's names.
         add("method", Set.of("locate"), false, "importance estimator: weight_delta (Eq. 4), accumulated_gradient,"
                 + " random");

@@ -10,6 +10,7 @@ import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.LocateConfig;
 import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Writes an {@link AlignmentConfig} in the command line's keys, every setting explicit, so that reading the text
@@ -52,6 +54,11 @@ public final class ConfigTree {
         top.put("max_length", config.maxLength());
         top.put("max_prompt_length", config.maxPromptLength());
         top.put("log_prob_chunk", config.logProbChunk());
+        ReportingConfig reporting = config.reporting();
+        top.put("logging_steps", reporting.loggingSteps());
+        top.put("save_steps", reporting.saveSteps());
+        top.put("save_total_limit", reporting.saveTotalLimit());
+        top.put("report_to", reporting.reportTo().stream().map(ConfigTree::lower).collect(Collectors.joining(",")));
         List<StageConfig> stages = config.stages();
         if (config.locate() == null) {
             if (stages.size() != 1) {

@@ -5,12 +5,17 @@ import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.LocateConfig;
 import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.ReportTarget;
+import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Turns {@link Settings} into the library's {@link AlignmentConfig}, for each shape of run the command line has:
@@ -109,7 +114,32 @@ public final class RunConfigs {
                     "max_prompt_length < max_length (" + maxPrompt + " >= " + maxLength + ")");
         }
         int chunk = s.integer(ConfigKey.TOP, "log_prob_chunk", 0, 0);
-        return new AlignmentConfig(locate, stages, seed, maxLength, maxPrompt, chunk);
+        return new AlignmentConfig(locate, stages, seed, maxLength, maxPrompt, chunk, reporting(s));
+    }
+
+    /**
+     * TRL's {@code logging_steps}, {@code save_steps}, {@code save_total_limit} and {@code report_to} (a
+     * comma-separated list), with the library's defaults for those not set.
+     */
+    private static ReportingConfig reporting(Settings s) {
+        ReportingConfig d = ReportingConfig.defaults();
+        long logging = s.whole(ConfigKey.TOP, "logging_steps", d.loggingSteps(), 1);
+        long save = s.whole(ConfigKey.TOP, "save_steps", d.saveSteps(), 0);
+        int limit = s.integer(ConfigKey.TOP, "save_total_limit", d.saveTotalLimit(), 0);
+        Set<ReportTarget> targets = d.reportTo();
+        Optional<ConfigEntry> reportTo = s.find(ConfigKey.TOP, "report_to");
+        if (reportTo.isPresent()) {
+            targets = EnumSet.noneOf(ReportTarget.class);
+            try {
+                for (String name : reportTo.get().text().split(",", -1)) {
+                    targets.add(ReportTarget.parse(name));
+                }
+                return new ReportingConfig(logging, save, limit, targets);
+            } catch (IllegalArgumentException e) {
+                throw Settings.bad(reportTo.get(), "a comma-separated list of jsonl, csv, tensorboard, or none alone");
+            }
+        }
+        return new ReportingConfig(logging, save, limit, targets);
     }
 
     private static LocateConfig locate(Settings s, ScaleDefaults d) {

@@ -9,11 +9,14 @@ import dev.allo.pipeline.ForgetConfig;
 import dev.allo.pipeline.LearnConfig;
 import dev.allo.pipeline.LocateConfig;
 import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.ReportTarget;
+import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +46,10 @@ class ConfigRoundTripTest {
                 seed: 7
                 max_length: 256
                 max_prompt_length: 128
+                logging_steps: 5
+                save_steps: 20
+                save_total_limit: 2
+                report_to: csv, tensorboard
                 locate:
                   method: accumulated_gradient
                   loss_type: sft
@@ -67,7 +74,7 @@ class ConfigRoundTripTest {
                         new StageConfig("learn", new ObjectiveConfig.TokenDpo(0.2, 0.5),
                                 MaskRule.of(MaskRule.Kind.LAST_K, 0.2), TokenRewards.NONE, 0.95,
                                 shared.withEpochs(3))),
-                7, 256, 128, 0);
+                7, 256, 128, 0, new ReportingConfig(5, 20, 2, EnumSet.of(ReportTarget.CSV, ReportTarget.TENSORBOARD)));
         assertThat(read).isEqualTo(expected);
 
         for (String name : List.of("written.yaml", "written.json")) {

@@ -43,6 +43,17 @@ class SettingsErrorsTest {
     }
 
     @Test
+    void aBadReportTargetOrNoneBesideOthersIsRefused() throws Exception {
+        Path file = yaml("report_to: jsonl,wandb\n");
+        assertThatThrownBy(() -> RunConfigs.train(Settings.load(file, List.of()), DEFAULTS))
+                .hasMessage(file + " line 1: report_to: expected a comma-separated list of jsonl, csv, tensorboard,"
+                        + " or none alone, got 'jsonl,wandb'");
+        Path none = yaml("report_to: none, csv\n");
+        assertThatThrownBy(() -> RunConfigs.train(Settings.load(none, List.of()), DEFAULTS))
+                .hasMessageEndingWith("got 'none, csv'");
+    }
+
+    @Test
     void aFractionalEpochCountIsRefused() throws Exception {
         Path file = yaml("num_train_epochs: 1.5\n");
         assertThatThrownBy(() -> RunConfigs.train(Settings.load(file, List.of()), DEFAULTS))
