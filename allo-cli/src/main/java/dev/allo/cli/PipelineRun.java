@@ -60,7 +60,8 @@ final class PipelineRun {
         err.flush();
         try (LoadedModel loaded = model.load()) {
             AlignmentBuilder builder = Allo.builder().model(loaded.model()).tokenizer(loaded.tokenizer()).data(pairs)
-                    .config(resolved).listener(new ConsoleProgress(System.err));
+                    .config(resolved).listener(new ConsoleProgress(System.err, ConsoleProgress.Mode.AUTO,
+                            resolved.reporting().loggingSteps()));
             AlignmentResult result = extra.apply(run.apply(builder)).build().run();
             summary(result, out);
             return result;
