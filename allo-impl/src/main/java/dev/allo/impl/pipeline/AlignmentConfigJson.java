@@ -1,14 +1,20 @@
 package dev.allo.impl.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
 import dev.allo.AlloException;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.AlignmentConfig;
+import dev.allo.pipeline.TrainingConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +28,8 @@ import java.nio.file.StandardCopyOption;
  * the objective's name ({@code dpo}, {@code token_dpo}, {@code token_npo}, {@code cdpo}, {@code ipo}, {@code rdpo},
  * {@code simpo}, {@code npo}, {@code hinge}, {@code bco_pair}, {@code sft}, {@code with_sft}). Unknown fields are
  * errors, so a misspelt setting is never silently ignored. Every value is validated by the records' constructors.
+ * Fields added after a configuration was written take their documented defaults when absent (a training config
+ * without {@code gradientCheckpointing} reads as {@code false}); every other field is required.
  *
  * <pre>{@code
  * {
@@ -33,6 +41,8 @@ import java.nio.file.StandardCopyOption;
  * }</pre>
  */
 public final class AlignmentConfigJson {
+    /** Without the training-config defaults: what {@link TrainingConfigDefaults} reads the completed object with. */
+    private static final ObjectMapper PLAIN = configure(new ObjectMapper());
     private static final ObjectMapper JSON = mapper();
 
     private AlignmentConfigJson() {}
@@ -41,8 +51,35 @@ public final class AlignmentConfigJson {
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
     private interface ObjectiveConfigMixIn {}
 
+    /** Fills the training-config fields added later ({@code gradientCheckpointing}) with their defaults. */
+    @JsonDeserialize(using = TrainingConfigDefaults.class)
+    private interface TrainingConfigMixIn {}
+
+    /** Reads a training config, {@code gradientCheckpointing} false when absent (configurations written before it). */
+    private static final class TrainingConfigDefaults extends StdDeserializer<TrainingConfig> {
+        private static final long serialVersionUID = 1L;
+
+        TrainingConfigDefaults() {
+            super(TrainingConfig.class);
+        }
+
+        @Override
+        public TrainingConfig deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            com.fasterxml.jackson.databind.JsonNode node = parser.readValueAsTree();
+            if (node instanceof ObjectNode object && !object.has("gradientCheckpointing")) {
+                object.put("gradientCheckpointing", false);
+            }
+            return PLAIN.treeToValue(node, TrainingConfig.class);
+        }
+    }
+
     private static ObjectMapper mapper() {
-        ObjectMapper m = new ObjectMapper();
+        ObjectMapper m = configure(new ObjectMapper());
+        m.addMixIn(TrainingConfig.class, TrainingConfigMixIn.class);
+        return m;
+    }
+
+    private static ObjectMapper configure(ObjectMapper m) {
         m.addMixIn(ObjectiveConfig.class, ObjectiveConfigMixIn.class);
         m.registerSubtypes(
                 new NamedType(ObjectiveConfig.Dpo.class, "dpo"),

@@ -252,6 +252,7 @@ public final class AlignmentPipeline {
                 .objective(locate.warmUpObjective())
                 .optimizer(warmUp.adamW(steps))
                 .config(loop(warmUp))
+                .gradientCheckpointing(warmUp.gradientCheckpointing())
                 .padId(padId)
                 .listener(userListeners);
         if (plan.checkpointEvery() > 0) {
@@ -343,6 +344,7 @@ public final class AlignmentPipeline {
             }
             StageTrainer.Builder builder = StageTrainer.builder().name(stage.name()).policy(model)
                     .objective(objective).optimizer(optimizer).pairs(weighted).config(loop).padId(padId)
+                    .gradientCheckpointing(training.gradientCheckpointing())
                     .listener(TrainingListeners.all(listeners)).metricsLog(dir.resolve("metrics.jsonl"))
                     .checkpoints(checkpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE);
             if (reference != null) {
@@ -405,7 +407,8 @@ public final class AlignmentPipeline {
                     copy, steps)) {
                 StageTrainer trainer = StageTrainer.builder().name("rewriter").policy(copy)
                         .objective(PreferenceObjective.of(new ObjectiveConfig.Sft())).optimizer(optimizer)
-                        .pairs(pairs).config(loop(t)).padId(padId).listener(userListeners)
+                        .pairs(pairs).config(loop(t)).padId(padId).gradientCheckpointing(t.gradientCheckpointing())
+                        .listener(userListeners)
                         .metricsLog(dir.resolve("metrics.jsonl"))
                         .checkpoints(checkpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE)
                         .build();
