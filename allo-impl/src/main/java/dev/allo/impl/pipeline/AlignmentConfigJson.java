@@ -5,22 +5,28 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
 import dev.allo.objective.ObjectiveConfig;
 import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.TrainingConfig;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 
 /**
  * Reads and writes an {@link AlignmentConfig} as JSON, so a run can be described in a file, saved beside its
@@ -66,10 +72,27 @@ public final class AlignmentConfigJson {
         @Override
         public TrainingConfig deserialize(JsonParser parser, DeserializationContext context) throws IOException {
             com.fasterxml.jackson.databind.JsonNode node = parser.readValueAsTree();
-            if (node instanceof ObjectNode object && !object.has("gradientCheckpointing")) {
-                object.put("gradientCheckpointing", false);
+            if (node instanceof ObjectNode object) {
+                List<Object> known = new ArrayList<>();
+                for (RecordComponent c : TrainingConfig.class.getRecordComponents()) {
+                    known.add(c.getName());
+                }
+                for (Iterator<String> names = object.fieldNames(); names.hasNext();) {
+                    String name = names.next();
+                    if (!known.contains(name)) {
+                        throw UnrecognizedPropertyException.from(parser, TrainingConfig.class, name, known);
+                    }
+                }
+                if (!object.has("gradientCheckpointing")) {
+                    object.put("gradientCheckpointing", false);
+                }
             }
-            return PLAIN.treeToValue(node, TrainingConfig.class);
+            try {
+                return PLAIN.treeToValue(node, TrainingConfig.class);
+            } catch (JsonMappingException e) { // located at the end of the training object, not at -1
+                throw JsonMappingException.from(parser, e.getOriginalMessage(), e.getCause() != null ? e.getCause()
+                        : e);
+            }
         }
     }
 
