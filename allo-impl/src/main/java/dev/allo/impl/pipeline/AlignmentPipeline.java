@@ -19,6 +19,7 @@ import dev.allo.impl.importance.AccumulatedGradientImportanceEstimator;
 import dev.allo.impl.importance.RandomImportanceEstimator;
 import dev.allo.impl.importance.WeightDeltaImportanceEstimator;
 import dev.allo.impl.io.AtomicFiles;
+import dev.allo.impl.model.CheckpointedDecoder;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.DenseMaskedAdamW;
 import dev.allo.impl.optim.MaskedSgd;
@@ -41,6 +42,7 @@ import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.AlignmentResult;
 import dev.allo.pipeline.LocateConfig;
 import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.MemoryPlan;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TrainingConfig;
 import dev.allo.scorer.RewriteScorerConfig;
@@ -82,6 +84,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  */
 public final class AlignmentPipeline {
+    /** The system property that lets a run start although its memory plan does not fit. */
+    public static final String SKIP_MEMORY_CHECK = "allo.memory.skipCheck";
     private static final Logger LOG = LoggerFactory.getLogger(AlignmentPipeline.class);
 
     private final AlignmentPlan plan;
@@ -121,6 +125,8 @@ public final class AlignmentPipeline {
         List<TokenizedPair> rewrites = trainsRewriter ? encodeRewrites() : List.of();
         checkSteps(pairs.size(), rewrites.size());
         checkMaskFiles(plan.model());
+        checkCheckpointing(plan.model());
+        checkMemory(new MemoryPlanner(plan).plan(pairs, rewrites));
         if (plan.resume()) {
             LOG.info("Resuming the run in {}", out);
         }
@@ -156,6 +162,52 @@ public final class AlignmentPipeline {
      */
     private void saveModel(CausalLm m, Path directory) {
         dev.allo.Allo.saveModel(m, plan.tokenizer(), directory, plan.saveOptions());
+    }
+
+    /**
+     * The estimated peak memory of every training stage of the run (see {@link MemoryPlan}), from the encoded data;
+     * writes nothing.
+     *
+     * @return the plan
+     */
+    public MemoryPlan memoryPlan() {
+        List<TokenizedPair> pairs = encode(plan.examples(), "data");
+        boolean trainsRewriter = needsRewriter() && plan.rewriter().isEmpty();
+        return new MemoryPlanner(plan).plan(pairs, trainsRewriter ? encodeRewrites() : List.of());
+    }
+
+    /**
+     * Logs the memory plan and refuses a run whose largest stage would not fit the device, unless the system
+     * property {@value #SKIP_MEMORY_CHECK} is {@code true} (the estimate is an estimate).
+     */
+    private static void checkMemory(MemoryPlan memory) {
+        LOG.info("{}", memory.describe().stripTrailing());
+        if (!memory.fits() && !Boolean.getBoolean(SKIP_MEMORY_CHECK)) {
+            throw new IllegalArgumentException("the run would need " + MemoryPlan.gib(memory.peakBytes())
+                    + " at its peak but " + memory.device() + " has " + MemoryPlan.gib(memory.availableBytes())
+                    + " (set -D" + SKIP_MEMORY_CHECK + "=true to run anyway):" + System.lineSeparator()
+                    + memory.describe());
+        }
+    }
+
+    /** Gradient checkpointing, where asked for, has a plain decoder to checkpoint. */
+    private void checkCheckpointing(CausalLm model) {
+        List<String> asking = new ArrayList<>();
+        if (config.locate() != null && config.locate().warmUp().gradientCheckpointing()) {
+            asking.add("the locate warm-up");
+        }
+        for (StageConfig stage : config.stages()) {
+            if (stage.training().gradientCheckpointing()) {
+                asking.add("stage '" + stage.name() + "'");
+            }
+        }
+        if (!asking.isEmpty()) {
+            try {
+                CheckpointedDecoder.of(model);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(String.join(", ", asking) + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Every stage, the locate warm-up and the rewriter's training take at least one optimiser step. */
