@@ -103,12 +103,17 @@ public final class CheckpointedDecoder implements CausalLm {
             try {
                 in = model.prepare(inputIds, attentionMask, null, passManager);
                 NDArray x = model.embed(in.ids(), passManager); // (B, T, H)
+                x.attach(passManager);
                 for (int l = 0; l < layers.length; l++) {
                     if (l > 0) {
                         inputs[l] = x;
                     }
-                    x = in.run(layers[l], x, null); // (B, T, H), no graph
-                    x.attach(passManager);
+                    NDArray next = in.run(layers[l], x, null); // (B, T, H), no graph
+                    next.attach(passManager);
+                    if (l == 0) {
+                        x.close(); // x_0 is recomputed from the ids in the last segment
+                    }
+                    x = next;
                 }
                 last = x; // x_L
             } finally {
@@ -227,6 +232,7 @@ public final class CheckpointedDecoder implements CausalLm {
                         x.setRequiresGradient(true);
                     } else {
                         x = model.embed(in.ids(), segment); // recorded: the lookup's gradient reaches embed_tokens
+                        x.attach(segment);
                     }
                     NDArray y = in.run(layers[l], x, null); // (B, T, H), recorded
                     y.attach(segment);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.util.cuda.CudaUtils;
 import dev.allo.data.TokenizedPair;
 import dev.allo.impl.model.DecoderModel;
+import dev.allo.impl.lora.LoraNames;
 import dev.allo.impl.model.UpdatedBaseModel;
 import dev.allo.impl.train.MemoryEstimator;
 import dev.allo.impl.train.MemoryEstimator.ModelShape;
@@ -140,7 +141,11 @@ final class MemoryPlanner {
         return Math.min(longest, config.maxLength());
     }
 
-    /** The decoder's shape, or null for a model of another implementation. */
+    /**
+     * The decoder's shape, or null for a model of another implementation. For a LoRA model the weights are the
+     * frozen base, the adapters, and the effective matrices {@code W0 + dW} every pass materialises for the adapted
+     * matrices (kept by the autograd graph until the backward pass).
+     */
     static ModelShape shape(CausalLm model) {
         if (model instanceof DecoderModel decoder) {
             return ModelShape.of(decoder.config(), decoder.parameters(), decoder.parameters());
@@ -149,6 +154,11 @@ final class MemoryPlanner {
             Map<String, NDArray> all = new LinkedHashMap<>(updated.base().parameters());
             for (Map.Entry<String, NDArray> e : updated.parameters().entrySet()) {
                 all.put("adapter:" + e.getKey(), e.getValue());
+            }
+            for (Map.Entry<String, NDArray> e : updated.base().parameters().entrySet()) {
+                if (updated.parameters().containsKey(LoraNames.loraA(e.getKey()))) {
+                    all.put("effective:" + e.getKey(), e.getValue());
+                }
             }
             return ModelShape.of(updated.base().config(), all, updated.parameters());
         }
@@ -241,7 +251,8 @@ final class MemoryPlanner {
 
     /**
      * The model with rank-{@value #ADVICE_LORA_RANK} adapters on q, k, v, o, gate, up and down of every block:
-     * {@code r (in + out)} trainable scalars per matrix, the base weights frozen.
+     * {@code r (in + out)} trainable scalars per matrix, the base weights frozen, and each adapted matrix's
+     * effective weights {@code W0 + dW} materialised by the pass.
      */
     static ModelShape loraShape(ModelShape m) {
         long q = (long) m.heads() * m.headDim();
@@ -250,8 +261,9 @@ final class MemoryPlanner {
         long i = m.intermediate();
         long perLayer = ADVICE_LORA_RANK * ((h + q) + 2 * (h + kv) + (q + h) + 2 * (h + i) + (i + h));
         long adapters = perLayer * m.layers();
+        long effective = m.layers() * (h * q + 2 * h * kv + q * h + 3 * h * i); // W0 + dW of every adapted matrix
         return new ModelShape(m.layers(), m.hidden(), m.intermediate(), m.heads(), m.kvHeads(), m.headDim(),
-                m.vocab(), m.qkNorm(), m.gemma(), m.weightBytes() + 4 * adapters, adapters,
+                m.vocab(), m.qkNorm(), m.gemma(), m.weightBytes() + 4 * adapters + 4 * effective, adapters,
                 ADVICE_LORA_RANK * (i + h));
     }
 

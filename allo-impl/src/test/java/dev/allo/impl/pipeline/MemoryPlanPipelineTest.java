@@ -108,7 +108,15 @@ class MemoryPlanPipelineTest {
                 adapters += a.size();
             }
             assertThat(plan.stages().get(0).gradients()).isEqualTo(4 * adapters);
-            assertThat(plan.stages().get(0).weights()).isEqualTo(MemoryPlanner.shape(base).weightBytes() + 4 * adapters);
+            // weights: the base, the adapters and the effective W0 + dW of each adapted (every linear) matrix
+            long linear = 0;
+            for (var e : base.parameters().entrySet()) {
+                if (e.getKey().startsWith("model.layers.") && e.getValue().getShape().dimension() == 2) {
+                    linear += e.getValue().size();
+                }
+            }
+            assertThat(plan.stages().get(0).weights())
+                    .isEqualTo(MemoryPlanner.shape(base).weightBytes() + 4 * adapters + 4 * linear);
         }
         assertThat(Files.exists(out)).isFalse();
     }

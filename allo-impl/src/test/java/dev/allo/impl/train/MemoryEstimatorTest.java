@@ -67,23 +67,26 @@ class MemoryEstimatorTest {
         assertThat(MemoryEstimator.optimizerBytes(SMALL, OptimizerKind.DENSE_MASKED_ADAMW, 0.1)).isEqualTo(9_000);
         // SGD: one momentum per selected scalar (+ index when partial): 4 * 100 + 4 * 100
         assertThat(MemoryEstimator.optimizerBytes(SMALL, OptimizerKind.MASKED_SGD, 0.1)).isEqualTo(800);
-        // a step: 4 float32 copies of the largest tensor (80) when all is selected, else of the K = 100 selected
-        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.SPARSE_ADAMW, 1.0)).isEqualTo(1_280);
-        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.SPARSE_ADAMW, 0.1)).isEqualTo(1_600);
+        // a step (Eq. M4): sparse AdamW 5 float32 copies of the selected scalars: 20 * 1,000, or 20 * 100 at 10%
+        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.SPARSE_ADAMW, 1.0)).isEqualTo(20_000);
+        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.SPARSE_ADAMW, 0.1)).isEqualTo(2_000);
+        // dense masked AdamW: 7 copies of every scalar, whatever the mask: 28 * 1,000; SGD: 3 of K: 12 * 100
+        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.DENSE_MASKED_ADAMW, 0.1)).isEqualTo(28_000);
+        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.MASKED_SGD, 0.1)).isEqualTo(1_200);
     }
 
     @Test
     void stagePeakAddsThePersistentStateToTheLargerTransient() {
         StageMemory m = MemoryEstimator.estimate(SMALL, new StageSettings("dpo", 3, 5, 0, false,
                 OptimizerKind.SPARSE_ADAMW, 1.0, 500));
-        // 4,000 weights + 4,000 gradients + 8,000 moments + max(20,940 + 1,800, 1,280) + 500 reference
+        // 4,000 weights + 4,000 gradients + 8,000 moments + max(20,940 + 1,800, 20,000) + 500 reference
         assertThat(m.peak()).isEqualTo(4_000 + 4_000 + 8_000 + 22_740 + 500);
         StageMemory tiny = MemoryEstimator.estimate(SMALL, new StageSettings("sft", 1, 1, 0, true,
                 OptimizerKind.SPARSE_ADAMW, 1.0, 0));
         // one token: activations 4 * (16 + (48 + 32 + 60 + 4) + 16 + 24 + 1) = 4 * 201 = 804, logits 4 * 10 * 3
-        // = 120; their sum 924 < the step's 1,280, which then sets the transient
+        // = 120; their sum 924 < the step's 20,000, which then sets the transient
         assertThat(tiny.activations() + tiny.logits()).isEqualTo(924);
-        assertThat(tiny.peak()).isEqualTo(4_000 + 4_000 + 8_000 + 1_280);
+        assertThat(tiny.peak()).isEqualTo(4_000 + 4_000 + 8_000 + 20_000);
     }
 
     @Test
