@@ -51,17 +51,19 @@ import java.util.SplittableRandom;
  * computed from the policy before the first step, {@code steps} optimiser steps (default 2: the first allocates the
  * gradients, so the second is the steady state every later step repeats).
  *
- * <p>Per configuration the child reports: its resident size with the engine loaded, after the model and the
- * optimiser are built, after the stage, and its peak ({@code VmHWM}, reset after the model is built) over the
- * reference pass and the steps; each step's wall time. Derived: the process's overhead (the resident size once the
- * model and optimiser exist, less the bytes of the weights and the moments: JVM heap, including the garbage of
- * building the random weights, and the engine), the measured tensor peak (peak less overhead, to compare with the
- * estimate's peak), and the <i>activation part</i>, the peak above the resident size after the stage (when the
- * weights, gradients and moments are resident and the activations are gone). The optimiser is wrapped so that the
- * last step's peak is split at the optimiser step: the forward+backward peak above the resident size when the step
- * starts is the activation part (the estimate's activations + logits); the step's own peak above it is the
- * optimiser's temporaries. A configuration whose estimate exceeds the
+ * <p>Per configuration the child reports: its resident size with the engine loaded and once the model and the
+ * optimiser are built; its peak ({@code VmHWM}, reset after the model is built); each step's wall time. The optimiser
+ * is wrapped so that the last step's peak is split at the optimiser step: the forward+backward peak, the resident
+ * size when the step starts (weights, gradients, moments; activations freed) and the step's own peak. Derived: the
+ * process's overhead (the resident size once the model and optimiser exist, less the bytes of the weights and the
+ * moments: JVM heap, including the garbage of drawing the random weights, and the engine); the measured tensor peak
+ * (peak less overhead), to compare with the estimate's peak; the <i>activation part</i>, the forward+backward peak
+ * above the resident size when the step starts, to compare with the estimate's activations + logits; and the
+ * optimiser step's temporaries, its peak above that resident size. A configuration whose estimate exceeds the
  * machine's {@code MemAvailable} less 1 GiB is not run; its estimate is reported instead.
+ *
+ * <p>The children run with {@code MALLOC_MMAP_THRESHOLD_=65536}, so that freed tensors leave the resident set
+ * and each peak is that of live memory.
  *
  * <p>Arguments (all optional): {@code --layers N} (24), {@code --pairs N} (2: 4 sequences), {@code --seq a,b}
  * (512,1024), {@code --steps N} (2), {@code --estimate} (print the estimates only, run nothing). Run:
@@ -178,7 +180,12 @@ public final class CheckpointingMemoryBenchmark {
         if (ckpt) {
             command.add("--ckpt");
         }
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // A fixed mmap threshold: every allocation of 64 KiB or more is its own mapping, returned to the system when
+        // freed, so the resident size follows the live tensors (glibc's default threshold grows up to 32 MiB and
+        // keeps freed blocks below it resident, so one step's temporaries would hide the next step's activations).
+        builder.environment().put("MALLOC_MMAP_THRESHOLD_", "65536");
+        Process process = builder.start();
         Map<String, Double> result = null;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
