@@ -46,7 +46,7 @@ import java.util.Objects;
  * scalar, plus a one-byte mask when partial); SGD one momentum per selected scalar. The optimiser step runs in one
  * {@code NDScope}, so its temporaries over every tensor live until it returns: {@link OptimizerKind#SPARSE_ADAMW}
  * keeps five float32 copies of the selected scalars (the clipped gradient, {@code (1 - beta1) g}, {@code g^2},
- * {@code sqrt(v)}, the step; 4.96 measured at Qwen2.5-0.5B's layer shape), {@link OptimizerKind#DENSE_MASKED_ADAMW}
+ * {@code sqrt(v)}, the step; four measured at Qwen2.5-0.5B's layer shape without clipping), {@link OptimizerKind#DENSE_MASKED_ADAMW}
  * seven of every scalar (also the decayed copy and the masked select), SGD three (Eq. M4).
  */
 public final class MemoryEstimator {
