@@ -1,10 +1,10 @@
 package dev.allo.impl;
 
 import ai.djl.Device;
-import dev.allo.impl.io.SafetensorsDtype;
+import dev.allo.impl.model.DecoderCheckpoints;
 import dev.allo.impl.lora.LoraCheckpoints;
 import dev.allo.impl.lora.LoraModel;
-import dev.allo.impl.model.DecoderCheckpoints;
+import dev.allo.impl.io.SafetensorsDtype;
 import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.pipeline.AlignmentPipeline;
 import dev.allo.impl.tokenizer.TokenizerFiles;
