@@ -21,6 +21,16 @@ public final class Alignment {
     }
 
     /**
+     * The estimated peak memory of every training stage, computed from the model's shape, the data and the stages'
+     * settings without running anything; {@link #run()} logs it and refuses a run that would not fit.
+     *
+     * @return the memory plan
+     */
+    public MemoryPlan memoryPlan() {
+        return Allo.provider().memoryPlan(plan);
+    }
+
+    /**
      * Runs the locate stage (if any) and every stage in order.
      *
      * @return the aligned model, masks, metrics and configuration

@@ -24,9 +24,14 @@ import dev.allo.optim.SgdConfig;
  * @param microBatchSize pairs per forward pass, in {@code [1, batchSize]}, dividing {@code batchSize}; default 8
  * @param epochs passes over the data, {@code >= 1}; default 1
  * @param maxSteps an upper bound on optimiser steps, {@code 0} for none; default 0
+ * @param gradientCheckpointing whether the training forward pass keeps only each decoder block's input and the
+ *     backward pass recomputes the blocks (Chen et al., arXiv 1604.06174): the same gradients, the activations of
+ *     one block instead of all, one more forward pass of the blocks per step; default false. Needs a plain decoder
+ *     policy (not a LoRA or ILA-gated model)
  */
 public record TrainingConfig(OptimizerKind optimizer, double learningRate, ScheduleKind schedule, double warmupRatio,
-        double weightDecay, double maxGradNorm, int batchSize, int microBatchSize, int epochs, long maxSteps) {
+        double weightDecay, double maxGradNorm, int batchSize, int microBatchSize, int epochs, long maxSteps,
+        boolean gradientCheckpointing) {
 
     /** The masked optimisers that ship with the library. */
     public enum OptimizerKind {
@@ -89,12 +94,34 @@ public record TrainingConfig(OptimizerKind optimizer, double learningRate, Sched
     }
 
     /**
+     * A config without gradient checkpointing (the form before {@link #gradientCheckpointing()} existed).
+     *
+     * @param optimizer the optimiser
+     * @param learningRate the peak learning rate
+     * @param schedule the schedule
+     * @param warmupRatio the warm-up fraction
+     * @param weightDecay the weight decay
+     * @param maxGradNorm the clipping norm, 0 for none
+     * @param batchSize pairs per optimiser step
+     * @param microBatchSize pairs per forward pass
+     * @param epochs passes over the data
+     * @param maxSteps the step limit, 0 for none
+     * @throws IllegalArgumentException naming the field, the constraint and the value
+     */
+    public TrainingConfig(OptimizerKind optimizer, double learningRate, ScheduleKind schedule, double warmupRatio,
+            double weightDecay, double maxGradNorm, int batchSize, int microBatchSize, int epochs, long maxSteps) {
+        this(optimizer, learningRate, schedule, warmupRatio, weightDecay, maxGradNorm, batchSize, microBatchSize,
+                epochs, maxSteps, false);
+    }
+
+    /**
      * The defaults listed on the record components.
      *
      * @return the default config
      */
     public static TrainingConfig defaults() {
-        return new TrainingConfig(OptimizerKind.SPARSE_ADAMW, 5e-6, ScheduleKind.COSINE, 0.1, 0.0, 1.0, 32, 8, 1, 0);
+        return new TrainingConfig(OptimizerKind.SPARSE_ADAMW, 5e-6, ScheduleKind.COSINE, 0.1, 0.0, 1.0, 32, 8, 1, 0,
+                false);
     }
 
     /**
@@ -167,7 +194,7 @@ public record TrainingConfig(OptimizerKind optimizer, double learningRate, Sched
      */
     public TrainingConfig withLearningRate(double value) {
         return new TrainingConfig(optimizer, value, schedule, warmupRatio, weightDecay, maxGradNorm, batchSize,
-                microBatchSize, epochs, maxSteps);
+                microBatchSize, epochs, maxSteps, gradientCheckpointing);
     }
 
     /**
@@ -179,7 +206,7 @@ public record TrainingConfig(OptimizerKind optimizer, double learningRate, Sched
      */
     public TrainingConfig withBatchSize(int batch, int microBatch) {
         return new TrainingConfig(optimizer, learningRate, schedule, warmupRatio, weightDecay, maxGradNorm, batch,
-                microBatch, epochs, maxSteps);
+                microBatch, epochs, maxSteps, gradientCheckpointing);
     }
 
     /**
@@ -190,7 +217,7 @@ public record TrainingConfig(OptimizerKind optimizer, double learningRate, Sched
      */
     public TrainingConfig withEpochs(int value) {
         return new TrainingConfig(optimizer, learningRate, schedule, warmupRatio, weightDecay, maxGradNorm, batchSize,
-                microBatchSize, value, maxSteps);
+                microBatchSize, value, maxSteps, gradientCheckpointing);
     }
 
     /**
@@ -201,7 +228,7 @@ public record TrainingConfig(OptimizerKind optimizer, double learningRate, Sched
      */
     public TrainingConfig withOptimizer(OptimizerKind value) {
         return new TrainingConfig(value, learningRate, schedule, warmupRatio, weightDecay, maxGradNorm, batchSize,
-                microBatchSize, epochs, maxSteps);
+                microBatchSize, epochs, maxSteps, gradientCheckpointing);
     }
 
     /**
@@ -213,7 +240,18 @@ public record TrainingConfig(OptimizerKind optimizer, double learningRate, Sched
      */
     public TrainingConfig withSchedule(ScheduleKind kind, double ratio) {
         return new TrainingConfig(optimizer, learningRate, kind, ratio, weightDecay, maxGradNorm, batchSize,
-                microBatchSize, epochs, maxSteps);
+                microBatchSize, epochs, maxSteps, gradientCheckpointing);
+    }
+
+    /**
+     * A copy with gradient checkpointing on or off.
+     *
+     * @param value whether to checkpoint every decoder block
+     * @return the copy
+     */
+    public TrainingConfig withGradientCheckpointing(boolean value) {
+        return new TrainingConfig(optimizer, learningRate, schedule, warmupRatio, weightDecay, maxGradNorm, batchSize,
+                microBatchSize, epochs, maxSteps, value);
     }
 
     /**
@@ -224,6 +262,6 @@ public record TrainingConfig(OptimizerKind optimizer, double learningRate, Sched
      */
     public TrainingConfig withMaxSteps(long value) {
         return new TrainingConfig(optimizer, learningRate, schedule, warmupRatio, weightDecay, maxGradNorm, batchSize,
-                microBatchSize, epochs, value);
+                microBatchSize, epochs, value, gradientCheckpointing);
     }
 }

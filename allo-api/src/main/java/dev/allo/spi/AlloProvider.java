@@ -5,8 +5,10 @@ import dev.allo.model.CausalLm;
 import dev.allo.model.SaveOptions;
 import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.AlignmentResult;
+import dev.allo.pipeline.MemoryPlan;
 import dev.allo.tokenizer.Tokenizer;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The service an implementation module registers with {@link java.util.ServiceLoader} (as DJL registers its engines),
@@ -59,4 +61,15 @@ public interface AlloProvider {
      * @return what the run produced
      */
     AlignmentResult align(AlignmentPlan plan);
+
+    /**
+     * Estimates the peak memory of every training stage of a run, without running it. Implementations that cannot
+     * estimate return a plan without stages.
+     *
+     * @param plan the validated plan
+     * @return the estimate
+     */
+    default MemoryPlan memoryPlan(AlignmentPlan plan) {
+        return new MemoryPlan(plan.device().toString(), -1, List.of(), 0, List.of());
+    }
 }

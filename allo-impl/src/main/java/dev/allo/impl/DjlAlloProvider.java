@@ -12,6 +12,7 @@ import dev.allo.model.CausalLm;
 import dev.allo.model.SaveOptions;
 import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.AlignmentResult;
+import dev.allo.pipeline.MemoryPlan;
 import dev.allo.spi.AlloProvider;
 import dev.allo.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -78,5 +79,10 @@ public final class DjlAlloProvider implements AlloProvider {
     @Override
     public AlignmentResult align(AlignmentPlan plan) {
         return new AlignmentPipeline(plan).run();
+    }
+
+    @Override
+    public MemoryPlan memoryPlan(AlignmentPlan plan) {
+        return new AlignmentPipeline(plan).memoryPlan();
     }
 }

@@ -333,6 +333,41 @@ public final class DecoderModel implements CausalLm {
      * @throws IllegalArgumentException if the shapes disagree or an id is outside {@code [0, V)}
      */
     public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KeyValueCache cache) {
+        NDManager owner = inputIds.getManager();
+        try (NDManager scope = owner.newSubManager(device)) {
+            PassInputs pass = prepare(inputIds, attentionMask, cache, scope);
+            NDArray x = embed(pass.ids(), scope); // (B, T, H)
+            for (int i = 0; i < layers.length; i++) {
+                x = runLayer(i, pass, x, cache);
+            }
+            if (cache != null) {
+                cache.advance(pass.tokens());
+            }
+            NDArray hidden = finalNorm(x);
+            hidden.attach(owner);
+            return hidden;
+        }
+    }
+
+    /**
+     * What every layer of one pass reads besides its input: the ids on this device, the attention mask and the
+     * rotary tables of the pass's positions.
+     *
+     * @param ids {@code (B, T)} int64 ids on the model's device
+     * @param attention positions and additive mask
+     * @param queryRotary rotary tables for queries, the attention scale folded in
+     * @param keyRotary rotary tables for keys
+     * @param tokens T
+     */
+    record PassInputs(NDArray ids, AttentionMask attention, NDArray[] queryRotary, NDArray[] keyRotary,
+            int tokens) {}
+
+    /**
+     * Checks the shapes and ids of a pass and builds its {@link PassInputs} in {@code scope}.
+     *
+     * @throws IllegalArgumentException if the shapes disagree or an id is outside {@code [0, V)}
+     */
+    PassInputs prepare(NDArray inputIds, NDArray attentionMask, KeyValueCache cache, NDManager scope) {
         Shape idShape = inputIds.getShape();
         if (idShape.dimension() != 2) {
             throw new IllegalArgumentException("inputIds must be (B, T), got shape " + idShape);
@@ -344,45 +379,52 @@ public final class DecoderModel implements CausalLm {
                     + " (batch, cached + new tokens), got " + attentionMask.getShape());
         }
         checkTokenIds(inputIds);
-        NDManager owner = inputIds.getManager();
-        try (NDManager scope = owner.newSubManager(device)) {
-            NDArray ids = ScopedArrays.borrow(inputIds, device, DataType.INT64, scope);
-            NDArray mask = ScopedArrays.borrow(attentionMask, device, attentionMask.getDataType(), scope);
-            int tokens = Math.toIntExact(idShape.get(1));
-            AttentionMask attention = AttentionMask.of(mask, tokens, scope);
-            RotaryEmbedding rope = rotary != null ? rotary
-                    : RotaryEmbedding.of(config, (long) attention.positions.max().getFloat() + 1);
-            NDArray[] keyRotary = rope.tables(attention.positions, 1f); // (B, 1, T, d) each
-            NDArray[] queryRotary = rope.tables(attention.positions, attentionScale);
-            HalfWeight halfEmbedding = halfWeights.get(DecoderNames.EMBED_TOKENS);
-            NDArray x = halfEmbedding != null ? halfEmbedding.rows(ids, bf16Table, scope) // widened rows only
-                    : Embedding.embedding(ids, parameters.get(DecoderNames.EMBED_TOKENS), SparseFormat.DENSE)
-                            .singletonOrThrow(); // (B, T, H)
-            if (config.family().gemmaBlocks()) {
-                // Gemma: x * sqrt(H), the factor rounded to the hidden dtype (float32) as transformers does.
-                x = x.mul(scope.create((float) Math.sqrt(config.hiddenSize())));
-            }
-            for (int i = 0; i < layers.length; i++) {
-                x = forwardLayer(i, x, attention, queryRotary, keyRotary, cache);
-            }
-            if (cache != null) {
-                cache.advance(tokens);
-            }
-            NDArray finalNorm = floatWeight(DecoderNames.FINAL_NORM, scope);
-            float eps = (float) config.rmsNormEps();
-            NDArray hidden = config.family().gemmaBlocks() ? RmsNorm.applyUnitOffset(x, finalNorm, eps)
-                    : RmsNorm.apply(x, finalNorm, eps);
-            hidden.attach(owner);
-            return hidden;
+        NDArray ids = ScopedArrays.borrow(inputIds, device, DataType.INT64, scope);
+        NDArray mask = ScopedArrays.borrow(attentionMask, device, attentionMask.getDataType(), scope);
+        int tokens = Math.toIntExact(idShape.get(1));
+        AttentionMask attention = AttentionMask.of(mask, tokens, scope);
+        RotaryEmbedding rope = rotary != null ? rotary
+                : RotaryEmbedding.of(config, (long) attention.positions.max().getFloat() + 1);
+        NDArray[] keyRotary = rope.tables(attention.positions, 1f); // (B, 1, T, d) each
+        NDArray[] queryRotary = rope.tables(attention.positions, attentionScale);
+        return new PassInputs(ids, attention, queryRotary, keyRotary, tokens);
+    }
+
+    /** {@code x_0 = embed_tokens[ids]} ({@code * sqrt(H)} for Gemma), {@code (B, T, H)}; scratch in {@code scope}. */
+    NDArray embed(NDArray ids, NDManager scope) {
+        HalfWeight halfEmbedding = halfWeights.get(DecoderNames.EMBED_TOKENS);
+        NDArray x = halfEmbedding != null ? halfEmbedding.rows(ids, bf16Table, scope) // widened rows only
+                : Embedding.embedding(ids, parameters.get(DecoderNames.EMBED_TOKENS), SparseFormat.DENSE)
+                        .singletonOrThrow(); // (B, T, H)
+        if (config.family().gemmaBlocks()) {
+            // Gemma: x * sqrt(H), the factor rounded to the hidden dtype (float32) as transformers does.
+            x = x.mul(scope.create((float) Math.sqrt(config.hiddenSize())));
         }
+        return x;
+    }
+
+    /** The number of decoder layers, L. */
+    int layerCount() {
+        return layers.length;
+    }
+
+    /** {@code RMSNorm(x_L; model.norm.weight)}, {@code (B, T, H)}, in {@code x}'s manager. */
+    NDArray finalNorm(NDArray x) {
+        NDArray finalNorm = floatWeight(DecoderNames.FINAL_NORM, x.getManager());
+        float eps = (float) config.rmsNormEps();
+        return config.family().gemmaBlocks() ? RmsNorm.applyUnitOffset(x, finalNorm, eps)
+                : RmsNorm.apply(x, finalNorm, eps);
     }
 
     /**
-     * Runs decoder layer {@code i}; a layer with 16-bit weights is built for this pass from its weights widened to
+     * Runs decoder layer {@code i} on {@code x}, {@code (B, T, H)} in and out (the output joins {@code x}'s
+     * manager); a layer with 16-bit weights is built for this pass from its weights widened to
      * float32, which are released when the layer returns (a gradient graph keeps what its backward pass needs).
      */
-    private NDArray forwardLayer(int i, NDArray x, AttentionMask attention, NDArray[] queryRotary,
-            NDArray[] keyRotary, KeyValueCache cache) {
+    NDArray runLayer(int i, PassInputs pass, NDArray x, KeyValueCache cache) {
+        AttentionMask attention = pass.attention();
+        NDArray[] queryRotary = pass.queryRotary();
+        NDArray[] keyRotary = pass.keyRotary();
         if (layers[i] != null) {
             return layers[i].forward(x, attention, queryRotary, keyRotary, cache);
         }

@@ -5,12 +5,18 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.OptBoolean;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.InjectableValues;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.AlloException;
@@ -23,11 +29,15 @@ import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 
 /**
  * Reads and writes an {@link AlignmentConfig} as JSON, so a run can be described in a file, saved beside its
@@ -35,8 +45,9 @@ import java.nio.file.StandardCopyOption;
  * the objective's name ({@code dpo}, {@code token_dpo}, {@code token_npo}, {@code cdpo}, {@code ipo}, {@code rdpo},
  * {@code simpo}, {@code npo}, {@code hinge}, {@code bco_pair}, {@code sft}, {@code with_sft}). Unknown fields are
  * errors, so a misspelt setting is never silently ignored. Every value is validated by the records' constructors.
- * A file without {@code "reporting"} (written before that field existed) reads with
- * {@link ReportingConfig#defaults()}.
+ * Fields added after a configuration was written take their documented defaults when absent (a file without
+ * {@code "reporting"} reads with {@link ReportingConfig#defaults()}, a stage without {@code "lora"} as no LoRA, a
+ * training config without {@code gradientCheckpointing} as {@code false}); every other field is required.
  *
  * <pre>{@code
  * {
@@ -49,6 +60,8 @@ import java.nio.file.StandardCopyOption;
  * }</pre>
  */
 public final class AlignmentConfigJson {
+    /** Without the training-config defaults: what {@link TrainingConfigDefaults} reads the completed object with. */
+    private static final ObjectMapper PLAIN = configure(new ObjectMapper());
     private static final ObjectMapper JSON = mapper();
     private static final String REPORTING = "reporting";
 
@@ -76,8 +89,52 @@ public final class AlignmentConfigJson {
                 LoraSettings lora) {}
     }
 
+    /** Fills the training-config fields added later ({@code gradientCheckpointing}) with their defaults. */
+    @JsonDeserialize(using = TrainingConfigDefaults.class)
+    private interface TrainingConfigMixIn {}
+
+    /** Reads a training config, {@code gradientCheckpointing} false when absent (configurations written before it). */
+    private static final class TrainingConfigDefaults extends StdDeserializer<TrainingConfig> {
+        private static final long serialVersionUID = 1L;
+
+        TrainingConfigDefaults() {
+            super(TrainingConfig.class);
+        }
+
+        @Override
+        public TrainingConfig deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            JsonNode node = parser.readValueAsTree();
+            if (node instanceof ObjectNode object) {
+                List<Object> known = new ArrayList<>();
+                for (RecordComponent c : TrainingConfig.class.getRecordComponents()) {
+                    known.add(c.getName());
+                }
+                for (Iterator<String> names = object.fieldNames(); names.hasNext();) {
+                    String name = names.next();
+                    if (!known.contains(name)) {
+                        throw UnrecognizedPropertyException.from(parser, TrainingConfig.class, name, known);
+                    }
+                }
+                if (!object.has("gradientCheckpointing")) {
+                    object.put("gradientCheckpointing", false);
+                }
+            }
+            try {
+                return PLAIN.treeToValue(node, TrainingConfig.class);
+            } catch (JsonMappingException e) { // located at the end of the training object, not at -1
+                throw JsonMappingException.from(parser, e.getOriginalMessage(), e.getCause() != null ? e.getCause()
+                        : e);
+            }
+        }
+    }
+
     private static ObjectMapper mapper() {
-        ObjectMapper m = new ObjectMapper();
+        ObjectMapper m = configure(new ObjectMapper());
+        m.addMixIn(TrainingConfig.class, TrainingConfigMixIn.class);
+        return m;
+    }
+
+    private static ObjectMapper configure(ObjectMapper m) {
         m.addMixIn(ObjectiveConfig.class, ObjectiveConfigMixIn.class);
         m.addMixIn(StageConfig.class, StageConfigMixIn.class);
         m.setInjectableValues(new InjectableValues.Std().addValue(ABSENT_LORA, null));

@@ -20,6 +20,7 @@ import dev.allo.impl.importance.RandomImportanceEstimator;
 import dev.allo.impl.importance.WeightDeltaImportanceEstimator;
 import dev.allo.impl.io.AtomicFiles;
 import dev.allo.impl.lora.LoraModel;
+import dev.allo.impl.model.CheckpointedDecoder;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.impl.optim.DenseMaskedAdamW;
 import dev.allo.impl.optim.MaskedSgd;
@@ -48,6 +49,7 @@ import dev.allo.pipeline.AlignmentResult;
 import dev.allo.pipeline.LocateConfig;
 import dev.allo.pipeline.LoraSettings;
 import dev.allo.pipeline.MaskRule;
+import dev.allo.pipeline.MemoryPlan;
 import dev.allo.pipeline.ReportTarget;
 import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
@@ -97,6 +99,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  */
 public final class AlignmentPipeline {
+    /** The system property that lets a run start although its memory plan does not fit. */
+    public static final String SKIP_MEMORY_CHECK = "allo.memory.skipCheck";
     private static final Logger LOG = LoggerFactory.getLogger(AlignmentPipeline.class);
     /** The run's HTML report. */
     static final String REPORT = "report.html";
@@ -140,6 +144,8 @@ public final class AlignmentPipeline {
         checkSteps(pairs.size(), rewrites.size());
         checkLoraStages();
         checkMaskFiles(plan.model());
+        checkCheckpointing(plan.model());
+        checkMemory(new MemoryPlanner(plan).plan(pairs, rewrites));
         if (plan.resume()) {
             LOG.info("Resuming the run in {}", out);
         }
@@ -192,6 +198,56 @@ public final class AlignmentPipeline {
      */
     private void saveModel(CausalLm m, Path directory) {
         dev.allo.Allo.saveModel(m, plan.tokenizer(), directory, plan.saveOptions());
+    }
+
+    /**
+     * The estimated peak memory of every training stage of the run (see {@link MemoryPlan}), from the encoded data;
+     * writes nothing.
+     *
+     * @return the plan
+     */
+    public MemoryPlan memoryPlan() {
+        List<TokenizedPair> pairs = encode(plan.examples(), "data");
+        boolean trainsRewriter = needsRewriter() && plan.rewriter().isEmpty();
+        return new MemoryPlanner(plan).plan(pairs, trainsRewriter ? encodeRewrites() : List.of());
+    }
+
+    /**
+     * Logs the memory plan and refuses a run whose largest stage would not fit the device, unless the system
+     * property {@value #SKIP_MEMORY_CHECK} is {@code true} (the estimate is an estimate).
+     */
+    private static void checkMemory(MemoryPlan memory) {
+        LOG.info("{}", memory.describe().stripTrailing());
+        if (!memory.fits() && !Boolean.getBoolean(SKIP_MEMORY_CHECK)) {
+            throw new IllegalArgumentException("the run would need " + MemoryPlan.gib(memory.peakBytes())
+                    + " at its peak but " + memory.device() + " has " + MemoryPlan.gib(memory.availableBytes())
+                    + " (set -D" + SKIP_MEMORY_CHECK + "=true to run anyway):" + System.lineSeparator()
+                    + memory.describe());
+        }
+    }
+
+    /** Gradient checkpointing, where asked for, has a plain decoder to checkpoint. */
+    private void checkCheckpointing(CausalLm model) {
+        List<String> asking = new ArrayList<>();
+        if (config.locate() != null && config.locate().warmUp().gradientCheckpointing()) {
+            asking.add("the locate warm-up");
+        }
+        for (StageConfig stage : config.stages()) {
+            if (stage.training().gradientCheckpointing()) {
+                if (stage.lora() != null) {
+                    throw new IllegalArgumentException("stage '" + stage.name() + "' asks for gradient checkpointing"
+                            + " and LoRA together, which is not supported: turn off one of them");
+                }
+                asking.add("stage '" + stage.name() + "'");
+            }
+        }
+        if (!asking.isEmpty()) {
+            try {
+                CheckpointedDecoder.of(model);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(String.join(", ", asking) + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Every stage, the locate warm-up and the rewriter's training take at least one optimiser step. */
@@ -307,6 +363,7 @@ public final class AlignmentPipeline {
                 .objective(locate.warmUpObjective())
                 .optimizer(warmUp.adamW(steps))
                 .config(loop(warmUp))
+                .gradientCheckpointing(warmUp.gradientCheckpointing())
                 .padId(padId)
                 .listener(userListeners);
         if (plan.checkpointEvery() > 0) {
@@ -411,6 +468,7 @@ public final class AlignmentPipeline {
             }
             StageTrainer.Builder builder = StageTrainer.builder().name(stage.name()).policy(policy)
                     .objective(objective).optimizer(optimizer).pairs(weighted).config(loop).padId(padId)
+                    .gradientCheckpointing(training.gradientCheckpointing())
                     .listener(TrainingListeners.all(listeners)).metricsLog(dir.resolve("metrics.jsonl"))
                     .checkpoints(checkpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE);
             if (reference != null) {
@@ -493,7 +551,8 @@ public final class AlignmentPipeline {
                     copy, steps)) {
                 StageTrainer trainer = StageTrainer.builder().name("rewriter").policy(copy)
                         .objective(PreferenceObjective.of(new ObjectiveConfig.Sft())).optimizer(optimizer)
-                        .pairs(pairs).config(loop(t)).padId(padId).listener(userListeners)
+                        .pairs(pairs).config(loop(t)).padId(padId).gradientCheckpointing(t.gradientCheckpointing())
+                        .listener(userListeners)
                         .metricsLog(dir.resolve("metrics.jsonl"))
                         .checkpoints(checkpoint, plan.checkpointEvery() > 0 ? plan.checkpointEvery() : Long.MAX_VALUE)
                         .build();

@@ -12,6 +12,7 @@ import dev.allo.data.PreferenceBatch;
 import dev.allo.data.TokenizedPair;
 import dev.allo.impl.data.PreferenceCollator;
 import dev.allo.impl.data.PreferenceLoader;
+import dev.allo.impl.model.CheckpointedDecoder;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.model.CausalLm;
 import dev.allo.objective.Normalization;
@@ -47,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * ({@code r_j} of Eq. 5), the objective, and backward of {@code ObjectiveOutput.accumulationLoss(totals)} with the
  * whole batch's pair and token counts, so the summed gradient equals the gradient of the unsplit batch. Then the
  * gradients are checked, {@link MaskedOptimizer#step} updates the selected weights (Eq. 1), and the listeners get
- * the step's {@link StepMetrics}. Gradients are zeroed before every step.
+ * the step's {@link StepMetrics}. Gradients are zeroed before every step. With
+ * {@link Builder#gradientCheckpointing} the forward pass keeps only each decoder block's input and the backward pass
+ * recomputes the blocks ({@link CheckpointedDecoder}).
  *
  * <p>A NaN or infinite loss or gradient stops the stage with an {@link AlloException} naming the step, micro-batch
  * and value, before the optimiser touches the weights.
@@ -96,6 +99,7 @@ public final class StageTrainer {
     private final long checkpointEvery;
     private final Path metricsFile;
     private final boolean checkStart;
+    private final CheckpointedDecoder checkpointed; // null without gradient checkpointing
     private ReferenceLogProbs reference;
     private String startFingerprint;
 
@@ -121,6 +125,7 @@ public final class StageTrainer {
         this.checkpointEvery = b.checkpointEvery;
         this.metricsFile = b.metricsFile;
         this.checkStart = b.checkStart;
+        this.checkpointed = b.gradientCheckpointing ? CheckpointedDecoder.of(policy) : null;
         optimizer.mask().checkMatches(policy.parameters());
         if (totalSteps() < 1) {
             // A stage of 0 steps would return the model unchanged and look like a finished stage.
@@ -290,7 +295,8 @@ public final class StageTrainer {
     private StageResult runFrom(long stepsDone, BatchPosition position, StepMetrics lastDone) {
         long started = System.nanoTime();
         ReferenceLogProbs ref = reference();
-        ObjectiveRunner runner = new ObjectiveRunner(policy, objective, ref, logProbs);
+        ObjectiveRunner runner = new ObjectiveRunner(checkpointed != null ? checkpointed : policy, objective, ref,
+                logProbs);
         long total = totalSteps();
         StepHistory history = new StepHistory(StepHistory.DEFAULT_CAPACITY);
         try (JsonLinesLog log = metricsFile == null ? null : openMetricsLog(stepsDone)) {
@@ -397,7 +403,14 @@ public final class StageTrainer {
                                 + " updated by this step");
                     }
                     collector.backward(loss);
+                    if (checkpointed != null) {
+                        checkpointed.backward(collector); // the blocks' segments, recomputed
+                    }
                     averager.add(out.metrics(), value, rows);
+                } finally {
+                    if (checkpointed != null) {
+                        checkpointed.discard(); // the kept block inputs of a micro-batch that failed
+                    }
                 }
                 tokens += runner.forwardTokens(rows);
             }
@@ -447,8 +460,23 @@ public final class StageTrainer {
         private long checkpointEvery;
         private Path metricsFile;
         private boolean checkStart;
+        private boolean gradientCheckpointing;
 
         private Builder() {}
+
+        /**
+         * Gradient checkpointing per decoder block ({@link CheckpointedDecoder}): the training forward pass keeps
+         * only each block's input and the backward pass recomputes each block, trading one more forward pass of the
+         * blocks for the activations of all but one block. The gradients equal those without it up to float
+         * rounding. Off by default; the policy must then be a {@code DecoderModel}.
+         *
+         * @param value whether to checkpoint
+         * @return this builder
+         */
+        public Builder gradientCheckpointing(boolean value) {
+            this.gradientCheckpointing = value;
+            return this;
+        }
 
         /**
          * Writes a checkpoint to {@code directory} (replacing the previous one, atomically, see
@@ -604,7 +632,8 @@ public final class StageTrainer {
          *
          * @return the trainer
          * @throws NullPointerException if a required part is missing
-         * @throws IllegalArgumentException if there are no pairs or the optimiser's mask does not match the policy
+         * @throws IllegalArgumentException if there are no pairs, the optimiser's mask does not match the policy, or
+         *     gradient checkpointing is asked for a policy that is not a {@code DecoderModel}
          */
         public StageTrainer build() {
             return new StageTrainer(this);

@@ -49,6 +49,7 @@ public final class TrainingImportanceContext implements ImportanceContext {
     private final List<TrainingListener> listeners;
     private final Path checkpointDirectory;
     private final long checkpointEvery;
+    private final boolean gradientCheckpointing;
 
     private TrainingImportanceContext(Builder b) {
         if (b.pairs.isEmpty()) {
@@ -62,6 +63,7 @@ public final class TrainingImportanceContext implements ImportanceContext {
         this.listeners = List.copyOf(b.listeners);
         this.checkpointDirectory = b.checkpointDirectory;
         this.checkpointEvery = b.checkpointEvery;
+        this.gradientCheckpointing = b.gradientCheckpointing;
     }
 
     /**
@@ -95,7 +97,7 @@ public final class TrainingImportanceContext implements ImportanceContext {
                 model.parameters())) {
             StageTrainer.Builder b = StageTrainer.builder().name("warm-up").policy(model)
                     .objective(PreferenceObjective.of(objective)).optimizer(adamW).pairs(pairs).config(config)
-                    .padId(padId);
+                    .padId(padId).gradientCheckpointing(gradientCheckpointing);
             listeners.forEach(b::listener);
             if (checkpointDirectory == null) {
                 b.build().run();
@@ -152,6 +154,7 @@ public final class TrainingImportanceContext implements ImportanceContext {
         private final List<TrainingListener> listeners = new ArrayList<>();
         private Path checkpointDirectory;
         private long checkpointEvery;
+        private boolean gradientCheckpointing;
 
         private Builder(List<TokenizedPair> pairs) {
             this.pairs = new ArrayList<>(Objects.requireNonNull(pairs, "pairs"));
@@ -176,6 +179,18 @@ public final class TrainingImportanceContext implements ImportanceContext {
          */
         public Builder optimizer(AdamWConfig value) {
             this.optimizer = Objects.requireNonNull(value, "optimizer");
+            return this;
+        }
+
+        /**
+         * Gradient checkpointing per decoder block in the warm-up ({@link StageTrainer.Builder#gradientCheckpointing});
+         * off by default.
+         *
+         * @param value whether to checkpoint
+         * @return this builder
+         */
+        public Builder gradientCheckpointing(boolean value) {
+            this.gradientCheckpointing = value;
             return this;
         }
 

@@ -101,4 +101,23 @@ class AlignmentConfigJsonTest {
         assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("\"JSONL\"", "\"WANDB\""), "run.json"))
                 .isInstanceOf(AlloException.class).hasMessageContaining("run.json").hasMessageContaining("WANDB");
     }
+
+    @Test
+    void gradientCheckpointingRoundTripsAndDefaultsToOffInOlderFiles() {
+        AlignmentConfig on = AlignmentConfig.of(LocateConfig.weightDelta(), List.of(StageConfig.of("dpo",
+                ObjectiveConfig.Dpo.defaults(), TrainingConfig.defaults().withGradientCheckpointing(true))));
+        String json = AlignmentConfigJson.toJson(on);
+        assertThat(json).contains("\"gradientCheckpointing\" : true");
+        assertThat(AlignmentConfigJson.parse(json, "test")).isEqualTo(on);
+        // A file written before the field existed: no gradientCheckpointing anywhere.
+        String older = json.replaceAll(",\\s*\"gradientCheckpointing\" : (true|false)", "");
+        assertThat(older).doesNotContain("gradientCheckpointing");
+        AlignmentConfig read = AlignmentConfigJson.parse(older, "older.json");
+        assertThat(read.stages().get(0).training().gradientCheckpointing()).isFalse();
+        assertThat(read.stages().get(0).training()).isEqualTo(on.stages().get(0).training()
+                .withGradientCheckpointing(false));
+        assertThat(read.locate()).isEqualTo(on.locate());
+        assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("\"batchSize\"", "\"batchSise\""),
+                "run.json")).isInstanceOf(AlloException.class).hasMessageContaining("batchSise");
+    }
 }

@@ -1,0 +1,238 @@
+package dev.allo.impl.train;
+
+import ai.djl.ndarray.NDArray;
+import dev.allo.impl.model.DecoderConfig;
+import dev.allo.pipeline.MemoryPlan.StageMemory;
+import dev.allo.pipeline.TrainingConfig.OptimizerKind;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Estimates the peak memory of one training stage of a decoder model from its shape and the stage's settings:
+ * arithmetic only, so a run can be checked before anything is allocated.
+ *
+ * <p><b>Activations</b> are counted as the float32 arrays the autograd graph of {@code DecoderLayer.forward} keeps for
+ * the backward pass, per token, for a plain (LLaMA / Mistral / Qwen2) block of hidden size {@code H}, query width
+ * {@code Q = n_h d}, MLP width {@code I}, {@code n_h} query heads and {@code S} keys per query (the padded length):
+ *
+ * <pre>
+ * input x                                   H   (the RMSNorm reads it; the residual add keeps nothing)
+ * RMSNorm: x / rms and its scaled output    2H  (again after attention: 2H, plus the residual sum h: H)
+ * RoPE(q), RoPE(k) repeated to n_h heads, v repeated     3Q  (the matmuls keep them; RoPE's multiply by a constant
+ *                                                             table keeps only the table)
+ * softmax output                            n_h S          (scores and masked scores are freed after it)
+ * heads merged for o_proj (a copy)          Q
+ * MLP: gate, sigmoid(gate), gate*sigmoid, up, their product   5I
+ * ----------------------------------------------------------------------------------------------------
+ * per block and token                       a = 6H + 4Q + 5I + n_h S       (Eq. M1)
+ * </pre>
+ *
+ * <p>Qwen3's q/k norms add {@code 2Q + 2 n_kv d}; Gemma 2's extra norms and its tanh-GELU add about {@code 4H + 2I}
+ * and its soft-capped scores {@code 2 n_h S} (counted the same way, not measured). Besides the blocks, a pass keeps
+ * the last block's output and the final norm's two arrays ({@code 3H}) and the additive attention mask
+ * ({@code S} per token). Without checkpointing the activations of a pass of {@code N} tokens are
+ * {@code N (L a + 3H + S)} floats; with {@link dev.allo.impl.model.CheckpointedDecoder} they are
+ * {@code N (L H + a + 2H + 3H + S)}: every block's input, one block recomputed, the segment's incoming and outgoing
+ * gradients (Eq. M2; an upper bound, since the head's backward pass and a block's recomputation do not overlap).
+ *
+ * <p><b>Logits.</b> The head keeps the log-softmax over the vocabulary {@code V} of every position ({@code N V}
+ * floats); its backward pass adds the gradient of the gathered log-probs and of the logits: {@code 2 N V} more
+ * unchunked, {@code 2 B c V} with chunks of {@code c} positions over {@code B} sequences (Eq. M3). This is often the
+ * largest term: at Qwen2.5's vocabulary of 151,936, {@code V} floats are 0.58 MiB per token.
+ *
+ * <p><b>Persistent state.</b> Gradients are dense, one float32 per trainable scalar whatever the mask. AdamW keeps two
+ * float32 moments per selected scalar ({@link OptimizerKind#SPARSE_ADAMW}: only the {@code K} selected, plus an
+ * int32 index for each when the mask selects part of the model; {@link OptimizerKind#DENSE_MASKED_ADAMW}: every
+ * scalar, plus a one-byte mask when partial); SGD one momentum per selected scalar. The optimiser step runs in one
+ * {@code NDScope}, so its temporaries over every tensor live until it returns: {@link OptimizerKind#SPARSE_ADAMW}
+ * keeps five float32 copies of the selected scalars (the clipped gradient, {@code (1 - beta1) g}, {@code g^2},
+ * {@code sqrt(v)}, the step; four measured at Qwen2.5-0.5B's layer shape without clipping), {@link OptimizerKind#DENSE_MASKED_ADAMW}
+ * seven of every scalar (also the decayed copy and the masked select), SGD three (Eq. M4).
+ */
+public final class MemoryEstimator {
+    private static final long FLOAT = 4;
+
+    private MemoryEstimator() {}
+
+    /**
+     * A decoder's sizes as the estimate reads them.
+     *
+     * @param layers L
+     * @param hidden H
+     * @param intermediate I
+     * @param heads n_h
+     * @param kvHeads n_kv
+     * @param headDim d
+     * @param vocab V
+     * @param qkNorm whether the family normalises q and k per head (Qwen3)
+     * @param gemma whether the blocks are Gemma 2's (extra norms, soft-capped scores)
+     * @param weightBytes the stored parameters' bytes
+     * @param trainableScalars the scalars that receive gradients
+     * @param largestTensor the largest trainable tensor's scalars
+     */
+    public record ModelShape(int layers, int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab,
+            boolean qkNorm, boolean gemma, long weightBytes, long trainableScalars, long largestTensor) {
+
+        /**
+         * The shape of a decoder with the given parameters.
+         *
+         * @param config the decoder's configuration
+         * @param weights every stored parameter (for their bytes)
+         * @param trainable the parameters that receive gradients
+         * @return the shape
+         */
+        public static ModelShape of(DecoderConfig config, Map<String, NDArray> weights,
+                Map<String, NDArray> trainable) {
+            long bytes = 0;
+            for (NDArray w : weights.values()) {
+                bytes += w.size() * w.getDataType().getNumOfBytes();
+            }
+            long scalars = 0;
+            long largest = 0;
+            for (NDArray w : trainable.values()) {
+                scalars += w.size();
+                largest = Math.max(largest, w.size());
+            }
+            return new ModelShape(config.numHiddenLayers(), config.hiddenSize(), config.intermediateSize(),
+                    config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(), config.vocabSize(),
+                    config.family().qkNorm(), config.family().gemmaBlocks(), bytes, scalars, largest);
+        }
+    }
+
+    /**
+     * What a stage does, as far as memory goes.
+     *
+     * @param name the stage's name
+     * @param sequencesPerPass B: micro-batch pairs times the sides the objective reads
+     * @param length S: tokens per sequence (the run's maximum length: the collator pads to the longest row)
+     * @param logProbChunk positions per log-prob chunk, 0 for unchunked
+     * @param checkpointing whether every decoder block is checkpointed
+     * @param optimizer the optimiser
+     * @param maskRatio the fraction of trainable scalars selected, in {@code (0, 1]}
+     * @param referenceBytes the stage's in-memory reference log-probs (or live reference model), 0 for none
+     */
+    public record StageSettings(String name, int sequencesPerPass, int length, int logProbChunk,
+            boolean checkpointing, OptimizerKind optimizer, double maskRatio, long referenceBytes) {
+        /** Checks the values. */
+        public StageSettings {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(optimizer, "optimizer");
+            if (sequencesPerPass < 1 || length < 1 || logProbChunk < 0) {
+                throw new IllegalArgumentException("stage '" + name + "': sequencesPerPass and length must be >= 1"
+                        + " and logProbChunk >= 0, got " + sequencesPerPass + ", " + length + ", " + logProbChunk);
+            }
+            if (!(maskRatio > 0 && maskRatio <= 1)) {
+                throw new IllegalArgumentException("stage '" + name + "': maskRatio must be in (0, 1], got "
+                        + maskRatio);
+            }
+        }
+    }
+
+    /**
+     * Floats one block keeps per token for the backward pass, Eq. (M1) plus the family's extra arrays.
+     *
+     * @param m the model
+     * @param keys S, keys per query
+     * @return floats per token
+     */
+    public static long blockFloatsPerToken(ModelShape m, long keys) {
+        long q = (long) m.heads() * m.headDim();
+        long a = 6L * m.hidden() + 4 * q + 5L * m.intermediate() + (long) m.heads() * keys; // Eq. (M1)
+        if (m.qkNorm()) {
+            a += 2 * q + 2L * m.kvHeads() * m.headDim();
+        }
+        if (m.gemma()) {
+            a += 4L * m.hidden() + 2L * m.intermediate() + 2L * m.heads() * keys;
+        }
+        return a;
+    }
+
+    /**
+     * The activations of one pass, in bytes (Eq. M2).
+     *
+     * @param m the model
+     * @param sequences B
+     * @param length S
+     * @param checkpointing whether every block is checkpointed
+     * @return bytes
+     */
+    public static long activationBytes(ModelShape m, int sequences, int length, boolean checkpointing) {
+        long tokens = (long) sequences * length;
+        long a = blockFloatsPerToken(m, length);
+        long rest = 3L * m.hidden() + length; // final norm's arrays and the attention mask
+        long perToken = checkpointing ? (long) m.layers() * m.hidden() + a + 2L * m.hidden() + rest
+                : m.layers() * a + rest;
+        return FLOAT * tokens * perToken;
+    }
+
+    /**
+     * The head's share of one pass, in bytes (Eq. M3).
+     *
+     * @param m the model
+     * @param sequences B
+     * @param length S
+     * @param logProbChunk c, 0 for unchunked
+     * @return bytes
+     */
+    public static long logitBytes(ModelShape m, int sequences, int length, int logProbChunk) {
+        long tokens = (long) sequences * length;
+        long chunkTokens = logProbChunk == 0 ? tokens : (long) sequences * Math.min(logProbChunk, length);
+        return FLOAT * m.vocab() * (tokens + 2 * chunkTokens);
+    }
+
+    /**
+     * The optimiser's persistent state, in bytes.
+     *
+     * @param m the model
+     * @param optimizer the optimiser
+     * @param maskRatio the selected fraction
+     * @return bytes
+     */
+    public static long optimizerBytes(ModelShape m, OptimizerKind optimizer, double maskRatio) {
+        long n = m.trainableScalars();
+        long k = selected(m, maskRatio);
+        boolean partial = maskRatio < 1;
+        return switch (optimizer) {
+            case SPARSE_ADAMW -> 2 * FLOAT * k + (partial ? 4 * k : 0);
+            case DENSE_MASKED_ADAMW -> 2 * FLOAT * n + (partial ? n : 0);
+            case MASKED_SGD -> FLOAT * k + (partial ? 4 * k : 0);
+        };
+    }
+
+    /**
+     * The optimiser step's temporaries, in bytes (Eq. M4): float32 copies of the selected scalars, five for sparse
+     * AdamW and three for SGD; seven of every scalar for dense masked AdamW.
+     *
+     * @param m the model
+     * @param optimizer the optimiser
+     * @param maskRatio the selected fraction
+     * @return bytes
+     */
+    public static long optimizerStepBytes(ModelShape m, OptimizerKind optimizer, double maskRatio) {
+        return switch (optimizer) {
+            case SPARSE_ADAMW -> 5 * FLOAT * selected(m, maskRatio);
+            case DENSE_MASKED_ADAMW -> 7 * FLOAT * m.trainableScalars();
+            case MASKED_SGD -> 3 * FLOAT * selected(m, maskRatio);
+        };
+    }
+
+    private static long selected(ModelShape m, double maskRatio) {
+        return (long) Math.ceil(maskRatio * m.trainableScalars());
+    }
+
+    /**
+     * One stage's estimate.
+     *
+     * @param m the model
+     * @param s the stage
+     * @return the estimate
+     */
+    public static StageMemory estimate(ModelShape m, StageSettings s) {
+        return new StageMemory(s.name(), m.weightBytes(), FLOAT * m.trainableScalars(),
+                optimizerBytes(m, s.optimizer(), s.maskRatio()),
+                activationBytes(m, s.sequencesPerPass(), s.length(), s.checkpointing()),
+                logitBytes(m, s.sequencesPerPass(), s.length(), s.logProbChunk()),
+                optimizerStepBytes(m, s.optimizer(), s.maskRatio()), s.referenceBytes(), s.checkpointing(),
+                s.sequencesPerPass(), s.length());
+    }
+}
