@@ -79,8 +79,8 @@ public final class ReferenceJob {
             List<TokenizedPair> pairs = PairBatches.encode(batches.next(), job.encoder());
             ReferenceLogProbs values = compute(model, tokenizer, pairs, job);
             for (TokenizedPair p : pairs) {
-                out.add(RowFactory.create(p.index(), PairBatches.boxed(values.chosen(p.index())),
-                        PairBatches.boxed(values.rejected(p.index()))));
+                out.add(RowFactory.create(p.index(), values.chosen(p.index()),
+                        values.rejected(p.index())));
             }
         }
         return out.iterator();

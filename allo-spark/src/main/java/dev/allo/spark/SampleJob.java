@@ -158,7 +158,7 @@ public final class SampleJob {
         }
     }
 
-    private static Iterator<Row> generateAll(Iterator<List<Task>> batches, JobSettings job, Settings settings) {
+    static Iterator<Row> generateAll(Iterator<List<Task>> batches, JobSettings job, Settings settings) {
         DecoderModel model = ModelCache.get(job.model());
         Tokenizer tokenizer = job.tokenizer().load();
         List<Row> out = new ArrayList<>();

@@ -129,11 +129,7 @@ public final class ScoreJob {
             List<double[]> p = probabilities(model, tokenizer, pairs, settings);
             RewriteScorerConfig config = settings.config(pairs.size());
             for (int i = 0; i < pairs.size(); i++) {
-                List<Double> probs = new ArrayList<>(p.get(i).length);
-                for (double v : p.get(i)) {
-                    probs.add(v);
-                }
-                out.add(RowFactory.create(pairs.get(i).index(), PairBatches.boxed(config.rewards(p.get(i))), probs));
+                out.add(RowFactory.create(pairs.get(i).index(), config.rewards(p.get(i)), p.get(i)));
             }
         }
         return out.iterator();
