@@ -86,13 +86,17 @@ final class SparkTestSupport {
     /** The pairs as the pipeline's JSONL. */
     static Path pairsJsonl(String name, List<PreferenceExample> pairs) {
         Path file = root().resolve(name);
+        write(file, pairsJsonlLines(pairs));
+        return file;
+    }
+
+    static List<String> pairsJsonlLines(List<PreferenceExample> pairs) {
         List<String> lines = new ArrayList<>();
         for (PreferenceExample e : pairs) {
             lines.add("{\"prompt\": " + json(e.prompt()) + ", \"chosen\": " + json(e.chosen()) + ", \"rejected\": "
                     + json(e.rejected()) + e.reference().map(r -> ", \"reference\": " + json(r)).orElse("") + "}");
         }
-        write(file, lines);
-        return file;
+        return lines;
     }
 
     static void write(Path file, List<String> lines) {
