@@ -41,6 +41,18 @@ export SPARK_HOME=$WORK/spark-home SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0
 CP="$CLASSES:$WORK/spark-home/jars/*"
 OPENS=$(sed -n '/<spark.jvm.options>/,/<\/spark.jvm.options>/p' allo-spark/pom.xml | sed 's/<[^>]*>//g' | tr '\n' ' ')
 JAVA="java -Xmx1g $OPENS -Dai.djl.offline=true"
+# Executors log their tasks (INFO), so that the script can kill worker 2 while it runs some.
+cat > "$WORK/log4j2-executor.properties" <<'PROPS'
+rootLogger.level = warn
+rootLogger.appenderRef.stderr.ref = stderr
+appender.stderr.type = Console
+appender.stderr.name = stderr
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+logger.executor.name = org.apache.spark.executor.Executor
+logger.executor.level = info
+PROPS
 
 echo "== fixture: tiny model and $PAIRS pairs"
 $JAVA -cp "$CP" dev.allo.spark.DevFixture "$WORK/data" "$PAIRS" 2>"$WORK/logs/fixture.log"
@@ -67,7 +79,7 @@ submit() { # master output [extra java options]
   local master=$1 out=$2
   shift 2
   $JAVA "$@" -Dspark.master="$master" -Dspark.executor.extraClassPath="$CLASSES" \
-    -Dspark.executor.extraJavaOptions="-Dai.djl.offline=true" -Dspark.executor.memory=1g \
+    -Dspark.executor.extraJavaOptions="-Dai.djl.offline=true -Dlog4j2.configurationFile=$WORK/log4j2-executor.properties" -Dspark.executor.memory=1g \
     -Dspark.task.maxFailures=4 -cp "$CP" dev.allo.spark.AlloSparkMain reference --input "$WORK/data/pairs.jsonl" \
     --output "$out" --model "$WORK/data/model" --batch-size 2 --partitions 8
 }
@@ -89,18 +101,19 @@ echo "== cluster, killing worker 2 while its executor runs tasks"
 submit spark://127.0.0.1:7077 "$WORK/out-killed" 2>"$WORK/logs/killed.log" &
 DRIVER=$!
 PIDS+=("$DRIVER")
-for _ in $(seq 1 300); do # wait for worker 2's executor, then let it load the model and take tasks
-  [ -n "$(ps -o pid= --ppid "$WORKER2")" ] && break
+for _ in $(seq 1 1200); do # wait until worker 2's executor has run a few tasks of the job
+  started=$(cat "$WORK"/worker2/app-*-0001/*/stderr 2>/dev/null | grep -c "Running task" || true)
+  [ "${started:-0}" -ge "${KILL_AFTER_TASKS:-6}" ] && break
   sleep 0.5
 done
-sleep "${KILL_AFTER:-8}"
 EXECUTORS=$(ps -o pid= --ppid "$WORKER2" | tr '\n' ' ')
-echo "killing worker 2 (pid $WORKER2) and its executor (pid $EXECUTORS), ${KILL_AFTER:-8} s after the executor started"
+echo "killing worker 2 (pid $WORKER2) and its executor (pid $EXECUTORS) after it started ${started:-0} tasks" \
+  "($(cat "$WORK"/worker2/app-*-0001/*/stderr | grep -c "Finished task") finished)"
 for pid in $EXECUTORS; do kill -9 "$pid"; done
 kill -9 "$WORKER2"
 wait "$DRIVER"
 echo "driver exit status: $?"
-grep -E "Lost executor|Resubmitted|lost task|Lost task" "$WORK/logs/killed.log" | head -5 || true
+grep -E "Lost executor|Lost task|Resubmitted" "$WORK/logs/killed.log" | cut -c1-200 | head -6 || true
 echo "killed  $(digest "$WORK/out-killed")  rows $(cat "$WORK"/out-killed/reference/jsonl/part-* | wc -l)"
 [ "$(digest "$WORK/out-local")" = "$(digest "$WORK/out-killed")" ] || { echo "FAIL: output after the kill differs"; exit 1; }
 echo "OK: cluster output identical to local mode, also after losing a worker"
