@@ -26,6 +26,7 @@ stop_all() {
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
 }
 trap stop_all EXIT
+trap "exit 130" INT TERM
 
 rm -rf "$WORK" && mkdir -p "$WORK/spark-home/jars" "$WORK/logs"
 echo "== class path"

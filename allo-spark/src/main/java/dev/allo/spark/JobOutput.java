@@ -19,6 +19,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * A job's output directory, written atomically: everything goes to a hidden sibling {@code .<name>.tmp-<uuid>}
@@ -90,7 +91,13 @@ public final class JobOutput {
         String parquet = new Path(new Path(temporary, name), "parquet").toString();
         String first = sortColumns[0];
         String[] rest = java.util.Arrays.copyOfRange(sortColumns, 1, sortColumns.length);
-        frame.sort(first, rest).write().parquet(parquet);
+        // Kept, so that sorting (which samples its input to find the ranges) does not run the models twice.
+        Dataset<Row> kept = frame.persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            kept.sort(first, rest).write().parquet(parquet);
+        } finally {
+            kept.unpersist();
+        }
         Dataset<Row> written = spark.read().parquet(parquet);
         written.sort(first, rest).write().json(new Path(new Path(temporary, name), "jsonl").toString());
         long count = written.count();
