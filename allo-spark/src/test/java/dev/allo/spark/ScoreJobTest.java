@@ -26,7 +26,9 @@ class ScoreJobTest {
         String input = SparkTestSupport.pairsJsonl("score-pairs.jsonl", PAIRS).toString();
         JobSettings job = JobSettings.of(rewriter).withBatchSize(4);
         // A threshold inside the random model's probabilities, so that both rewards occur.
-        ScoreJob.Settings settings = ScoreJob.Settings.of(0.004, RewriteScorerConfig.defaults().template());
+        // A short rewrite prompt keeps the test fast; the pipeline test uses Table 6's.
+        ScoreJob.Settings settings = ScoreJob.Settings.of(0.004, dev.allo.data.PromptTemplate.of("compact",
+                "P:{problem} S:{solution} W:{prediction} C:"));
 
         ScoreJob.Result one = ScoreJob.run(spark, input, SparkTestSupport.out("score1"), job.withPartitions(1),
                 settings);
