@@ -5,7 +5,8 @@ import java.io.Serializable;
 /**
  * An input row a job could not use, written to the job's {@code rejects} output.
  *
- * @param line the 1-based line of a JSONL input, or the 1-based row position of a Parquet input
+ * @param line the 1-based line of a JSONL input, or the 1-based row position of a Parquet input; for a pair the
+ *     pipeline's truncation drops, its index + 1
  * @param input the row as read (a JSONL line, or the Parquet row's text), cut to 1,000 characters
  * @param reason why it was rejected, naming the field or column
  */
