@@ -70,6 +70,7 @@ public final class AlignmentBuilder {
     private boolean resume;
     private boolean overwrite;
     private SaveOptions saveOptions = SaveOptions.defaults();
+    private Path precomputedCaches;
 
     /** Use {@link Allo#builder()}. */
     public AlignmentBuilder() {}
@@ -434,6 +435,21 @@ public final class AlignmentBuilder {
     }
 
     /**
+     * Reads reference log-probs and token scores computed elsewhere (for example by the Spark jobs of
+     * {@code allo-spark}) from a directory of cache files: before a stage computes them it looks there for a file
+     * with the same fingerprint (pairs, tokenizer, model weights, scorer), so the run trains exactly as if it had
+     * computed them itself. Files that do not match are ignored and the values computed. The directory is never
+     * written.
+     *
+     * @param directory the directory of precomputed cache files
+     * @return this builder
+     */
+    public AlignmentBuilder precomputedCaches(Path directory) {
+        this.precomputedCaches = Objects.requireNonNull(directory, "directory");
+        return this;
+    }
+
+    /**
      * Continues the run in {@link #outputDirectory}: the configuration must equal the saved one; finished stages are
      * restored from their last checkpoint, and an interrupted stage continues from its latest checkpoint. Build the
      * model exactly as for the first run (same initial weights). On CPU the final weights equal those of an
@@ -516,7 +532,7 @@ public final class AlignmentBuilder {
                 Optional.ofNullable(rewriterTraining), rewriteTemplate, Optional.ofNullable(tokenScorer), Optional.ofNullable(estimator), Optional.ofNullable(optimizer),
                 objectives, device == null ? model.device() : device, outputDirectory, listeners,
                 new AlignmentPlan.Evaluation(heldOut, evaluators, evaluateEvery), checkpointEvery, resume, overwrite,
-                saveOptions);
+                saveOptions, Optional.ofNullable(precomputedCaches));
         return new Alignment(plan);
     }
 

@@ -41,6 +41,8 @@ import java.util.Optional;
  * @param overwrite whether to replace the run found in {@code outputDirectory} (never together with
  *     {@code resume})
  * @param saveOptions how the stage models and the final model are stored (weight type, shard size)
+ * @param precomputedCaches a read-only directory of reference log-prob and token-score cache files computed
+ *     elsewhere (for example by {@code allo-spark}), looked up by fingerprint before computing, if any
  */
 public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<PreferenceExample> examples,
         AlignmentConfig config, Optional<CausalLm> rewriter, Optional<RewriterTraining> rewriterTraining,
@@ -48,7 +50,7 @@ public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<Preference
         Optional<ImportanceEstimator> estimator, Optional<MaskedOptimizerFactory> optimizer,
         Map<String, PreferenceObjective> objectives, Device device, Path outputDirectory,
         List<TrainingListener> listeners, Evaluation evaluation, long checkpointEvery, boolean resume,
-        boolean overwrite, SaveOptions saveOptions) {
+        boolean overwrite, SaveOptions saveOptions, Optional<Path> precomputedCaches) {
 
     /**
      * How to train the rewriting model of Eq. (5) when none is given (Sec. 4.2: "leverage the rewritten response to
@@ -97,8 +99,44 @@ public record AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<Preference
     }
 
 
+    /**
+     * A plan without precomputed caches.
+     *
+     * @param model see the record components
+     * @param tokenizer see the record components
+     * @param examples see the record components
+     * @param config see the record components
+     * @param rewriter see the record components
+     * @param rewriterTraining see the record components
+     * @param rewriteTemplate see the record components
+     * @param tokenScorer see the record components
+     * @param estimator see the record components
+     * @param optimizer see the record components
+     * @param objectives see the record components
+     * @param device see the record components
+     * @param outputDirectory see the record components
+     * @param listeners see the record components
+     * @param evaluation see the record components
+     * @param checkpointEvery see the record components
+     * @param resume see the record components
+     * @param overwrite see the record components
+     * @param saveOptions see the record components
+     */
+    public AlignmentPlan(CausalLm model, Tokenizer tokenizer, List<PreferenceExample> examples,
+            AlignmentConfig config, Optional<CausalLm> rewriter, Optional<RewriterTraining> rewriterTraining,
+            PromptTemplate rewriteTemplate, Optional<TokenScorer> tokenScorer,
+            Optional<ImportanceEstimator> estimator, Optional<MaskedOptimizerFactory> optimizer,
+            Map<String, PreferenceObjective> objectives, Device device, Path outputDirectory,
+            List<TrainingListener> listeners, Evaluation evaluation, long checkpointEvery, boolean resume,
+            boolean overwrite, SaveOptions saveOptions) {
+        this(model, tokenizer, examples, config, rewriter, rewriterTraining, rewriteTemplate, tokenScorer, estimator,
+                optimizer, objectives, device, outputDirectory, listeners, evaluation, checkpointEvery, resume,
+                overwrite, saveOptions, Optional.empty());
+    }
+
     /** Copies the collections. */
     public AlignmentPlan {
+        java.util.Objects.requireNonNull(precomputedCaches, "precomputedCaches");
         examples = List.copyOf(examples);
         objectives = Map.copyOf(objectives);
         listeners = List.copyOf(listeners);

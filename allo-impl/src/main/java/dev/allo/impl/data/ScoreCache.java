@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * {@code {"format", "fingerprint", "count"}} and then one line per pair {@code {"index", "rejected", "chosen"?}}. Any
  * change of input changes the fingerprint and so the file name; a file whose header, count, indices or lengths do
  * not match its pairs is never used (it is recomputed and replaced, with a warning). Files are written atomically.
+ *
+ * <p>A cache may also have a read-only directory of files computed elsewhere (for example by the Spark jobs of
+ * {@code allo-spark}): a lookup that finds no valid file in its own directory reads that one, and never writes it.
  */
 public final class ScoreCache {
 
@@ -36,6 +39,7 @@ public final class ScoreCache {
     private static final String FORMAT = "allo-token-scores/v1";
 
     private final Path directory;
+    private final Optional<Path> precomputed;
 
     /**
      * The outcome of {@link #scores}.
@@ -59,7 +63,28 @@ public final class ScoreCache {
      * @param directory the directory
      */
     public ScoreCache(Path directory) {
+        this(directory, Optional.empty());
+    }
+
+    /**
+     * A cache in a directory that also reads files from a read-only directory of precomputed ones.
+     *
+     * @param directory where the files are written and read first
+     * @param precomputed where valid files are also looked up (never written), if present
+     */
+    public ScoreCache(Path directory, Optional<Path> precomputed) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.precomputed = Objects.requireNonNull(precomputed, "precomputed");
+    }
+
+    /**
+     * The name of the cache file of a fingerprint.
+     *
+     * @param fingerprint the fingerprint ({@link #fingerprint})
+     * @return {@code token-scores-<fingerprint>.jsonl}
+     */
+    public static String fileName(String fingerprint) {
+        return "token-scores-" + fingerprint + ".jsonl";
     }
 
     /**
@@ -101,11 +126,18 @@ public final class ScoreCache {
      */
     public Result scores(List<TokenizedPair> pairs, Tokenizer tokenizer, TokenScorer scorer) {
         String key = fingerprint(pairs, tokenizer, scorer);
-        Path file = directory.resolve("token-scores-" + key + ".jsonl");
+        Path file = directory.resolve(fileName(key));
         if (Files.exists(file)) {
             Optional<List<TokenScores>> cached = read(file, key, pairs);
             if (cached.isPresent()) {
                 return new Result(cached.get(), key, file, true);
+            }
+        }
+        if (precomputed.isPresent() && Files.exists(precomputed.get().resolve(fileName(key)))) {
+            Path external = precomputed.get().resolve(fileName(key));
+            Optional<List<TokenScores>> cached = read(external, key, pairs);
+            if (cached.isPresent()) {
+                return new Result(cached.get(), key, external, true);
             }
         }
         List<TokenScores> scores = scorer.scoreAll(pairs);

@@ -8,16 +8,29 @@ import java.util.SplittableRandom;
 
 /**
  * Chooses the next token of each sequence from the last position's logits: greedy, or temperature plus nucleus
- * (top-p) sampling as {@link GenerationConfig} describes. Sampling draws one uniform number per sequence per step
- * from a {@link SplittableRandom}, so a seed reproduces the tokens.
+ * (top-p) sampling as {@link GenerationConfig} describes. Sampling draws one uniform number per sequence per step,
+ * either from one {@link SplittableRandom} shared by the batch (seeded by {@link GenerationConfig#seed()}) or from one
+ * stream per row (seeded by the row's own seed), so a seed reproduces the tokens.
  */
 final class NextTokenSampler {
     private final GenerationConfig config;
     private final SplittableRandom random;
+    private final SplittableRandom[] rows;
 
     NextTokenSampler(GenerationConfig config) {
         this.config = config;
         this.random = new SplittableRandom(config.seed());
+        this.rows = null;
+    }
+
+    /** A sampler with one random stream per row, seeded by {@code rowSeeds[b]}. */
+    NextTokenSampler(GenerationConfig config, long[] rowSeeds) {
+        this.config = config;
+        this.random = null;
+        this.rows = new SplittableRandom[rowSeeds.length];
+        for (int b = 0; b < rowSeeds.length; b++) {
+            rows[b] = new SplittableRandom(rowSeeds[b]);
+        }
     }
 
     /**
@@ -44,7 +57,7 @@ final class NextTokenSampler {
             NDArray kept = sorted.mul(nucleus).cumSum(-1); // (B, V) cumulative mass of the nucleus
             float[] u = new float[Math.toIntExact(batch)];
             for (int b = 0; b < u.length; b++) {
-                u[b] = (float) random.nextDouble();
+                u[b] = (float) (rows == null ? random : rows[b]).nextDouble();
             }
             NDArray threshold = kept.get(":, -1:").mul(scope.create(u, new Shape(batch, 1))); // (B, 1)
             // The sampled rank is the number of ranks whose cumulative mass does not exceed u * total.

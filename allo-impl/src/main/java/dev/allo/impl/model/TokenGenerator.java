@@ -56,6 +56,31 @@ public final class TokenGenerator {
      * @throws IllegalArgumentException if there is no prompt, a prompt is empty, or an id is out of range
      */
     public List<int[]> generate(List<int[]> prompts, GenerationConfig config) {
+        return generate(prompts, config, new NextTokenSampler(config));
+    }
+
+    /**
+     * Continues a batch of prompts together, sampling each row from its own random stream: the tokens of a row
+     * depend on its prompt and its seed, not on the other rows' random numbers ({@link GenerationConfig#seed()} is
+     * not used). The logits still come from a batched forward pass, so a row's float values can differ in the last
+     * bits between batch compositions.
+     *
+     * @param prompts the prompts' token ids, each at least one token, each id in {@code [0, V)}
+     * @param config how to generate
+     * @param rowSeeds one seed per prompt
+     * @return for each prompt, in order, the generated ids (without the prompt)
+     * @throws IllegalArgumentException if the seeds do not match the prompts, or as {@link #generate(List,
+     *     GenerationConfig)}
+     */
+    public List<int[]> generate(List<int[]> prompts, GenerationConfig config, long[] rowSeeds) {
+        if (rowSeeds.length != prompts.size()) {
+            throw new IllegalArgumentException("expected one seed per prompt: " + prompts.size() + " prompts, "
+                    + rowSeeds.length + " seeds");
+        }
+        return generate(prompts, config, new NextTokenSampler(config, rowSeeds));
+    }
+
+    private List<int[]> generate(List<int[]> prompts, GenerationConfig config, NextTokenSampler sampler) {
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("prompts must not be empty");
         }
@@ -90,7 +115,6 @@ public final class TokenGenerator {
             out.add(new ArrayList<>());
         }
         boolean[] done = new boolean[batch];
-        NextTokenSampler sampler = new NextTokenSampler(config);
         try (NDManager manager = model.manager().newSubManager();
                 KeyValueCache cache = config.useCache() ? model.newKeyValueCache() : null) {
             NDArray sequence = manager.create(ids, new Shape(batch, longest)); // (B, S)

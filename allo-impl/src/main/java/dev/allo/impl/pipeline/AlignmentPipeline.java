@@ -83,7 +83,8 @@ import org.slf4j.LoggerFactory;
  * importance.scores             the locate stage's scores, when it ran
  * locate/checkpoint/            the warm-up's latest checkpoint, until importance.scores is written
  * rewriter/                     the rewriter trained by SFT (trainRewriter), its metrics and model
- * cache/                        reference log-probs and token scores, keyed by fingerprints
+ * cache/                        reference log-probs and token scores, keyed by fingerprints (also read from
+ *                               AlignmentPlan#precomputedCaches when given)
  * &lt;stage&gt;/mask.bin             the stage's mask (NeuronMask file)
  * &lt;stage&gt;/metrics.jsonl        one JSON object per optimiser step
  * &lt;stage&gt;/eval.jsonl           held-out and evaluator metrics, when evaluation is on
@@ -440,7 +441,7 @@ public final class AlignmentPipeline {
         Path dir = out.resolve(stage.name());
         Path checkpoint = dir.resolve("checkpoint");
         boolean resuming = plan.resume() && StageCheckpoint.recover(checkpoint).isPresent();
-        ReferenceCache cache = new ReferenceCache(out.resolve("cache"));
+        ReferenceCache cache = new ReferenceCache(out.resolve("cache"), plan.precomputedCaches());
         ReferenceLogProbs reference = null;
         if (objective.requiresReference() && !resuming) {
             // Eq. (2), (7), (9): the reference is the stage's starting model, computed once and cached on disk
@@ -525,7 +526,7 @@ public final class AlignmentPipeline {
         ReferenceLogProbs reference = null;
         int batch = stage.training().microBatchSize();
         if (!heldOut.isEmpty() && objective.requiresReference()) {
-            reference = new ReferenceCache(out.resolve("cache")).getOrCompute(model, heldOut,
+            reference = new ReferenceCache(out.resolve("cache"), plan.precomputedCaches()).getOrCompute(model, heldOut,
                     plan.tokenizer().identity(), batch, logProbs(), padId);
         }
         return new EvaluationListener(policy, objective, heldOut, reference, plan.evaluation().evaluators(),
@@ -594,7 +595,7 @@ public final class AlignmentPipeline {
         if (scorer == null) {
             return pairs;
         }
-        ScoreCache.Result scored = new ScoreCache(out.resolve("cache")).scores(pairs, plan.tokenizer(), scorer);
+        ScoreCache.Result scored = new ScoreCache(out.resolve("cache"), plan.precomputedCaches()).scores(pairs, plan.tokenizer(), scorer);
         LOG.info("Stage '{}': token rewards from {} ({})", stage.name(), stage.rewards(),
                 scored.fromCache() ? "cached" : "computed");
         return ScoreCache.apply(pairs, scored.scores());

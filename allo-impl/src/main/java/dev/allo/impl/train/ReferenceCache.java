@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * of the fingerprint, int32 pair count, then per pair int64 index, int32 {@code n+}, {@code n+} float32, int32 {@code n-},
  * {@code n-} float32; then the CRC32 of all preceding bytes as int64. Written to a temporary file and atomically
  * renamed.
+ *
+ * <p>A cache may also have a read-only directory of files computed elsewhere (for example by the Spark jobs of
+ * {@code allo-spark}): a lookup that finds no valid file in its own directory reads that one, and never writes it.
  */
 public final class ReferenceCache {
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceCache.class);
@@ -40,6 +43,7 @@ public final class ReferenceCache {
     private static final String SUFFIX = ".reflogprobs";
 
     private final Path directory;
+    private final Optional<Path> precomputed;
 
     /**
      * A cache in a directory (created when the first file is written).
@@ -47,7 +51,18 @@ public final class ReferenceCache {
      * @param directory where the files live
      */
     public ReferenceCache(Path directory) {
+        this(directory, Optional.empty());
+    }
+
+    /**
+     * A cache in a directory that also reads files from a read-only directory of precomputed ones.
+     *
+     * @param directory where the files are written and read first
+     * @param precomputed where valid files are also looked up (never written), if present
+     */
+    public ReferenceCache(Path directory, Optional<Path> precomputed) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.precomputed = Objects.requireNonNull(precomputed, "precomputed");
     }
 
     /**
@@ -120,7 +135,16 @@ public final class ReferenceCache {
      * @return the log-probs, with origin {@link ReferenceLogProbs.Origin#LOADED}
      */
     public Optional<ReferenceLogProbs> load(String fingerprint) {
-        Path file = file(fingerprint);
+        Optional<ReferenceLogProbs> own = load(file(fingerprint), fingerprint);
+        if (own.isPresent() || precomputed.isEmpty()) {
+            return own;
+        }
+        Optional<ReferenceLogProbs> external = load(precomputed.get().resolve(fingerprint + SUFFIX), fingerprint);
+        external.ifPresent(v -> LOG.info("reference log-probs read from precomputed cache {}", precomputed.get()));
+        return external;
+    }
+
+    private static Optional<ReferenceLogProbs> load(Path file, String fingerprint) {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }

@@ -52,6 +52,26 @@ public final class ReferenceLogProbs {
     }
 
     /**
+     * Log-probs computed elsewhere (for example by a distributed job), to be stored with {@link ReferenceCache#save}
+     * under the fingerprint the pipeline will look up.
+     *
+     * @param fingerprint the fingerprint ({@link ReferenceCache#fingerprint}) of the pairs and model they belong to
+     * @param chosen pair index to one log-prob per chosen response token
+     * @param rejected pair index to one log-prob per rejected response token; the same indices as {@code chosen}
+     * @return the log-probs, with origin {@link Origin#LOADED}
+     * @throws IllegalArgumentException if the two maps cover different pairs
+     */
+    public static ReferenceLogProbs of(String fingerprint, Map<Long, float[]> chosen, Map<Long, float[]> rejected) {
+        if (!chosen.keySet().equals(rejected.keySet())) {
+            throw new IllegalArgumentException("chosen and rejected log-probs must cover the same pairs, got "
+                    + chosen.size() + " chosen and " + rejected.size() + " rejected");
+        }
+        Map<Long, float[]> r = new LinkedHashMap<>();
+        chosen.keySet().forEach(i -> r.put(i, rejected.get(i)));
+        return new ReferenceLogProbs(fingerprint, chosen, r, Origin.LOADED);
+    }
+
+    /**
      * Runs the reference model over every pair, without gradient, {@code batchSize} pairs per forward pass (chosen
      * and rejected as one {@code 2B} batch, right-padded), and keeps the response tokens' log-probs.
      *

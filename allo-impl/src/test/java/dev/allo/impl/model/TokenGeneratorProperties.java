@@ -47,6 +47,33 @@ class TokenGeneratorProperties {
     }
 
     @Test
+    void perRowSeedsMakeARowsSamplesIndependentOfTheOtherRowsSeeds() {
+        qt().withFixedSeed(305).withExamples(20).forAll(DecoderModelProperties.cases(3), integers().between(1, 5))
+                .checkAssert((c, maxNew) -> {
+                    int[] prompt = c.batch().sequences()[0];
+                    Random r = new Random(c.seed());
+                    GenerationConfig config = GenerationConfig.sampling(maxNew, 0.5 + r.nextDouble(), 0.9,
+                            r.nextLong());
+                    long own = r.nextLong();
+                    try (NDManager m = NDManager.newBaseManager();
+                            DecoderModel model = ModelTestSupport.model(c.config(), c.parameters(), m)) {
+                        TokenGenerator generator = new TokenGenerator(model);
+                        // Same shapes, different partner seeds: row 0 draws only from its own stream.
+                        List<int[]> a = generator.generate(List.of(prompt, prompt), config,
+                                new long[] {own, r.nextLong()});
+                        List<int[]> b = generator.generate(List.of(prompt, prompt), config,
+                                new long[] {own, r.nextLong()});
+                        assertThat(a.get(0)).containsExactly(b.get(0));
+                        // One row with its own seed draws what the shared stream seeded alike draws.
+                        List<int[]> alone = generator.generate(List.of(prompt), config, new long[] {own});
+                        GenerationConfig shared = new GenerationConfig(maxNew, config.temperature(), config.topP(),
+                                own, List.of(), true);
+                        assertThat(alone.get(0)).containsExactly(generator.generate(prompt, shared));
+                    }
+                });
+    }
+
+    @Test
     void greedyTokensAreArgmaxesOfTheReferenceLogits() {
         qt().withFixedSeed(302).withExamples(30).forAll(DecoderModelProperties.cases(4), integers().between(1, 5))
                 .checkAssert((c, maxNew) -> {

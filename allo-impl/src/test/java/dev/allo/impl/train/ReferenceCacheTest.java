@@ -12,6 +12,7 @@ import dev.allo.tokenizer.ByteTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +72,36 @@ class ReferenceCacheTest {
             }
             try (var files = Files.list(dir)) {
                 assertThat(files.count()).as("no temporary files left").isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void aPrecomputedDirectoryIsReadButNeverWritten() throws Exception {
+        List<TokenizedPair> pairs = TinyStage.pairs(4);
+        Path precomputed = dir.resolve("precomputed");
+        try (DecoderModel model = TinyStage.model(1)) {
+            ReferenceLogProbs computed = get(new ReferenceCache(dir.resolve("elsewhere")), model, pairs);
+            Map<Long, float[]> chosen = new java.util.LinkedHashMap<>();
+            Map<Long, float[]> rejected = new java.util.LinkedHashMap<>();
+            for (TokenizedPair p : pairs) {
+                chosen.put(p.index(), computed.chosen(p.index()));
+                rejected.put(p.index(), computed.rejected(p.index()));
+            }
+            new ReferenceCache(precomputed).save(ReferenceLogProbs.of(computed.fingerprint(), chosen, rejected));
+            Path own = dir.resolve("own");
+            ReferenceLogProbs read = get(new ReferenceCache(own, java.util.Optional.of(precomputed)), model, pairs);
+            assertThat(read.origin()).isEqualTo(ReferenceLogProbs.Origin.LOADED);
+            for (TokenizedPair p : pairs) {
+                assertThat(read.rejected(p.index())).isEqualTo(computed.rejected(p.index()));
+            }
+            assertThat(own).doesNotExist();
+            try (DecoderModel other = TinyStage.model(2)) { // another fingerprint: computed into its own directory
+                assertThat(get(new ReferenceCache(own, java.util.Optional.of(precomputed)), other, pairs).origin())
+                        .isEqualTo(ReferenceLogProbs.Origin.COMPUTED);
+            }
+            try (var files = Files.list(precomputed)) {
+                assertThat(files.count()).as("the precomputed directory is not written").isEqualTo(1);
             }
         }
     }

@@ -1,0 +1,210 @@
+package dev.allo.spark;
+
+import dev.allo.data.PreferenceExample;
+import dev.allo.data.PromptTemplate;
+import dev.allo.impl.data.JsonlPreferenceReader;
+import dev.allo.data.ReadOptions;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The jobs from the command line, for {@code spark-submit --class dev.allo.spark.AlloSparkMain allo-spark.jar JOB
+ * --option value ...} (the master is {@code local[*]} when none is given):
+ *
+ * <pre>
+ * sample    --input P --output O --model M [--k 4] [--max-new-tokens 64] [--temperature 0.7] [--top-p 0.95]
+ *           [--seed 0] [--checker CLASS]
+ * score     --input P --output O --model REWRITER [--threshold 0.95] [--template-file F]
+ * reference --input P --output O --model M [--log-prob-chunk 0]
+ * evaluate  --output O --model M [--pairs P] [--prompts P --checker CLASS] [--reference-model R]
+ *           [--max-new-tokens 64]
+ * caches    --pairs P --cache-dir D [--reference-output O --model M] [--scores-output O --rewriter R
+ *           [--threshold 0.95] [--template-file F]]
+ * every job: [--tokenizer byte|PATH] [--batch-size 8] [--partitions 0] [--max-reject-fraction 1]
+ *           [--max-length 512] [--max-prompt-length 256] [--overwrite]
+ * </pre>
+ *
+ * <p>{@code caches} writes the pipeline's cache files from a reference and/or score output, for a run started with
+ * {@code AlignmentBuilder.precomputedCaches(D)} on the same pairs file. A checker is a {@link ResponseChecker}
+ * class with a public no-argument constructor. The job's result is printed as one line of JSON.
+ */
+public final class AlloSparkMain {
+    private static final Set<String> JOBS = Set.of("sample", "score", "reference", "evaluate", "caches");
+    private static final Set<String> OPTIONS = Set.of("input", "output", "model", "k", "max-new-tokens",
+            "temperature", "top-p", "seed", "checker", "threshold", "template-file", "log-prob-chunk", "pairs",
+            "prompts", "reference-model", "cache-dir", "reference-output", "scores-output", "rewriter", "tokenizer",
+            "batch-size", "partitions", "max-reject-fraction", "max-length", "max-prompt-length", "overwrite");
+
+    private AlloSparkMain() {}
+
+    /**
+     * Runs one job.
+     *
+     * @param args the job's name and its options
+     * @throws Exception if the job fails
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || !JOBS.contains(args[0])) {
+            throw new IllegalArgumentException("usage: AlloSparkMain " + JOBS + " --option value ...; got "
+                    + (args.length == 0 ? "no job" : "'" + args[0] + "'"));
+        }
+        Options o = Options.parse(args);
+        SparkSession.Builder builder = SparkSession.builder().appName("allo-spark " + args[0]);
+        if (!new SparkConf().contains("spark.master")) {
+            builder.master("local[*]");
+        }
+        SparkSession spark = builder.getOrCreate();
+        try {
+            Object result = run(spark, args[0], o);
+            System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(result));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static Object run(SparkSession spark, String name, Options o) {
+        return switch (name) {
+            case "sample" -> SampleJob.run(spark, o.required("input"), o.required("output"), settings(o, "model"),
+                    new SampleJob.Settings(o.integer("k", 4), o.integer("max-new-tokens", 64),
+                            o.decimal("temperature", 0.7), o.decimal("top-p", 0.95), o.longValue("seed", 0),
+                            o.checker()));
+            case "score" -> ScoreJob.run(spark, o.required("input"), o.required("output"), settings(o, "model"),
+                    scoring(o));
+            case "reference" -> ReferenceJob.run(spark, o.required("input"), o.required("output"),
+                    settings(o, "model"));
+            case "evaluate" -> EvaluateJob.run(spark, o.optional("pairs"), o.optional("prompts"),
+                    o.required("output"), settings(o, "model"), o.optional("reference-model"),
+                    o.optional("prompts") == null ? null
+                            : SampleJob.Settings.greedy(o.integer("max-new-tokens", 64), o.checker()));
+            default -> caches(spark, o);
+        };
+    }
+
+    private static Map<String, String> caches(SparkSession spark, Options o) {
+        Path pairs = Path.of(o.required("pairs"));
+        Path dir = Path.of(o.required("cache-dir"));
+        List<PreferenceExample> examples = JsonlPreferenceReader.readAll(pairs, ReadOptions.defaults());
+        JobSettings common = settings(o, null);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (o.optional("reference-output") != null) {
+            out.put("reference", PipelineCaches.writeReference(spark, o.required("reference-output"), examples,
+                    common.tokenizer().load(), ModelCache.get(o.required("model")), common.maxLength(),
+                    common.maxPromptLength(), dir).toString());
+        }
+        if (o.optional("scores-output") != null) {
+            out.put("scores", PipelineCaches.writeScores(spark, o.required("scores-output"), examples,
+                    common.tokenizer().load(), ModelCache.get(o.required("rewriter")), scoring(o),
+                    common.maxLength(), common.maxPromptLength(), dir).toString());
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("caches needs --reference-output or --scores-output");
+        }
+        return out;
+    }
+
+    private static ScoreJob.Settings scoring(Options o) {
+        String template = o.optional("template-file");
+        return ScoreJob.Settings.of(o.decimal("threshold", ScoreJob.Settings.defaults().threshold()),
+                template == null ? PromptTemplate.solutionRewriting() : PromptTemplate.load(Path.of(template)));
+    }
+
+    private static JobSettings settings(Options o, String modelOption) {
+        String model = modelOption == null ? "" : o.required(modelOption);
+        return new JobSettings(model, new TokenizerSource(o.text("tokenizer", TokenizerSource.BYTE)),
+                o.integer("batch-size", 8), o.integer("partitions", 0), o.decimal("max-reject-fraction", 1.0),
+                o.integer("max-length", 512), o.integer("max-prompt-length", 256), o.integer("log-prob-chunk", 0),
+                o.flag("overwrite"));
+    }
+
+    /** {@code --name value} options; {@code --overwrite} takes no value. */
+    static final class Options {
+        private final Map<String, String> values = new LinkedHashMap<>();
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 1; i < args.length; i++) {
+                if (!args[i].startsWith("--")) {
+                    throw new IllegalArgumentException("expected an option --name, got '" + args[i] + "'");
+                }
+                String name = args[i].substring(2);
+                if (!OPTIONS.contains(name)) {
+                    throw new IllegalArgumentException("unknown option --" + name + "; the options are " + OPTIONS);
+                }
+                if (name.equals("overwrite")) {
+                    o.values.put(name, "true");
+                } else if (i + 1 < args.length) {
+                    o.values.put(name, args[++i]);
+                } else {
+                    throw new IllegalArgumentException("option --" + name + " needs a value");
+                }
+            }
+            return o;
+        }
+
+        String optional(String name) {
+            return values.get(name);
+        }
+
+        String required(String name) {
+            String v = optional(name);
+            if (v == null) {
+                throw new IllegalArgumentException("missing option --" + name);
+            }
+            return v;
+        }
+
+        String text(String name, String fallback) {
+            String v = optional(name);
+            return v == null ? fallback : v;
+        }
+
+        int integer(String name, int fallback) {
+            String v = optional(name);
+            try {
+                return v == null ? fallback : Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("option --" + name + " must be an integer, got '" + v + "'");
+            }
+        }
+
+        long longValue(String name, long fallback) {
+            String v = optional(name);
+            try {
+                return v == null ? fallback : Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("option --" + name + " must be an integer, got '" + v + "'");
+            }
+        }
+
+        double decimal(String name, double fallback) {
+            String v = optional(name);
+            try {
+                return v == null ? fallback : Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("option --" + name + " must be a number, got '" + v + "'");
+            }
+        }
+
+        boolean flag(String name) {
+            return optional(name) != null;
+        }
+
+        ResponseChecker checker() {
+            String name = optional("checker");
+            if (name == null) {
+                return null;
+            }
+            try {
+                return (ResponseChecker) Class.forName(name).getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | ClassCastException e) {
+                throw new IllegalArgumentException("option --checker: cannot create a ResponseChecker from class '"
+                        + name + "' (public, with a public no-argument constructor, on the class path): " + e, e);
+            }
+        }
+    }
+}
