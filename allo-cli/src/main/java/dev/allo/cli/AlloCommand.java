@@ -18,7 +18,7 @@ import picocli.CommandLine.ParseResult;
         description = "Align causal language models with human preferences: ALLO (arXiv 2406.12606) and the DPO family"
                 + " on Hugging Face model directories and TRL-format JSONL.",
         subcommands = {AlignCommand.class, TrainCommand.class, LocateCommand.class, ScoreCommand.class,
-            EvalCommand.class, GenerateCommand.class, ExportCommand.class, DemoCommand.class,
+            EvalCommand.class, GenerateCommand.class, ExportCommand.class, PlanCommand.class, DemoCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration.",
             "Configuration keys and examples: docs/cli.md."})

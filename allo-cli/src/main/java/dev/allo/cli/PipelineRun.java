@@ -9,6 +9,7 @@ import dev.allo.impl.pipeline.ConsoleProgress;
 import dev.allo.pipeline.AlignmentBuilder;
 import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.AlignmentResult;
+import dev.allo.pipeline.MemoryPlan;
 import dev.allo.train.StageResult;
 import java.io.PrintWriter;
 import java.util.List;
@@ -26,6 +27,11 @@ final class PipelineRun {
     private final DataOptions data;
     private final ConfigOptions config;
     private final RunOptions run;
+
+    /** For {@link #plan} only, which writes nothing: {@link #execute} needs the run options. */
+    PipelineRun(ModelOptions model, DataOptions data, ConfigOptions config) {
+        this(model, data, config, null);
+    }
 
     PipelineRun(ModelOptions model, DataOptions data, ConfigOptions config, RunOptions run) {
         this.model = model;
@@ -65,6 +71,29 @@ final class PipelineRun {
             AlignmentResult result = extra.apply(run.apply(builder)).build().run();
             summary(result, out);
             return result;
+        }
+    }
+
+    /**
+     * Prints the memory plan of the run these options describe, without running it.
+     *
+     * @param out standard output (the plan)
+     * @param err standard error (notes)
+     * @param resolve the configuration from the settings and size-fitted defaults
+     * @return whether the plan fits the device
+     */
+    boolean plan(PrintWriter out, PrintWriter err, BiFunction<Settings, ScaleDefaults, AlignmentConfig> resolve) {
+        ModelFiles.requireModel(model.model, "--model");
+        List<PreferenceExample> pairs = data.read(model.model, err);
+        ScaleDefaults defaults = new ScaleDefaults(ModelFiles.parameterCount(model.model), pairs.size());
+        AlignmentConfig resolved = resolve.apply(config.settings(), defaults);
+        try (LoadedModel loaded = model.load()) {
+            MemoryPlan memory = Allo.builder().model(loaded.model()).tokenizer(loaded.tokenizer()).data(pairs)
+                    .config(resolved).build().memoryPlan();
+            out.print(memory.describe());
+            out.println(memory.fits() ? "fits" : "does not fit");
+            out.flush();
+            return memory.fits();
         }
     }
 

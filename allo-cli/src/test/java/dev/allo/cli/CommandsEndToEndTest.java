@@ -63,6 +63,17 @@ class CommandsEndToEndTest {
     }
 
     @Test
+    void planPrintsTheMemoryPlanOfEachStageAndWritesNothing() {
+        String[] inputs = {"--model", model.toString(), "--data", data.toString()};
+        String align = ok(concat(new String[] {"plan"}, inputs)).out();
+        assertThat(align).startsWith("memory plan on ").contains("forget", "learn").endsWith("fits" + System
+                .lineSeparator());
+        String train = ok(concat(concat(new String[] {"plan"}, inputs), "--run", "train", "--set",
+                "loss_type=ipo")).out();
+        assertThat(train).contains("  ipo ").doesNotContain("forget");
+    }
+
+    @Test
     void trainRunsOneStageOfTheChosenLoss() {
         Path run = dir.resolve("runs/ipo");
         CliRunner.Result r = ok("train", "--model", model.toString(), "--data", data.toString(), "--output",

@@ -34,6 +34,8 @@ public final class ConfigKeys {
         training("max_grad_norm", "global gradient-norm clipping, 0 for none");
         training("lr_scheduler_type", "constant, linear or cosine (after the warm-up)");
         training("optim", "sparse_adamw, dense_masked_adamw or masked_sgd");
+        training("gradient_checkpointing", "true to recompute each decoder block's activations in the backward pass"
+                + " instead of keeping them (less memory, about one more forward pass)");
         add("beta", EVERYWHERE, true, "inverse temperature of the loss (NPO and DPO beta of Table 5)");
         add("loss_type", OBJECTIVE, false, "objective of `train` (top level) or of the locate warm-up: sigmoid (DPO),"
                 + " ipo, hinge, bco_pair, simpo, rdpo, npo, sft, token_dpo, token_npo");

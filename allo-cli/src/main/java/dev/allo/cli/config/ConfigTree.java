@@ -250,6 +250,7 @@ public final class ConfigTree {
         m.put("max_grad_norm", t.maxGradNorm());
         m.put("lr_scheduler_type", lower(t.schedule()));
         m.put("optim", lower(t.optimizer()));
+        m.put("gradient_checkpointing", t.gradientCheckpointing());
     }
 
     private static String lower(Enum<?> e) {

@@ -30,6 +30,12 @@ public final class RunConfigs {
     static final List<String> LOSS_TYPES = List.of("sigmoid", "ipo", "hinge", "bco_pair", "simpo", "rdpo", "npo",
             "sft", "token_dpo", "token_npo");
 
+    private static final Map<String, Boolean> BOOLEANS = new LinkedHashMap<>(Map.of("true", true));
+
+    static {
+        BOOLEANS.put("false", false);
+    }
+
     private RunConfigs() {}
 
     /**
@@ -223,7 +229,8 @@ public final class RunConfigs {
                 s.real(section, "weight_decay", 0.0, v -> v >= 0 && !Double.isInfinite(v), "a number >= 0"),
                 s.real(section, "max_grad_norm", 1.0, v -> v >= 0 && !Double.isInfinite(v),
                         "a number >= 0 (0 = no clipping)"),
-                (int) batch, micro, epochCount, maxSteps);
+                (int) batch, micro, epochCount, maxSteps,
+                s.choice(section, "gradient_checkpointing", BOOLEANS, false));
     }
 
     /**

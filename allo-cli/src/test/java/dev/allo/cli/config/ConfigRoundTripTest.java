@@ -62,6 +62,7 @@ class ConfigRoundTripTest {
                   noisy_token_ratio: 0.5
                   mask_type: last_k
                   num_train_epochs: 3
+                  gradient_checkpointing: true
                 """);
         AlignmentConfig read = RunConfigs.align(Settings.load(file, List.of()), SMALL, true);
 
@@ -73,7 +74,7 @@ class ConfigRoundTripTest {
                                 TokenRewards.REWRITER, 0.9, shared.withLearningRate(1e-7)),
                         new StageConfig("learn", new ObjectiveConfig.TokenDpo(0.2, 0.5),
                                 MaskRule.of(MaskRule.Kind.LAST_K, 0.2), TokenRewards.NONE, 0.95,
-                                shared.withEpochs(3))),
+                                shared.withEpochs(3).withGradientCheckpointing(true))),
                 7, 256, 128, 0, new ReportingConfig(5, 20, 2, EnumSet.of(ReportTarget.CSV, ReportTarget.TENSORBOARD)));
         assertThat(read).isEqualTo(expected);
 
