@@ -356,6 +356,7 @@ public final class AlignmentPipeline {
             } else {
                 result = trainer.run();
             }
+            StageWarnings.log(result, training, weighted.size());
             LossChart.write(stage.name(), dir.resolve("metrics.jsonl"), dir.resolve("loss.png"));
             saveModel(model, dir.resolve("model"));
             return result;
