@@ -1,5 +1,9 @@
 package dev.allo.examples.quickstart;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.examples.task.AnswerChecker;
 import dev.allo.examples.task.NumberWords;
 import dev.allo.examples.task.Problem;
@@ -109,6 +113,99 @@ public record Evaluation(double[] correct, double[] mistaken, List<SystematicMis
             out.put(m, n == 0 ? Double.NaN : made / (double) n);
         }
         return out;
+    }
+
+    /**
+     * The outcomes as JSON: {@code correct}, {@code mistaken}, {@code skill} (0/1 arrays), {@code mistakes} (class
+     * name or null per problem), {@code triggered} (class names per problem).
+     *
+     * @param json the mapper that creates the nodes
+     * @return the object
+     */
+    public ObjectNode toJson(ObjectMapper json) {
+        ObjectNode o = json.createObjectNode();
+        ArrayNode c = o.putArray("correct");
+        ArrayNode k = o.putArray("mistaken");
+        ArrayNode m = o.putArray("mistakes");
+        ArrayNode t = o.putArray("triggered");
+        for (int i = 0; i < correct.length; i++) {
+            c.add((int) correct[i]);
+            k.add((int) mistaken[i]);
+            if (mistakes.get(i) == null) {
+                m.addNull();
+            } else {
+                m.add(mistakes.get(i).name());
+            }
+            ArrayNode ti = t.addArray();
+            triggered.get(i).forEach(x -> ti.add(x.name()));
+        }
+        ArrayNode s = o.putArray("skill");
+        for (double v : skillCorrect) {
+            s.add((int) v);
+        }
+        return o;
+    }
+
+    /**
+     * Reads {@link #toJson} back.
+     *
+     * @param node the object
+     * @param where the file and path of the node, for error messages
+     * @return the evaluation
+     * @throws IllegalArgumentException naming {@code where} and the field when a field is missing or malformed
+     */
+    public static Evaluation fromJson(JsonNode node, String where) {
+        double[] correct = bits(node, "correct", where);
+        double[] mistaken = bits(node, "mistaken", where);
+        double[] skill = bits(node, "skill", where);
+        JsonNode m = field(node, "mistakes", where);
+        JsonNode t = field(node, "triggered", where);
+        if (mistaken.length != correct.length || m.size() != correct.length || t.size() != correct.length) {
+            throw new IllegalArgumentException(where + ": correct, mistaken, mistakes and triggered must have equal"
+                    + " lengths, got " + correct.length + ", " + mistaken.length + ", " + m.size() + ", " + t.size());
+        }
+        List<SystematicMistake> mistakes = new ArrayList<>();
+        List<List<SystematicMistake>> triggered = new ArrayList<>();
+        for (int i = 0; i < correct.length; i++) {
+            mistakes.add(m.get(i).isNull() ? null : mistake(m.get(i).asText(), where + ".mistakes[" + i + "]"));
+            List<SystematicMistake> ti = new ArrayList<>();
+            for (JsonNode x : t.get(i)) {
+                ti.add(mistake(x.asText(), where + ".triggered[" + i + "]"));
+            }
+            triggered.add(List.copyOf(ti));
+        }
+        return new Evaluation(correct, mistaken, java.util.Collections.unmodifiableList(mistakes),
+                List.copyOf(triggered), skill);
+    }
+
+    private static JsonNode field(JsonNode node, String name, String where) {
+        JsonNode v = node.get(name);
+        if (v == null || !v.isArray()) {
+            throw new IllegalArgumentException(where + ": field '" + name + "' must be an array, got " + v);
+        }
+        return v;
+    }
+
+    private static double[] bits(JsonNode node, String name, String where) {
+        JsonNode a = field(node, name, where);
+        double[] out = new double[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            int v = a.get(i).asInt(-1);
+            if (!a.get(i).isInt() || (v != 0 && v != 1)) {
+                throw new IllegalArgumentException(where + "." + name + "[" + i + "] must be 0 or 1, got " + a.get(i));
+            }
+            out[i] = v;
+        }
+        return out;
+    }
+
+    private static SystematicMistake mistake(String name, String where) {
+        try {
+            return SystematicMistake.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + " must be one of "
+                    + java.util.Arrays.toString(SystematicMistake.values()) + ", got '" + name + "'", e);
+        }
     }
 
     private static double mean(double[] values) {

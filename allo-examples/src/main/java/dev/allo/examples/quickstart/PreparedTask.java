@@ -2,6 +2,7 @@ package dev.allo.examples.quickstart;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.allo.Allo;
 import dev.allo.AlloException;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.PromptTemplate;
@@ -196,11 +197,17 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
             List<PreferenceExample> sftData = sftData(options, splits, options.mistakeFraction(), mistakes,
                     wrong);
             clock.phase("task");
-            log.println("[prepare 1/3] Supervised fine-tuning on the demonstrations (" + sftData.size()
-                    + " examples" + (mistakes.isEmpty() ? "" : "; with a systematic mistake: " + mistakes) + ")");
-            runner.train(sft, sftData, out.resolve("sft"), b -> b.stage(StageConfig.of("sft",
-                    new ObjectiveConfig.Sft(), runner.training(options.sftLearningRate(), options.sftEpochs(),
-                            sftData.size()))));
+            if (options.sftModel().isEmpty()) {
+                log.println("[prepare 1/3] Supervised fine-tuning on the demonstrations (" + sftData.size()
+                        + " examples" + (mistakes.isEmpty() ? "" : "; with a systematic mistake: " + mistakes) + ")");
+                runner.train(sft, sftData, out.resolve("sft"), b -> b.stage(StageConfig.of("sft",
+                        new ObjectiveConfig.Sft(), runner.training(options.sftLearningRate(), options.sftEpochs(),
+                                sftData.size()))));
+            } else {
+                log.println("[prepare 1/3] Loading the SFT model from " + options.sftModel());
+                sft.close();
+                sft = (DecoderModel) Allo.loadModel(Path.of(options.sftModel()), device);
+            }
             clock.phase("sft");
 
             log.println("[prepare 2/3] Sampling solutions from the SFT model: on-policy preference pairs and"

@@ -42,12 +42,18 @@ import java.util.Properties;
  * @param methods the preference methods run after SFT, from {@link #KNOWN_METHODS} (default dpo, allo)
  * @param ceiling whether to also train an SFT model on clean demonstrations only: the capacity ceiling (default
  *     false)
+ * @param learningRateGrid when not empty, every method is trained once per value {@code g} (DPO-family rate
+ *     {@code g}, ALLO learning rate {@code 10 g} and forgetting rate {@code g}) and the model with the best
+ *     validation accuracy is kept (default empty: the rates above)
+ * @param sftModel a directory with an SFT model saved by an earlier run with the same task options and seed
+ *     ({@code <out>/sft/model}), loaded instead of training one; empty (the default) to train it
  */
 public record QuickStartOptions(int problems, int preferenceProblems, int validation, int test, int maxSteps, int hidden, int layers,
         int sftEpochs, double sftLearningRate, int samples, double temperature, double topP, int rewriterEpochs,
         int dpoEpochs, double dpoLearningRate, double alloLearningRate, double forgetLearningRate,
         double warmUpLearningRate, int batchSize, long seed, Path out, TaskKind task, double mistakeFraction,
-        int skillExamples, int skillTest, int rounds, int seeds, List<String> methods, boolean ceiling) {
+        int skillExamples, int skillTest, int rounds, int seeds, List<String> methods, boolean ceiling,
+        List<Double> learningRateGrid, String sftModel) {
 
     /** Which task the quick start runs. */
     public enum TaskKind {
@@ -117,6 +123,13 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         atLeast("rounds", rounds, 1);
         atLeast("seeds", seeds, 1);
         methods = List.copyOf(methods);
+        learningRateGrid = List.copyOf(learningRateGrid);
+        if (sftModel == null) {
+            throw new IllegalArgumentException("--sft-model must not be null; empty means none");
+        }
+        for (double g : learningRateGrid) {
+            positive("lr-grid", g);
+        }
         for (String m : methods) {
             if (!KNOWN_METHODS.contains(m)) {
                 throw new IllegalArgumentException("--methods: unknown method '" + m + "'; known: " + KNOWN_METHODS);
@@ -132,7 +145,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
     public static QuickStartOptions defaults() {
         return new QuickStartOptions(2000, 400, 100, 300, 2, 128, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 1e-4, 1e-3, 1e-4,
                 1e-3, 16, 7, Path.of("allo-output", "quickstart"), TaskKind.SYSTEMATIC, 0.3, 600, 30, 1, 1,
-                List.of("dpo", "allo"), false);
+                List.of("dpo", "allo"), false, List.of(), "");
     }
 
     /**
@@ -143,7 +156,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
     public static QuickStartOptions classicDefaults() {
         return new QuickStartOptions(1000, 256, 64, 200, 2, 96, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 3e-5, 3e-4, 3e-5, 5e-4,
                 16, 7, Path.of("allo-output", "quickstart"), TaskKind.CLASSIC, 0.0, 0, 30, 1, 1,
-                List.of("dpo", "allo"), false);
+                List.of("dpo", "allo"), false, List.of(), "");
     }
 
     /**
@@ -185,7 +198,8 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
                 Path.of(values.getOrDefault("out", d.out.toString())), task,
                 r.real("mistake-fraction", d.mistakeFraction), r.integer("skill-examples", d.skillExamples),
                 r.integer("skill-test", d.skillTest), r.integer("rounds", d.rounds), r.integer("seeds", d.seeds),
-                r.list("methods", d.methods), r.bool("ceiling", d.ceiling));
+                r.list("methods", d.methods), r.bool("ceiling", d.ceiling), r.reals("lr-grid", d.learningRateGrid),
+                r.text("sft-model", d.sftModel));
         r.used.add("out");
         for (String key : values.keySet()) {
             if (!r.used.contains(key)) {
@@ -205,7 +219,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
                 sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpoLearningRate,
                 alloLearningRate, forgetLearningRate, warmUpLearningRate, batchSize, value, out, task, mistakeFraction,
-                skillExamples, skillTest, rounds, seeds, methods, ceiling);
+                skillExamples, skillTest, rounds, seeds, methods, ceiling, learningRateGrid, sftModel);
     }
 
     /**
@@ -218,7 +232,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
                 sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpoLearningRate,
                 alloLearningRate, forgetLearningRate, warmUpLearningRate, batchSize, seed, value, task, mistakeFraction,
-                skillExamples, skillTest, rounds, seeds, methods, ceiling);
+                skillExamples, skillTest, rounds, seeds, methods, ceiling, learningRateGrid, sftModel);
     }
 
     /**
@@ -233,7 +247,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
                 sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpo,
                 allo, forget, warmUpLearningRate, batchSize, seed, out, task, mistakeFraction,
-                skillExamples, skillTest, rounds, seeds, methods, ceiling);
+                skillExamples, skillTest, rounds, seeds, methods, ceiling, learningRateGrid, sftModel);
     }
 
     /**
@@ -257,7 +271,9 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
                 ? ", mistake fraction " + mistakeFraction + ", " + skillExamples + " number-word demonstrations, "
                         + skillTest + " held-out numbers" : ""));
         m.put("methods", String.join(", ", methods) + ", " + rounds + " on-policy round(s)"
-                + (ceiling ? "; capacity ceiling (SFT on clean demonstrations)" : ""));
+                + (ceiling ? "; capacity ceiling (SFT on clean demonstrations)" : "")
+                + (learningRateGrid.isEmpty() ? "" : "; rates chosen on validation from grid " + learningRateGrid
+                        + " (ALLO learn 10x, forget 1x)"));
         m.put("seed", seeds == 1 ? Long.toString(seed) : seeds + " seeds from " + seed);
         return m;
     }
@@ -336,6 +352,24 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
                 }
             }
             return out;
+        }
+
+        List<Double> reals(String key, List<Double> fallback) {
+            List<Double> out = new java.util.ArrayList<>();
+            for (String part : list(key, List.of())) {
+                try {
+                    out.add(Double.parseDouble(part));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--" + key + " must be numbers separated by commas, got '"
+                            + values.get(key) + "'", e);
+                }
+            }
+            return values.containsKey(key) ? out : fallback;
+        }
+
+        String text(String key, String fallback) {
+            used.add(key);
+            return values.getOrDefault(key, fallback).trim();
         }
 
         boolean bool(String key, boolean fallback) {

@@ -47,6 +47,7 @@ public final class QuickStartRun {
     private final QuickStartOptions options;
     private final PrintStream log;
     private final TrainingListener progress;
+    private final Map<String, List<Double>> chosenRates = new LinkedHashMap<>();
 
     /**
      * Prepares a run.
@@ -94,35 +95,15 @@ public final class QuickStartRun {
                     ceiling);
             first = first == null ? summary : first;
         }
-        Bootstrap bootstrap = new Bootstrap(Bootstrap.DEFAULT_RESAMPLES, options.seed());
-        List<QuickStartResult.Row> rows = new ArrayList<>();
-        for (String name : names) {
-            List<Evaluation> e = evaluations.get(name);
-            Map<String, Interval> byClass = new LinkedHashMap<>();
-            if (options.task() == QuickStartOptions.TaskKind.SYSTEMATIC) {
-                for (SystematicMistake m : SystematicMistake.values()) {
-                    byClass.put(m.name(), interval(bootstrap, classOutcomes(e, m)));
-                }
-            }
-            double pref = preference.get(name).stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-            rows.add(new QuickStartResult.Row(name, bootstrap.mean(matrix(e, Evaluation::correct)),
-                    bootstrap.mean(matrix(e, Evaluation::mistaken)), interval(bootstrap, matrix(e,
-                            Evaluation::skillCorrect)), byClass, pref, dir(out, name)));
+        QuickStartResult result = ResultSummary.summarise(evaluations, preference, ceiling, seeds,
+                options.seed(), first.trainPairs(), first.validationPairs(), first.rewrites(), first.source(),
+                clock.seconds(), out);
+        if (!chosenRates.isEmpty()) {
+            log.println("Learning rates chosen on the validation problems, per seed: " + chosenRates);
         }
-        List<QuickStartResult.Contrast> contrasts = new ArrayList<>();
-        for (String name : names.subList(1, names.size())) {
-            contrasts.add(contrast(bootstrap, evaluations, name, "SFT"));
-        }
-        for (String other : List.of("DPO", MethodTrainer.label("rpo"))) {
-            if (evaluations.containsKey("ALLO") && evaluations.containsKey(other)) {
-                contrasts.add(contrast(bootstrap, evaluations, "ALLO", other));
-            }
-        }
-        Interval ceilingInterval = ceiling.isEmpty() ? null : bootstrap.mean(matrix(ceiling, Evaluation::correct));
-        QuickStartResult result = new QuickStartResult(rows, contrasts, ceilingInterval, first.trainPairs(),
-                first.validationPairs(), first.rewrites(), first.source(), seeds, clock.seconds(), out);
         ResultsFile.write(result, options, out.resolve("results.md"));
-        ResultsFile.writeJson(result, options, out.resolve("results.json"));
+        ResultsFile.writeJson(result, options.task().name().toLowerCase(Locale.ROOT), evaluations, ceiling,
+                out.resolve("results.json"));
         return result;
     }
 
@@ -132,7 +113,6 @@ public final class QuickStartRun {
     private PreparedTaskSummary runSeed(QuickStartOptions seedOptions, Path out, StageRunner seedRunner,
             PhaseClock clock, Map<String, List<Evaluation>> evaluations, Map<String, List<Double>> preference,
             List<Evaluation> ceiling) {
-        MethodTrainer trainer = new MethodTrainer(seedOptions, seedRunner, log);
         try (PreparedTask task = PreparedTask.prepare(seedOptions, out, seedRunner, log, clock)) {
             List<Problem> test = task.splits().test();
             ModelScorer scorer = new ModelScorer(task.sft(), task.validationPairs(), task.maxNewTokens(),
@@ -145,8 +125,7 @@ public final class QuickStartRun {
                 String label = MethodTrainer.label(method);
                 log.printf(Locale.ROOT, "[%d/%d] %s%s%n", step++, seedOptions.methods().size(), label,
                         seedOptions.rounds() > 1 ? ", " + seedOptions.rounds() + " on-policy rounds" : "");
-                try (DecoderModel model = task.sft().copy()) {
-                    trainer.train(method, model, task, out.resolve(method));
+                try (DecoderModel model = trainSelected(method, seedOptions, task, out, seedRunner)) {
                     clock.phase(method);
                     record(evaluations, preference, label, Evaluation.of(model, test, task.skillTest(),
                             task.maxNewTokens()), scorer.preferenceAccuracy(model));
@@ -160,6 +139,59 @@ public final class QuickStartRun {
             return new PreparedTaskSummary(task.trainPairs().size(), task.validationPairs().size(),
                     task.rewrites().size(), task.source());
         }
+    }
+
+    /**
+     * Trains a method from a copy of the SFT model. Without a learning-rate grid, at the options' rates. With one,
+     * once per grid value {@code g} (DPO-family rate {@code g}; ALLO learning rate {@code 10 g}, forgetting rate
+     * {@code g}), keeping the model with the best greedy accuracy on the validation problems (never the test
+     * problems); ties go to the smaller rate.
+     */
+    private DecoderModel trainSelected(String method, QuickStartOptions seedOptions, PreparedTask task, Path out,
+            StageRunner seedRunner) {
+        if (seedOptions.learningRateGrid().isEmpty()) {
+            DecoderModel model = task.sft().copy();
+            try {
+                new MethodTrainer(seedOptions, seedRunner, log).train(method, model, task, out.resolve(method));
+                return model;
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+        DecoderModel best = null;
+        double bestAccuracy = -1;
+        double bestRate = Double.NaN;
+        for (double g : seedOptions.learningRateGrid()) {
+            QuickStartOptions at = seedOptions.withLearningRates(g, 10 * g, g);
+            DecoderModel model = task.sft().copy();
+            try {
+                new MethodTrainer(at, seedRunner, log).train(method, model, task, out.resolve(method + "-lr" + g));
+                double accuracy = new SolutionSampler(model, PreparedTask.TOKENIZER, PreparedTask.STYLE,
+                        task.maxNewTokens()).accuracy(task.splits().validation());
+                log.printf(Locale.ROOT, "      %s at rate %.0e: validation accuracy %.1f%%%n", method, g,
+                        100 * accuracy);
+                if (accuracy > bestAccuracy) {
+                    if (best != null) {
+                        best.close();
+                    }
+                    best = model;
+                    bestAccuracy = accuracy;
+                    bestRate = g;
+                } else {
+                    model.close();
+                }
+            } catch (RuntimeException e) {
+                model.close();
+                if (best != null) {
+                    best.close();
+                }
+                throw e;
+            }
+        }
+        log.printf(Locale.ROOT, "      %s: chose rate %.0e on the validation problems%n", method, bestRate);
+        chosenRates.computeIfAbsent(MethodTrainer.label(method), k -> new ArrayList<>()).add(bestRate);
+        return best;
     }
 
     /** SFT from the same random start on the same problems, every demonstration correct. */
@@ -180,52 +212,5 @@ public final class QuickStartRun {
             String name, Evaluation e, double preferenceAccuracy) {
         evaluations.get(name).add(e);
         preference.get(name).add(preferenceAccuracy);
-    }
-
-    private static Path dir(Path out, String name) {
-        String method = name.equals("SFT") ? "sft" : name.toLowerCase(Locale.ROOT).split(" ")[0];
-        return out.resolve(method).resolve("model");
-    }
-
-    private static QuickStartResult.Contrast contrast(Bootstrap bootstrap, Map<String, List<Evaluation>> e,
-            String a, String b) {
-        double[][] skillA = matrix(e.get(a), Evaluation::skillCorrect);
-        return new QuickStartResult.Contrast(a, b, bootstrap.compare(matrix(e.get(a), Evaluation::correct),
-                matrix(e.get(b), Evaluation::correct)), skillA[0].length == 0 ? null
-                        : bootstrap.compare(skillA, matrix(e.get(b), Evaluation::skillCorrect)));
-    }
-
-    private static double[][] matrix(List<Evaluation> evaluations, Function<Evaluation, double[]> field) {
-        double[][] out = new double[evaluations.size()][];
-        for (int s = 0; s < out.length; s++) {
-            out[s] = field.apply(evaluations.get(s));
-        }
-        return out;
-    }
-
-    /** Per seed, over the test problems a class applies to: 1 where the model made that class's mistake. */
-    private static double[][] classOutcomes(List<Evaluation> evaluations, SystematicMistake m) {
-        double[][] out = new double[evaluations.size()][];
-        for (int s = 0; s < out.length; s++) {
-            Evaluation e = evaluations.get(s);
-            List<Double> values = new ArrayList<>();
-            for (int i = 0; i < e.correct().length; i++) {
-                if (e.triggered().get(i).contains(m)) {
-                    values.add(m == e.mistakes().get(i) ? 1.0 : 0.0);
-                }
-            }
-            out[s] = values.stream().mapToDouble(Double::doubleValue).toArray();
-        }
-        return out;
-    }
-
-    /** The bootstrap interval, or NaNs when some seed has no value (no second skill, a class never triggered). */
-    private static Interval interval(Bootstrap bootstrap, double[][] values) {
-        for (double[] row : values) {
-            if (row.length == 0) {
-                return new Interval(Double.NaN, Double.NaN, Double.NaN);
-            }
-        }
-        return bootstrap.mean(values);
     }
 }

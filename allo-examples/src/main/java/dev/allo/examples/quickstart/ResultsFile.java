@@ -9,6 +9,7 @@ import dev.allo.examples.ila.TextFiles;
 import dev.allo.examples.stats.Comparison;
 import dev.allo.examples.stats.Interval;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -51,13 +52,17 @@ public final class ResultsFile {
      * Writes the JSON file through a temporary sibling and an atomic rename.
      *
      * @param result the measurements
-     * @param options the options of the run
+     * @param task the task's name
+     * @param evaluations per method, per seed, the per-problem outcomes (written under {@code outcomes}, so that
+     *     runs of other seeds can be combined with {@link CombineResults})
+     * @param ceiling per seed, the clean-SFT model's outcomes (possibly empty)
      * @param target the file
      * @throws AlloException if the file cannot be written
      */
-    public static void writeJson(QuickStartResult result, QuickStartOptions options, Path target) {
+    public static void writeJson(QuickStartResult result, String task, Map<String, List<Evaluation>> evaluations,
+            List<Evaluation> ceiling, Path target) {
         ObjectNode root = JSON.createObjectNode();
-        root.put("task", options.task().name().toLowerCase(Locale.ROOT));
+        root.put("task", task);
         ArrayNode seeds = root.putArray("seeds");
         result.seeds().forEach(seeds::add);
         root.put("train_pairs", result.trainPairs());
@@ -83,6 +88,18 @@ public final class ResultsFile {
             comparison(o, "test_accuracy", c.testAccuracy());
             if (c.skillAccuracy() != null) {
                 comparison(o, "second_skill_accuracy", c.skillAccuracy());
+            }
+        }
+        ArrayNode outcomes = root.putArray("outcomes");
+        for (int s = 0; s < result.seeds().size(); s++) {
+            ObjectNode seed = outcomes.addObject();
+            seed.put("seed", result.seeds().get(s));
+            ObjectNode perMethod = seed.putObject("methods");
+            for (Map.Entry<String, List<Evaluation>> e : evaluations.entrySet()) {
+                perMethod.set(e.getKey(), e.getValue().get(s).toJson(JSON));
+            }
+            if (!ceiling.isEmpty()) {
+                seed.set("ceiling", ceiling.get(s).toJson(JSON));
             }
         }
         try {

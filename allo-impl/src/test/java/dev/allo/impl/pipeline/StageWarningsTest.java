@@ -58,7 +58,7 @@ class StageWarningsTest {
         List<String> warnings = StageWarnings.of(stage("learn", flat), tiny, 320);
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0)).contains("stage 'learn'", "did not move", "0.693147", "0.6931",
-                "40 steps", "learning rate 1e-07", "too small");
+                "40 steps", "learning rate 1.00e-07", "too small");
     }
 
     @Test
