@@ -13,9 +13,11 @@ import dev.allo.examples.task.Verdict;
 import dev.allo.impl.model.DecoderModel;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One model's greedy outcomes, problem by problem, so that seeds and problems can be resampled and two models
@@ -23,12 +25,12 @@ import java.util.Optional;
  *
  * @param correct per test problem: 1 if the final answer is right, else 0
  * @param mistaken per test problem: 1 if the final answer is the one a {@link SystematicMistake} leads to
- * @param mistakes per test problem: the class revealed, or null
+ * @param mistakes per test problem: the classes revealed ({@link SystematicMistakes#classify}), empty if none
  * @param triggered per test problem: the classes that apply to it
  * @param skillCorrect per held-out number of the second skill: 1 if spelt right (empty when there is no second
  *     skill)
  */
-public record Evaluation(double[] correct, double[] mistaken, List<SystematicMistake> mistakes,
+public record Evaluation(double[] correct, double[] mistaken, List<Set<SystematicMistake>> mistakes,
         List<List<SystematicMistake>> triggered, double[] skillCorrect) {
 
     /**
@@ -46,14 +48,14 @@ public record Evaluation(double[] correct, double[] mistaken, List<SystematicMis
         List<String> answers = sampler.greedy(test);
         double[] correct = new double[test.size()];
         double[] mistaken = new double[test.size()];
-        List<SystematicMistake> mistakes = new ArrayList<>();
+        List<Set<SystematicMistake>> mistakes = new ArrayList<>();
         List<List<SystematicMistake>> triggered = new ArrayList<>();
         for (int i = 0; i < test.size(); i++) {
             Problem p = test.get(i);
             correct[i] = AnswerChecker.check(answers.get(i), p.answer()) == Verdict.CORRECT ? 1 : 0;
-            Optional<SystematicMistake> m = SystematicMistakes.classify(p, answers.get(i));
+            Optional<Set<SystematicMistake>> m = SystematicMistakes.classify(p, answers.get(i));
             mistaken[i] = m.isPresent() ? 1 : 0;
-            mistakes.add(m.orElse(null));
+            mistakes.add(m.orElse(Set.of()));
             triggered.add(List.copyOf(SystematicMistakes.applicable(p)));
         }
         double[] skill = new double[skillTest.size()];
@@ -63,8 +65,7 @@ public record Evaluation(double[] correct, double[] mistaken, List<SystematicMis
                 skill[i] = NumberWords.isCorrect(spelt.get(i), skillTest.get(i)) ? 1 : 0;
             }
         }
-        return new Evaluation(correct, mistaken, java.util.Collections.unmodifiableList(mistakes),
-                List.copyOf(triggered), skill);
+        return new Evaluation(correct, mistaken, List.copyOf(mistakes), List.copyOf(triggered), skill);
     }
 
     /**
@@ -95,7 +96,8 @@ public record Evaluation(double[] correct, double[] mistaken, List<SystematicMis
     }
 
     /**
-     * Per class: among the test problems the class applies to, the share answered with that class's wrong answer.
+     * Per class: among the test problems the class applies to, the share whose answer reveals that class (alone or
+     * with others).
      *
      * @return the rate per class (NaN for a class no test problem triggers)
      */
@@ -107,7 +109,7 @@ public record Evaluation(double[] correct, double[] mistaken, List<SystematicMis
             for (int i = 0; i < correct.length; i++) {
                 if (triggered.get(i).contains(m)) {
                     n++;
-                    made += m == mistakes.get(i) ? 1 : 0;
+                    made += mistakes.get(i).contains(m) ? 1 : 0;
                 }
             }
             out.put(m, n == 0 ? Double.NaN : made / (double) n);
@@ -116,8 +118,8 @@ public record Evaluation(double[] correct, double[] mistaken, List<SystematicMis
     }
 
     /**
-     * The outcomes as JSON: {@code correct}, {@code mistaken}, {@code skill} (0/1 arrays), {@code mistakes} (class
-     * name or null per problem), {@code triggered} (class names per problem).
+     * The outcomes as JSON: {@code correct}, {@code mistaken}, {@code skill} (0/1 arrays), {@code mistakes} (the
+     * revealed class names per problem), {@code triggered} (the applicable class names per problem).
      *
      * @param json the mapper that creates the nodes
      * @return the object
@@ -131,11 +133,8 @@ public record Evaluation(double[] correct, double[] mistaken, List<SystematicMis
         for (int i = 0; i < correct.length; i++) {
             c.add((int) correct[i]);
             k.add((int) mistaken[i]);
-            if (mistakes.get(i) == null) {
-                m.addNull();
-            } else {
-                m.add(mistakes.get(i).name());
-            }
+            ArrayNode mi = m.addArray();
+            mistakes.get(i).forEach(x -> mi.add(x.name()));
             ArrayNode ti = t.addArray();
             triggered.get(i).forEach(x -> ti.add(x.name()));
         }
@@ -164,18 +163,21 @@ public record Evaluation(double[] correct, double[] mistaken, List<SystematicMis
             throw new IllegalArgumentException(where + ": correct, mistaken, mistakes and triggered must have equal"
                     + " lengths, got " + correct.length + ", " + mistaken.length + ", " + m.size() + ", " + t.size());
         }
-        List<SystematicMistake> mistakes = new ArrayList<>();
+        List<Set<SystematicMistake>> mistakes = new ArrayList<>();
         List<List<SystematicMistake>> triggered = new ArrayList<>();
         for (int i = 0; i < correct.length; i++) {
-            mistakes.add(m.get(i).isNull() ? null : mistake(m.get(i).asText(), where + ".mistakes[" + i + "]"));
+            Set<SystematicMistake> mi = EnumSet.noneOf(SystematicMistake.class);
+            for (JsonNode x : m.get(i)) {
+                mi.add(mistake(x.asText(), where + ".mistakes[" + i + "]"));
+            }
+            mistakes.add(Set.copyOf(mi));
             List<SystematicMistake> ti = new ArrayList<>();
             for (JsonNode x : t.get(i)) {
                 ti.add(mistake(x.asText(), where + ".triggered[" + i + "]"));
             }
             triggered.add(List.copyOf(ti));
         }
-        return new Evaluation(correct, mistaken, java.util.Collections.unmodifiableList(mistakes),
-                List.copyOf(triggered), skill);
+        return new Evaluation(correct, mistaken, List.copyOf(mistakes), List.copyOf(triggered), skill);
     }
 
     private static JsonNode field(JsonNode node, String name, String where) {

@@ -80,12 +80,12 @@ final class MethodTrainer {
         double lr = options.dpoLearningRate();
         int n = pairs.size();
         switch (method) {
-            case "dpo" -> single(model, pairs, dir, ObjectiveConfig.Dpo.defaults(), lr);
-            case "rpo" -> single(model, pairs, dir, new ObjectiveConfig.WithSft(ObjectiveConfig.Dpo.defaults(),
-                    RPO_ALPHA), lr);
-            case "ipo" -> single(model, pairs, dir, ObjectiveConfig.Ipo.defaults(), lr);
-            case "simpo" -> single(model, pairs, dir, ObjectiveConfig.SimPo.defaults(), lr);
-            case "npo" -> single(model, pairs, dir, ObjectiveConfig.Npo.defaults(), lr);
+            case "dpo" -> single(method, model, pairs, dir, ObjectiveConfig.Dpo.defaults(), lr);
+            case "rpo" -> single(method, model, pairs, dir, new ObjectiveConfig.WithSft(
+                    ObjectiveConfig.Dpo.defaults(), RPO_ALPHA), lr);
+            case "ipo" -> single(method, model, pairs, dir, ObjectiveConfig.Ipo.defaults(), lr);
+            case "simpo" -> single(method, model, pairs, dir, ObjectiveConfig.SimPo.defaults(), lr);
+            case "npo" -> single(method, model, pairs, dir, ObjectiveConfig.Npo.defaults(), lr);
             case "allo" -> runner.train(model, pairs, dir, b -> b
                     .locateNeurons(LocateConfig.weightDelta().withWarmUp(
                             runner.training(options.warmUpLearningRate(), 1, n)))
@@ -97,11 +97,10 @@ final class MethodTrainer {
         }
     }
 
-    private void single(DecoderModel model, List<PreferenceExample> pairs, Path dir, ObjectiveConfig objective,
-            double lr) {
-        String stage = dir.getFileName().toString().startsWith("round-") ? dir.getParent().getFileName().toString()
-                : dir.getFileName().toString();
-        runner.train(model, pairs, dir, b -> b.stage(StageConfig.of(stage, objective,
+    /** One full-parameter stage named after the method. */
+    private void single(String method, DecoderModel model, List<PreferenceExample> pairs, Path dir,
+            ObjectiveConfig objective, double lr) {
+        runner.train(model, pairs, dir, b -> b.stage(StageConfig.of(method, objective,
                 runner.training(lr, options.dpoEpochs(), pairs.size()))));
     }
 }

@@ -55,8 +55,8 @@ import java.util.TreeMap;
  * @param source which data recipe gave the training pairs
  * @param maxNewTokens the generation budget of one solution
  * @param skillTest the held-out numbers of the second skill (empty for the classic task)
- * @param demonstratedMistakes SFT demonstrations that carried a systematic mistake, per class name (empty for the
- *     classic task)
+ * @param demonstratedMistakes SFT demonstrations that carried a systematic mistake, per class name (a
+ *     demonstration with several classes counts for each; empty for the classic task)
  */
 public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rewriter,
         List<PreferenceExample> trainPairs, List<PreferenceExample> validationPairs,
@@ -125,7 +125,7 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
         }
         for (NoisyDemonstrations.Demonstration d : NoisyDemonstrations.build(splits.train(), fraction,
                 options.seed() + 3)) {
-            d.mistake().ifPresent(m -> mistakes.merge(m.name(), 1, Integer::sum));
+            d.mistakes().forEach(m -> mistakes.merge(m.name(), 1, Integer::sum));
             sftData.add(PreferenceExample.of(STYLE.taskPrompt(d.problem().text()), d.solution(),
                     wrong.next(d.problem()).text()).withReference(d.problem().referenceSolution()));
         }

@@ -34,7 +34,7 @@ import java.util.Properties;
  * @param out the output directory (default {@code allo-output/quickstart})
  * @param task which task (default {@link TaskKind#SYSTEMATIC}; {@code --task=classic} the original one, with its
  *     own defaults)
- * @param mistakeFraction the share of SFT demonstrations with a systematic mistake (systematic task; default 0.3)
+ * @param mistakeFraction the share of SFT demonstrations with a systematic mistake (systematic task; default 0.4)
  * @param skillExamples SFT demonstrations of the second skill (number words; systematic task; default 600)
  * @param skillTest held-out numbers of the second skill (default 30)
  * @param rounds on-policy rounds of every preference method: sample the current model, pair, train (default 1)
@@ -144,7 +144,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
      */
     public static QuickStartOptions defaults() {
         return new QuickStartOptions(2000, 400, 100, 300, 2, 128, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 1e-4, 1e-3, 1e-4,
-                1e-3, 16, 7, Path.of("allo-output", "quickstart"), TaskKind.SYSTEMATIC, 0.3, 600, 30, 1, 1,
+                1e-3, 16, 7, Path.of("allo-output", "quickstart"), TaskKind.SYSTEMATIC, 0.4, 600, 30, 1, 1,
                 List.of("dpo", "allo"), false, List.of(), "");
     }
 

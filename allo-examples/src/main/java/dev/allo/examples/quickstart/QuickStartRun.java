@@ -166,7 +166,8 @@ public final class QuickStartRun {
             QuickStartOptions at = seedOptions.withLearningRates(g, 10 * g, g);
             DecoderModel model = task.sft().copy();
             try {
-                new MethodTrainer(at, seedRunner, log).train(method, model, task, out.resolve(method + "-lr" + g));
+                new MethodTrainer(at, seedRunner, log).train(method, model, task, out.resolve(method + "-lr-"
+                        + String.format(Locale.ROOT, "%.0e", g)));
                 double accuracy = new SolutionSampler(model, PreparedTask.TOKENIZER, PreparedTask.STYLE,
                         task.maxNewTokens()).accuracy(task.splits().validation());
                 log.printf(Locale.ROOT, "      %s at rate %.0e: validation accuracy %.1f%%%n", method, g,

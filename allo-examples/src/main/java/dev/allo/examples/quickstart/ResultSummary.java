@@ -97,7 +97,7 @@ public final class ResultSummary {
             List<Double> values = new ArrayList<>();
             for (int i = 0; i < e.correct().length; i++) {
                 if (e.triggered().get(i).contains(m)) {
-                    values.add(m == e.mistakes().get(i) ? 1.0 : 0.0);
+                    values.add(e.mistakes().get(i).contains(m) ? 1.0 : 0.0);
                 }
             }
             out[s] = values.stream().mapToDouble(Double::doubleValue).toArray();

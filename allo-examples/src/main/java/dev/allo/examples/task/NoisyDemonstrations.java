@@ -1,6 +1,7 @@
 package dev.allo.examples.task;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -13,7 +14,7 @@ import java.util.Set;
  * <p>A fraction {@code f} of the demonstrations carries a mistake. Only problems to which some class applies can
  * carry one; if a share {@code s} of the problems is such, each of them carries a mistake with probability
  * {@code q = min(1, f / s)} (so the share of mistaken demonstrations is at most {@code s}), of a class drawn uniformly among those that apply. With the default
- * task ({@code s} about one half) and {@code f = 0.3}, {@code q} is above one half, so a model that learns the
+ * task ({@code s} about one half) and {@code f = 0.4}, {@code q} is about 0.8, so a model that learns the
  * demonstrations' distribution makes the mistake under greedy decoding on triggered problems, and samples the right
  * solution part of the time: room for preference learning.
  */
@@ -25,9 +26,14 @@ public final class NoisyDemonstrations {
      *
      * @param problem the problem
      * @param solution the demonstrated solution
-     * @param mistake the class it carries, or empty for the reference solution
+     * @param mistakes the classes it carries, empty for the reference solution
      */
-    public record Demonstration(Problem problem, String solution, Optional<SystematicMistake> mistake) {}
+    public record Demonstration(Problem problem, String solution, Set<SystematicMistake> mistakes) {
+        /** Copies the set. */
+        public Demonstration {
+            mistakes = mistakes.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(mistakes));
+        }
+    }
 
     /**
      * The demonstrations of some problems.
@@ -57,10 +63,13 @@ public final class NoisyDemonstrations {
             double u = random.nextDouble();
             int pick = random.nextInt(Math.max(1, a.size()));
             if (!a.isEmpty() && u < q) {
-                SystematicMistake m = a.get(pick);
-                out.add(new Demonstration(p, SystematicMistakes.solution(p, m).orElseThrow(), Optional.of(m)));
+                Set<SystematicMistake> all = EnumSet.copyOf(a);
+                Optional<String> together = SystematicMistakes.solution(p, all);
+                Set<SystematicMistake> made = together.isPresent() ? all : EnumSet.of(a.get(pick));
+                out.add(new Demonstration(p, together.orElseGet(() -> SystematicMistakes.solution(p, a.get(pick))
+                        .orElseThrow()), made));
             } else {
-                out.add(new Demonstration(p, p.referenceSolution(), Optional.empty()));
+                out.add(new Demonstration(p, p.referenceSolution(), Set.of()));
             }
         }
         return List.copyOf(out);

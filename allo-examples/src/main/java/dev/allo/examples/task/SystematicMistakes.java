@@ -14,7 +14,8 @@ import java.util.Set;
  *
  * <p>A class is applied at every step whose trigger fires (on the running total as written, so a slip propagates
  * as it would for a model); a class <em>applies</em> to a problem when at least one step triggers it, every written
- * value stays non-negative and the final answer differs from the truth.
+ * value stays non-negative and the final answer differs from the truth. Several classes can be applied together,
+ * as a model that has learnt all of them would write.
  */
 public final class SystematicMistakes {
     private SystematicMistakes() {}
@@ -43,38 +44,46 @@ public final class SystematicMistakes {
      * @return the lines, or empty when the class does not apply to the problem
      */
     public static Optional<List<Equation>> equations(Problem problem, SystematicMistake mistake) {
-        Objects.requireNonNull(problem, "problem");
         Objects.requireNonNull(mistake, "mistake");
+        return equations(problem, EnumSet.of(mistake));
+    }
+
+    /**
+     * The written lines with several classes applied, each at every step that triggers it (within a step: the
+     * phrase's operation, then the reused quantity, then the dropped carry of the resulting addition).
+     *
+     * @param problem the problem
+     * @param mistakes the classes, not empty
+     * @return the lines, or empty unless every class triggers at least once, every value stays non-negative and the
+     *     answer changes
+     */
+    public static Optional<List<Equation>> equations(Problem problem, Set<SystematicMistake> mistakes) {
+        Objects.requireNonNull(problem, "problem");
+        if (mistakes == null || mistakes.isEmpty()) {
+            throw new IllegalArgumentException("mistakes must name at least one class, got " + mistakes);
+        }
         List<String> phrases = stepPhrases(problem);
         List<Equation> out = new ArrayList<>();
+        Set<SystematicMistake> triggered = EnumSet.noneOf(SystematicMistake.class);
         long total = problem.start();
-        boolean triggered = false;
         for (int i = 0; i < problem.steps().size(); i++) {
             ArithmeticStep step = problem.steps().get(i);
             Operation op = step.operation();
             long operand = step.operand();
+            if (mistakes.contains(SystematicMistake.PHRASE_OPERATION) && phrases.get(i).startsWith("loses ")) {
+                op = Operation.ADD;
+                triggered.add(SystematicMistake.PHRASE_OPERATION);
+            }
+            if (mistakes.contains(SystematicMistake.REUSED_QUANTITY) && i > 0 && phrases.get(i).startsWith("finds ")
+                    && operand != problem.start()) {
+                operand = problem.start();
+                triggered.add(SystematicMistake.REUSED_QUANTITY);
+            }
             long result = op.apply(total, operand);
-            switch (mistake) {
-                case PHRASE_OPERATION -> {
-                    if (phrases.get(i).startsWith("loses ")) {
-                        op = Operation.ADD;
-                        result = total + operand;
-                        triggered = true;
-                    }
-                }
-                case DROPPED_CARRY -> {
-                    if (op == Operation.ADD && total % 10 + operand % 10 >= 10) {
-                        result = total + operand - 10;
-                        triggered = true;
-                    }
-                }
-                case REUSED_QUANTITY -> {
-                    if (i > 0 && phrases.get(i).startsWith("finds ") && operand != problem.start()) {
-                        operand = problem.start();
-                        result = op.apply(total, operand);
-                        triggered = true;
-                    }
-                }
+            if (mistakes.contains(SystematicMistake.DROPPED_CARRY) && op == Operation.ADD
+                    && total % 10 + operand % 10 >= 10) {
+                result -= 10;
+                triggered.add(SystematicMistake.DROPPED_CARRY);
             }
             if (result < 0) {
                 return Optional.empty();
@@ -82,7 +91,8 @@ public final class SystematicMistakes {
             out.add(new Equation(total, op, operand, result));
             total = result;
         }
-        return triggered && total != problem.answer() ? Optional.of(List.copyOf(out)) : Optional.empty();
+        return triggered.equals(mistakes) && total != problem.answer() ? Optional.of(List.copyOf(out))
+                : Optional.empty();
     }
 
     /**
@@ -93,7 +103,18 @@ public final class SystematicMistakes {
      * @return the solution, or empty when the class does not apply
      */
     public static Optional<String> solution(Problem problem, SystematicMistake mistake) {
-        return equations(problem, mistake).map(e -> SolutionWriter.write(problem, e));
+        return solution(problem, EnumSet.of(mistake));
+    }
+
+    /**
+     * The solution with several classes applied ({@link #equations(Problem, Set)}), in the task's format.
+     *
+     * @param problem the problem
+     * @param mistakes the classes
+     * @return the solution, or empty when they do not apply together
+     */
+    public static Optional<String> solution(Problem problem, Set<SystematicMistake> mistakes) {
+        return equations(problem, mistakes).map(e -> SolutionWriter.write(problem, e));
     }
 
     /**
@@ -104,28 +125,60 @@ public final class SystematicMistakes {
      * @return the wrong answer, or empty when the class does not apply
      */
     public static Optional<Long> wrongAnswer(Problem problem, SystematicMistake mistake) {
-        return equations(problem, mistake).map(e -> e.get(e.size() - 1).result());
+        return wrongAnswer(problem, EnumSet.of(mistake));
     }
 
     /**
-     * Which class a response's final answer reveals: the first applicable class whose wrong answer it states.
+     * The final answer several classes lead to together.
+     *
+     * @param problem the problem
+     * @param mistakes the classes
+     * @return the wrong answer, or empty when they do not apply together
+     */
+    public static Optional<Long> wrongAnswer(Problem problem, Set<SystematicMistake> mistakes) {
+        return equations(problem, mistakes).map(e -> e.get(e.size() - 1).result());
+    }
+
+    /**
+     * Which classes a response's final answer reveals: the smallest set of classes (by size, then in declaration
+     * order) that applies to the problem and leads to the stated answer.
      *
      * @param problem the problem
      * @param response the model's response
-     * @return the class, or empty when the response is right, has no answer, or is wrong in another way
+     * @return the classes, or empty when the response is right, has no answer, or is wrong in another way
      */
-    public static Optional<SystematicMistake> classify(Problem problem, String response) {
+    public static Optional<Set<SystematicMistake>> classify(Problem problem, String response) {
         Optional<BigDecimal> answer = AnswerChecker.extract(response);
         if (answer.isEmpty() || answer.get().compareTo(BigDecimal.valueOf(problem.answer())) == 0) {
             return Optional.empty();
         }
-        for (SystematicMistake m : SystematicMistake.values()) {
-            Optional<Long> wrong = wrongAnswer(problem, m);
+        for (Set<SystematicMistake> classes : subsets(applicable(problem))) {
+            Optional<Long> wrong = wrongAnswer(problem, classes);
             if (wrong.isPresent() && answer.get().compareTo(BigDecimal.valueOf(wrong.get())) == 0) {
-                return Optional.of(m);
+                return Optional.of(classes);
             }
         }
         return Optional.empty();
+    }
+
+    /** The non-empty subsets of a set, by size, then in declaration order. */
+    static List<Set<SystematicMistake>> subsets(Set<SystematicMistake> of) {
+        List<SystematicMistake> items = List.copyOf(of);
+        List<Set<SystematicMistake>> out = new ArrayList<>();
+        for (int size = 1; size <= items.size(); size++) {
+            for (int mask = 1; mask < 1 << items.size(); mask++) {
+                if (Integer.bitCount(mask) == size) {
+                    Set<SystematicMistake> s = EnumSet.noneOf(SystematicMistake.class);
+                    for (int i = 0; i < items.size(); i++) {
+                        if ((mask >> i & 1) == 1) {
+                            s.add(items.get(i));
+                        }
+                    }
+                    out.add(s);
+                }
+            }
+        }
+        return out;
     }
 
     /**

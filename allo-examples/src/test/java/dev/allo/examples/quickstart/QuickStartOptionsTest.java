@@ -47,7 +47,7 @@ class QuickStartOptionsTest {
     void theSystematicTaskIsTheDefaultAndClassicKeepsItsOldDefaults() {
         QuickStartOptions d = QuickStartOptions.defaults();
         assertThat(d.task()).isEqualTo(QuickStartOptions.TaskKind.SYSTEMATIC);
-        assertThat(d.mistakeFraction()).isEqualTo(0.3);
+        assertThat(d.mistakeFraction()).isEqualTo(0.4);
         assertThat(d.methods()).containsExactly("dpo", "allo");
         QuickStartOptions classic = QuickStartOptions.parse(new String[] {"--task=classic"}, new Properties());
         assertThat(classic).isEqualTo(QuickStartOptions.classicDefaults());

@@ -85,12 +85,35 @@ class SystematicMistakesTest {
         Problem p = problem("Tom has 9 apples. He buys 4 more. Then he loses 2. How many apples does Tom have now?",
                 9, add(4), sub(2));
         assertThat(SystematicMistakes.classify(p, "9 + 4 = 13.\n13 + 2 = 15.\nThe answer is: 15"))
-                .contains(SystematicMistake.PHRASE_OPERATION);
+                .contains(EnumSet.of(SystematicMistake.PHRASE_OPERATION));
         // dropped carry: 9 + 4 = 3, 3 - 2 = 1
-        assertThat(SystematicMistakes.classify(p, "The answer is: 1")).contains(SystematicMistake.DROPPED_CARRY);
+        assertThat(SystematicMistakes.classify(p, "The answer is: 1")).contains(EnumSet.of(
+                SystematicMistake.DROPPED_CARRY));
+        // both: 9 + 4 = 3, 3 + 2 = 5
+        assertThat(SystematicMistakes.wrongAnswer(p, EnumSet.of(SystematicMistake.PHRASE_OPERATION,
+                SystematicMistake.DROPPED_CARRY))).contains(5L);
+        assertThat(SystematicMistakes.classify(p, "The answer is: 5")).contains(EnumSet.of(
+                SystematicMistake.PHRASE_OPERATION, SystematicMistake.DROPPED_CARRY));
         assertThat(SystematicMistakes.classify(p, "The answer is: 11")).isEqualTo(Optional.empty());
         assertThat(SystematicMistakes.classify(p, "The answer is: 16")).isEmpty();
         assertThat(SystematicMistakes.classify(p, "no answer")).isEmpty();
+    }
+
+    @Test
+    void classesApplyTogetherAtEveryTriggerWithinAStepInOrder() {
+        // "loses 5" read as + 5 on 8: 8 + 5 = 13 would carry, so with both classes it is written 8 + 5 = 3.
+        Problem p = problem("Tom has 8 apples. He loses 5. Then he finds 2 more. How many apples does Tom have now?",
+                8, sub(5), add(2));
+        assertThat(SystematicMistakes.solution(p, EnumSet.allOf(SystematicMistake.class))).contains(
+                "Tom has 8 apples.\n8 + 5 = 3.\n3 + 8 = 1.\nThe answer is: 1");
+        // a set applies only when each of its classes triggers
+        Problem noFinds = problem("Tom has 8 apples. He loses 5. How many apples does Tom have now?", 8, sub(5));
+        assertThat(SystematicMistakes.equations(noFinds, EnumSet.of(SystematicMistake.PHRASE_OPERATION,
+                SystematicMistake.REUSED_QUANTITY))).isEmpty();
+        assertThat(SystematicMistakes.subsets(EnumSet.of(SystematicMistake.PHRASE_OPERATION,
+                SystematicMistake.DROPPED_CARRY))).containsExactly(EnumSet.of(SystematicMistake.PHRASE_OPERATION),
+                        EnumSet.of(SystematicMistake.DROPPED_CARRY), EnumSet.of(SystematicMistake.PHRASE_OPERATION,
+                                SystematicMistake.DROPPED_CARRY));
     }
 
     @Test
@@ -107,6 +130,12 @@ class SystematicMistakesTest {
                 assertThat(AnswerChecker.check(text, p.answer())).isEqualTo(Verdict.WRONG);
                 assertThat(text).doesNotContain("-1", "= -");
                 assertThat(SystematicMistakes.classify(p, text)).isPresent();
+            }
+            for (var set : SystematicMistakes.subsets(SystematicMistakes.applicable(p))) {
+                SystematicMistakes.solution(p, set).ifPresent(text -> {
+                    assertThat(AnswerChecker.check(text, p.answer())).isEqualTo(Verdict.WRONG);
+                    assertThat(SystematicMistakes.classify(p, text)).isPresent();
+                });
             }
             triggered += SystematicMistakes.applicable(p).isEmpty() ? 0 : 1;
         }
