@@ -39,7 +39,7 @@ class QuickStartSmokeTest {
         QuickStartOptions options = QuickStartOptions.parse(new String[] {"--problems=16", "--validation=8",
             "--test=8", "--max-steps=1", "--hidden=32", "--layers=1", "--sft-epochs=1", "--samples=2",
             "--rewriter-epochs=1", "--dpo-epochs=1", "--batch=4", "--skill-examples=8", "--skill-test=4",
-            "--out=" + out}, new Properties());
+            "--task=mistakes", "--out=" + out}, new Properties());
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         QuickStartResult result;
         try (PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
@@ -61,7 +61,7 @@ class QuickStartSmokeTest {
         assertThat(result.contrasts()).extracting(c -> c.a() + "-" + c.b()).containsExactly("DPO-SFT", "ALLO-SFT",
                 "ALLO-DPO");
         JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
-        assertThat(results.get("task").asText()).isEqualTo("systematic");
+        assertThat(results.get("task").asText()).isEqualTo("mistakes");
         JsonNode methods = results.get("methods");
         assertThat(methods).hasSize(3);
         for (int m = 0; m < 3; m++) {

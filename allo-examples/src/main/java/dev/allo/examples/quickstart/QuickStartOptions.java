@@ -32,10 +32,12 @@ import java.util.Properties;
  * @param batchSize pairs per optimiser step in every stage (default 16)
  * @param seed the seed of the task, the model and the sampling (default 7)
  * @param out the output directory (default {@code allo-output/quickstart})
- * @param task which task (default {@link TaskKind#SYSTEMATIC}; {@code --task=classic} the original one, with its
- *     own defaults)
- * @param mistakeFraction the share of SFT demonstrations with a systematic mistake (systematic task; default 0.4)
- * @param skillExamples SFT demonstrations of the second skill (number words; systematic task; default 600)
+ * @param task which task (default {@link TaskKind#CLASSIC}; {@code --task=mistakes} the systematic-mistakes task,
+ *     with its own defaults, {@link #mistakesDefaults()})
+ * @param mistakeFraction the share of SFT demonstrations with a systematic mistake (default 0; 0.4 with
+ *     {@code --task=mistakes})
+ * @param skillExamples SFT demonstrations of the second skill, number words (default 0; 600 with
+ *     {@code --task=mistakes})
  * @param skillTest held-out numbers of the second skill (default 30)
  * @param rounds on-policy rounds of every preference method: sample the current model, pair, train (default 1)
  * @param seeds how many seeds, from {@code seed} upwards (default 1)
@@ -61,7 +63,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
          * Add / subtract problems a small model can learn, SFT demonstrations of which a fraction carries a
          * {@code SystematicMistake}, and a second skill (number words) that no preference pair touches.
          */
-        SYSTEMATIC,
+        MISTAKES,
         /** The original task: 1-2 step problems with multiplication, clean SFT demonstrations, no second skill. */
         CLASSIC
     }
@@ -138,24 +140,25 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
     }
 
     /**
-     * The defaults: the systematic-mistakes task, a run of a few minutes on two CPU cores.
+     * The defaults: the original task, which the README command runs in a few minutes on two CPU cores.
      *
      * @return the default options
      */
     public static QuickStartOptions defaults() {
-        return new QuickStartOptions(2000, 400, 100, 300, 2, 128, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 1e-4, 1e-3, 1e-4,
-                1e-3, 16, 7, Path.of("allo-output", "quickstart"), TaskKind.SYSTEMATIC, 0.4, 600, 30, 1, 1,
+        return new QuickStartOptions(1000, 256, 64, 200, 2, 96, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 3e-5, 3e-4, 3e-5, 5e-4,
+                16, 7, Path.of("allo-output", "quickstart"), TaskKind.CLASSIC, 0.0, 0, 30, 1, 1,
                 List.of("dpo", "allo"), false, List.of(), "");
     }
 
     /**
-     * The defaults of the original task ({@code --task=classic}), as before the systematic task existed.
+     * The defaults of the systematic-mistakes task ({@code --task=mistakes}): twice the training problems, a wider
+     * model and three times the SFT steps of {@link #defaults()}.
      *
-     * @return the classic task's default options
+     * @return the systematic-mistakes task's default options
      */
-    public static QuickStartOptions classicDefaults() {
-        return new QuickStartOptions(1000, 256, 64, 200, 2, 96, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 3e-5, 3e-4, 3e-5, 5e-4,
-                16, 7, Path.of("allo-output", "quickstart"), TaskKind.CLASSIC, 0.0, 0, 30, 1, 1,
+    public static QuickStartOptions mistakesDefaults() {
+        return new QuickStartOptions(2000, 400, 100, 300, 2, 128, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 1e-4, 1e-3, 1e-4,
+                1e-3, 16, 7, Path.of("allo-output", "quickstart"), TaskKind.MISTAKES, 0.4, 600, 30, 1, 1,
                 List.of("dpo", "allo"), false, List.of(), "");
     }
 
@@ -183,7 +186,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         }
         Reader r = new Reader(values);
         TaskKind task = r.task();
-        QuickStartOptions d = task == TaskKind.CLASSIC ? classicDefaults() : defaults();
+        QuickStartOptions d = task == TaskKind.MISTAKES ? mistakesDefaults() : defaults();
         int problems = r.integer("problems", d.problems);
         QuickStartOptions options = new QuickStartOptions(problems,
                 r.integer("preference-problems", Math.min(problems, d.preferenceProblems)),
@@ -267,7 +270,7 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         m.put("dpo / allo", dpoEpochs + " epochs, batch " + batchSize + "; DPO lr " + dpoLearningRate
                 + "; ALLO learn lr " + alloLearningRate + ", forget lr " + forgetLearningRate + " (1 epoch), warm-up lr "
                 + warmUpLearningRate + " (1 epoch)");
-        m.put("task", task.name().toLowerCase(java.util.Locale.ROOT) + (task == TaskKind.SYSTEMATIC
+        m.put("task", task.name().toLowerCase(java.util.Locale.ROOT) + (task == TaskKind.MISTAKES
                 ? ", mistake fraction " + mistakeFraction + ", " + skillExamples + " number-word demonstrations, "
                         + skillTest + " held-out numbers" : ""));
         m.put("methods", String.join(", ", methods) + ", " + rounds + " on-policy round(s)"
@@ -329,12 +332,12 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
             used.add("task");
             String v = values.get("task");
             if (v == null) {
-                return TaskKind.SYSTEMATIC;
+                return TaskKind.CLASSIC;
             }
             return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "systematic" -> TaskKind.SYSTEMATIC;
                 case "classic" -> TaskKind.CLASSIC;
-                default -> throw new IllegalArgumentException("--task must be systematic or classic, got '" + v
+                case "mistakes" -> TaskKind.MISTAKES;
+                default -> throw new IllegalArgumentException("--task must be classic or mistakes, got '" + v
                         + "'");
             };
         }

@@ -19,9 +19,11 @@ class PaperOptionsTest {
         assertThat(o.base().out()).isEqualTo(PaperOptions.DEFAULT_OUT);
         assertThat(o.base().alloLearningRate()).isEqualTo(QuickStartOptions.defaults().alloLearningRate());
         assertThat(o.progress()).isFalse();
-        PaperOptions classic = PaperOptions.parse(new String[] {"--task=classic"}, new Properties());
-        assertThat(classic.base().task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
-        assertThat(classic.base().alloLearningRate()).isEqualTo(3e-4);
+        assertThat(o.base().task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
+        assertThat(o.base().alloLearningRate()).isEqualTo(3e-4);
+        PaperOptions mistakes = PaperOptions.parse(new String[] {"--task=mistakes"}, new Properties());
+        assertThat(mistakes.base().task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
+        assertThat(mistakes.base().alloLearningRate()).isEqualTo(1e-3);
     }
 
     @Test

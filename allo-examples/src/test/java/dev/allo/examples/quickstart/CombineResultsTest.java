@@ -46,7 +46,7 @@ class CombineResultsTest {
         Path out = dir.resolve("run-" + seed);
         QuickStartResult r = ResultSummary.summarise(e, pref, List.of(), List.of(seed), seed, 10, 5, 20,
                 OnPolicyPairs.Source.ON_POLICY, Map.of(), out);
-        ResultsFile.writeJson(r, "systematic", e, List.of(), out.resolve("results.json"));
+        ResultsFile.writeJson(r, "mistakes", e, List.of(), out.resolve("results.json"));
         return out.resolve("results.json");
     }
 
@@ -93,7 +93,7 @@ class CombineResultsTest {
         Files.writeString(bad, text);
         assertThatThrownBy(() -> CombineResults.combine(dir.resolve("x"), List.of(bad), System.out))
                 .hasMessageContaining("bad.json: outcomes[0].methods.SFT.correct[1] must be 0 or 1, got 2");
-        Files.writeString(bad, "{\"task\":\"systematic\",\"methods\":[]}");
+        Files.writeString(bad, "{\"task\":\"mistakes\",\"methods\":[]}");
         assertThatThrownBy(() -> CombineResults.combine(dir.resolve("x"), List.of(bad), System.out))
                 .hasMessageContaining("no 'outcomes' array");
     }

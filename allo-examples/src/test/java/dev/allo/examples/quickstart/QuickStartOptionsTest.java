@@ -44,21 +44,29 @@ class QuickStartOptionsTest {
     }
 
     @Test
-    void theSystematicTaskIsTheDefaultAndClassicKeepsItsOldDefaults() {
+    void theClassicTaskIsTheDefaultAndMistakesHasItsOwnDefaults() {
         QuickStartOptions d = QuickStartOptions.defaults();
-        assertThat(d.task()).isEqualTo(QuickStartOptions.TaskKind.SYSTEMATIC);
-        assertThat(d.mistakeFraction()).isEqualTo(0.4);
-        assertThat(d.methods()).containsExactly("dpo", "allo");
-        QuickStartOptions classic = QuickStartOptions.parse(new String[] {"--task=classic"}, new Properties());
-        assertThat(classic).isEqualTo(QuickStartOptions.classicDefaults());
+        assertThat(d.task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
+        assertThat(QuickStartOptions.parse(new String[] {"--task=classic"}, new Properties())).isEqualTo(d);
         // the values of the quick start before the systematic task existed
-        assertThat(classic.problems()).isEqualTo(1000);
-        assertThat(classic.hidden()).isEqualTo(96);
-        assertThat(classic.dpoLearningRate()).isEqualTo(3e-5);
-        assertThat(classic.alloLearningRate()).isEqualTo(3e-4);
-        assertThat(classic.forgetLearningRate()).isEqualTo(3e-5);
-        assertThat(classic.warmUpLearningRate()).isEqualTo(5e-4);
-        assertThat(classic.mistakeFraction()).isEqualTo(0.0);
+        assertThat(d.problems()).isEqualTo(1000);
+        assertThat(d.hidden()).isEqualTo(96);
+        assertThat(d.dpoLearningRate()).isEqualTo(3e-5);
+        assertThat(d.alloLearningRate()).isEqualTo(3e-4);
+        assertThat(d.forgetLearningRate()).isEqualTo(3e-5);
+        assertThat(d.warmUpLearningRate()).isEqualTo(5e-4);
+        assertThat(d.mistakeFraction()).isEqualTo(0.0);
+        assertThat(d.skillExamples()).isEqualTo(0);
+        QuickStartOptions mistakes = QuickStartOptions.parse(new String[] {"--task=Mistakes"}, new Properties());
+        assertThat(mistakes).isEqualTo(QuickStartOptions.mistakesDefaults());
+        assertThat(mistakes.task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
+        assertThat(mistakes.problems()).isEqualTo(2000);
+        assertThat(mistakes.mistakeFraction()).isEqualTo(0.4);
+        assertThat(mistakes.skillExamples()).isEqualTo(600);
+        assertThat(mistakes.methods()).containsExactly("dpo", "allo");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--task=systematic"}, new Properties()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--task must be classic or mistakes, got 'systematic'");
     }
 
     @Test
@@ -82,7 +90,7 @@ class QuickStartOptionsTest {
     @Test
     void badNewOptionsNameTheOptionAndTheValue() {
         assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--task=hard"}, new Properties()))
-                .hasMessageContaining("--task must be systematic or classic, got 'hard'");
+                .hasMessageContaining("--task must be classic or mistakes, got 'hard'");
         assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--mistake-fraction=1"}, new Properties()))
                 .hasMessageContaining("--mistake-fraction must be in [0, 1), got 1.0");
         assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--methods=dpo,ppo"}, new Properties()))
