@@ -22,6 +22,27 @@ class AlloPresetsTest {
         assertTable5(AlloPresets.instructionFollowing(), 1e-7, 128, 0.10, 5e-6, 128, 0.15, 0.20);
     }
 
+    @Test
+    void smallModelTakesManyStepsOnAFewHundredPairsAtLargerRates() {
+        AlignmentConfig c = AlloPresets.smallModel();
+        assertThat(c.locate().method()).isEqualTo(LocateConfig.Method.WEIGHT_DELTA);
+        assertThat(c.locate().warmUp().learningRate()).isEqualTo(AlloPresets.SMALL_WARM_UP_LR);
+        assertThat(c.locate().warmUp().epochs()).isEqualTo(1);
+        StageConfig forget = c.stages().get(0);
+        StageConfig learn = c.stages().get(1);
+        assertThat(forget.mask()).isEqualTo(MaskRule.topK(0.05));
+        assertThat(learn.mask()).isEqualTo(MaskRule.topK(0.10));
+        assertThat(forget.rewards()).isEqualTo(TokenRewards.REWRITER);
+        assertThat(forget.training().learningRate()).isEqualTo(AlloPresets.SMALL_FORGET_LR);
+        assertThat(learn.training().learningRate()).isEqualTo(AlloPresets.SMALL_LEARN_LR);
+        // 300 pairs: at least 10 steps per stage, the pipeline's warning threshold, unlike Table 5's 32 to 512.
+        assertThat(forget.training().totalSteps(300)).isGreaterThanOrEqualTo(10);
+        assertThat(learn.training().totalSteps(300)).isGreaterThanOrEqualTo(10);
+        assertThat(AlloPresets.questionAnswering().stages().get(0).training().totalSteps(300)).isLessThan(10);
+        assertThat(learn.training().learningRate()).isGreaterThan(
+                AlloPresets.questionAnswering().stages().get(1).training().learningRate() * 100);
+    }
+
     private static void assertTable5(AlignmentConfig c, double lr1, int batch1, double k1, double lr2, int batch2,
             double k2, double v) {
         assertThat(c.locate().method()).isEqualTo(LocateConfig.Method.WEIGHT_DELTA);

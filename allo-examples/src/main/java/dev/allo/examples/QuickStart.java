@@ -10,9 +10,12 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * The README's main job: on the built-in arithmetic task, train a tiny model by SFT, build on-policy preference
- * data and a rewriter, run DPO and ALLO from the same SFT model, and print a table of test accuracy and held-out
- * preference accuracy with the output directory (see {@link QuickStartRun} and docs/quickstart.md).
+ * The README's main job: on the built-in arithmetic task, train a small model by SFT, build on-policy preference
+ * data and a rewriter, run DPO and ALLO from the same SFT model, and print per model test accuracy and held-out
+ * preference accuracy with 95% bootstrap intervals and paired comparisons, with the output directory
+ * ({@code results.md}, {@code results.json}; see {@link QuickStartRun} and docs/quickstart.md).
+ * {@code --task=mistakes} runs the systematic-mistakes task instead: SFT demonstrations of which a fraction carries
+ * systematic mistakes, a second skill, and per-class mistake rates and second-skill accuracy in the table.
  *
  * <p>PyTorch runs on one thread unless {@code -Dai.djl.pytorch.num_threads} says otherwise ({@link EngineThreads}).
  *

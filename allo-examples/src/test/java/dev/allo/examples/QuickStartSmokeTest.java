@@ -10,6 +10,7 @@ import dev.allo.Allo;
 import dev.allo.data.PreferenceExample;
 import dev.allo.examples.quickstart.QuickStartOptions;
 import dev.allo.examples.quickstart.QuickStartResult;
+import dev.allo.examples.stats.Interval;
 import dev.allo.impl.data.JsonlPreferenceReader;
 import dev.allo.impl.pipeline.AlignmentConfigJson;
 import dev.allo.mask.NeuronMask;
@@ -37,7 +38,8 @@ class QuickStartSmokeTest {
         Path out = dir.resolve("quickstart");
         QuickStartOptions options = QuickStartOptions.parse(new String[] {"--problems=16", "--validation=8",
             "--test=8", "--max-steps=1", "--hidden=32", "--layers=1", "--sft-epochs=1", "--samples=2",
-            "--rewriter-epochs=1", "--dpo-epochs=1", "--batch=4", "--out=" + out}, new Properties());
+            "--rewriter-epochs=1", "--dpo-epochs=1", "--batch=4", "--skill-examples=8", "--skill-test=4",
+            "--task=mistakes", "--out=" + out}, new Properties());
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         QuickStartResult result;
         try (PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
@@ -50,8 +52,29 @@ class QuickStartSmokeTest {
         assertThat(printed).contains("Output directory: " + out.toAbsolutePath());
         assertThat(result.rows()).extracting(QuickStartResult.Row::method).containsExactly("SFT", "DPO", "ALLO");
         for (QuickStartResult.Row row : result.rows()) {
-            assertThat(row.testAccuracy()).isBetween(0.0, 1.0);
+            for (Interval i : List.of(row.testAccuracy(), row.mistakeRate(), row.skillAccuracy())) {
+                assertThat(i.mean()).isBetween(0.0, 1.0);
+                assertThat(i.low()).isBetween(0.0, i.mean());
+                assertThat(i.high()).isBetween(i.mean(), 1.0);
+            }
         }
+        assertThat(result.contrasts()).extracting(c -> c.a() + "-" + c.b()).containsExactly("DPO-SFT", "ALLO-SFT",
+                "ALLO-DPO");
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertThat(results.get("task").asText()).isEqualTo("mistakes");
+        JsonNode methods = results.get("methods");
+        assertThat(methods).hasSize(3);
+        for (int m = 0; m < 3; m++) {
+            JsonNode node = methods.get(m);
+            assertThat(node.get("name").asText()).isEqualTo(result.rows().get(m).method());
+            for (String field : List.of("test_accuracy", "mistake_rate", "second_skill_accuracy")) {
+                assertThat(node.get(field).isNumber()).as(field).isTrue();
+                assertThat(node.get(field).asDouble()).as(field).isBetween(0.0, 1.0);
+                assertThat(node.get(field + "_ci")).as(field).hasSize(2);
+            }
+            assertThat(node.get("test_accuracy").asDouble()).isEqualTo(result.rows().get(m).testAccuracy().mean());
+        }
+        assertThat(results.get("comparisons").get(0).get("test_accuracy_p").asDouble()).isBetween(0.0, 1.0);
         assertThat(result.rows().get(0).preferenceAccuracy()).isNaN();
         assertThat(result.rows().get(1).preferenceAccuracy()).isBetween(0.0, 1.0);
         assertThat(result.rows().get(2).preferenceAccuracy()).isBetween(0.0, 1.0);
@@ -94,6 +117,33 @@ class QuickStartSmokeTest {
                 assertThat(changedTensors(sft, model)).as("training moved the copies of the SFT model").isPositive();
             }
         }
+    }
+
+    @Test
+    void seedsRoundsAndRpoRunOnTheClassicTask() throws Exception {
+        Path out = dir.resolve("classic");
+        QuickStartOptions options = QuickStartOptions.parse(new String[] {"--task=classic", "--problems=12",
+            "--validation=4", "--test=4", "--max-steps=1", "--hidden=16", "--layers=1", "--sft-epochs=1",
+            "--samples=2", "--rewriter-epochs=1", "--dpo-epochs=1", "--batch=4", "--seeds=2", "--rounds=2",
+            "--methods=rpo", "--out=" + out}, new Properties());
+        QuickStartResult result;
+        try (PrintStream print = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)) {
+            result = QuickStart.run(options, print, new TrainingListener() {});
+        }
+        assertThat(result.seeds()).containsExactly(7L, 8L);
+        assertThat(result.rows()).extracting(QuickStartResult.Row::method).containsExactly("SFT", "RPO (DPO+NLL)");
+        assertThat(result.rows().get(0).skillAccuracy().mean()).isNaN();
+        assertThat(result.contrasts()).hasSize(1);
+        assertThat(result.contrasts().get(0).skillAccuracy()).isNull();
+        for (long seed : List.of(7L, 8L)) {
+            for (int round : List.of(1, 2)) {
+                Path stage = out.resolve("seed-" + seed + "/rpo/round-" + round + "/rpo/metrics.jsonl");
+                assertThat(Files.readAllLines(stage)).as(stage.toString()).isNotEmpty();
+                assertThat(Files.readString(stage)).contains("nll_loss");
+            }
+        }
+        JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertThat(results.get("methods").get(0).get("second_skill_accuracy").isNull()).isTrue();
     }
 
     private static long changedTensors(CausalLm a, CausalLm b) {

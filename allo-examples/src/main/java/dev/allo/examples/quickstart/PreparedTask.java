@@ -2,12 +2,16 @@ package dev.allo.examples.quickstart;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.allo.Allo;
 import dev.allo.AlloException;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.PromptTemplate;
 import dev.allo.data.RewriteQuadruple;
 import dev.allo.data.SupervisedExample;
 import dev.allo.data.TruncationPolicy;
+import dev.allo.examples.task.NoisyDemonstrations;
+import dev.allo.examples.task.NumberWords;
+import dev.allo.examples.task.Operation;
 import dev.allo.examples.task.PreferenceRecord;
 import dev.allo.examples.task.Problem;
 import dev.allo.examples.task.ProblemConfig;
@@ -29,9 +33,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Everything the preference methods start from, built the same way for the quick start and the paper's experiments
@@ -47,10 +54,14 @@ import java.util.Optional;
  * @param rewrites the rewriter's SFT examples
  * @param source which data recipe gave the training pairs
  * @param maxNewTokens the generation budget of one solution
+ * @param skillTest the held-out numbers of the second skill (empty for the classic task)
+ * @param demonstratedMistakes SFT demonstrations that carried a systematic mistake, per class name (a
+ *     demonstration with several classes counts for each; empty for the classic task)
  */
 public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rewriter,
         List<PreferenceExample> trainPairs, List<PreferenceExample> validationPairs,
-        List<PreferenceExample> rewrites, OnPolicyPairs.Source source, int maxNewTokens) implements AutoCloseable {
+        List<PreferenceExample> rewrites, OnPolicyPairs.Source source, int maxNewTokens, List<Integer> skillTest,
+        Map<String, Integer> demonstratedMistakes) implements AutoCloseable {
 
     /** The rewriter's prompt; {@code {problem}} is the pair's task prompt. */
     public static final PromptTemplate REWRITE_TEMPLATE = PromptTemplate.of("quickstart-rewrite",
@@ -67,6 +78,93 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
         trainPairs = List.copyOf(trainPairs);
         validationPairs = List.copyOf(validationPairs);
         rewrites = List.copyOf(rewrites);
+        skillTest = List.copyOf(skillTest);
+        demonstratedMistakes = Map.copyOf(demonstratedMistakes);
+    }
+
+    /**
+     * The problem distribution of a task: the classic one (1 to {@code maxSteps} steps of {@code + - *}, operands
+     * 1-9, totals up to 99), or the systematic one (1 to {@code maxSteps} steps of {@code + -}, operands 1-9, totals
+     * up to {@value #SYSTEMATIC_MAX_VALUE}).
+     *
+     * @param options the task and its step count
+     * @return the config
+     */
+    public static ProblemConfig problemConfig(QuickStartOptions options) {
+        ProblemConfig base = ProblemConfig.defaults().withSteps(1, options.maxSteps());
+        return options.task() == QuickStartOptions.TaskKind.CLASSIC ? base
+                : base.withOperations(EnumSet.of(Operation.ADD, Operation.SUBTRACT))
+                        .withMaxValue(SYSTEMATIC_MAX_VALUE);
+    }
+
+    /** The bound on every running total of the systematic task. */
+    public static final long SYSTEMATIC_MAX_VALUE = 30;
+
+    /**
+     * The SFT examples of the policy. Classic task: the reference solutions. Systematic task: the
+     * {@link NoisyDemonstrations} at {@code fraction}, then {@code skillExamples} number-word demonstrations cycling
+     * through the skill's training numbers. The pair format needs a rejected side, which the SFT objective never
+     * reads: a {@link WrongSolutionGenerator} sample (the reference for number words).
+     *
+     * @param options the task, the seed and the skill's sizes
+     * @param splits the problems
+     * @param fraction the share of arithmetic demonstrations with a mistake
+     * @param mistakes receives the count of demonstrations per mistake class
+     * @param wrong the source of the unread rejected sides
+     * @return the examples
+     */
+    public static List<PreferenceExample> sftData(QuickStartOptions options, TaskSplits splits, double fraction,
+            Map<String, Integer> mistakes, WrongSolutionGenerator wrong) {
+        List<PreferenceExample> sftData = new ArrayList<>();
+        if (options.task() == QuickStartOptions.TaskKind.CLASSIC) {
+            for (Problem p : splits.train()) {
+                sftData.add(PreferenceExample.of(STYLE.taskPrompt(p.text()), p.referenceSolution(),
+                        wrong.next(p).text()).withReference(p.referenceSolution()));
+            }
+            return sftData;
+        }
+        for (NoisyDemonstrations.Demonstration d : NoisyDemonstrations.build(splits.train(), fraction,
+                options.seed() + 3)) {
+            d.mistakes().forEach(m -> mistakes.merge(m.name(), 1, Integer::sum));
+            sftData.add(PreferenceExample.of(STYLE.taskPrompt(d.problem().text()), d.solution(),
+                    wrong.next(d.problem()).text()).withReference(d.problem().referenceSolution()));
+        }
+        List<Integer> skillTrain = NumberWords.split(options.seed(), options.skillTest()).get(0);
+        for (int i = 0; i < options.skillExamples(); i++) {
+            int n = skillTrain.get(i % skillTrain.size());
+            String words = NumberWords.words(n);
+            sftData.add(PreferenceExample.of(STYLE.taskPrompt(NumberWords.question(n)), words,
+                    NumberWords.words((n + 1) % (NumberWords.MAX + 1))).withReference(words));
+        }
+        return sftData;
+    }
+
+    /**
+     * On-policy (correct, wrong) pairs and the teacher's rewrites from a policy's samples of some problems.
+     *
+     * @param policy the model sampled; unchanged
+     * @param problems the problems sampled
+     * @param options sampling settings and batch size
+     * @param minPairs the fewest pairs before the fall-backs of {@link OnPolicyPairs} start
+     * @param seed the sampling seed
+     * @param maxNewTokens the generation budget
+     * @return the pairs
+     */
+    public static OnPolicyPairs samplePairs(DecoderModel policy, List<Problem> problems, QuickStartOptions options,
+            int minPairs, long seed, int maxNewTokens) {
+        SolutionSampler sampler = new SolutionSampler(policy, TOKENIZER, STYLE, maxNewTokens);
+        return OnPolicyPairs.build(sampler.sample(problems, options.samples(), options.temperature(),
+                options.topP(), seed), STYLE, minPairs, 2, new WrongSolutionGenerator(seed + 1));
+    }
+
+    /**
+     * The preference examples of the pairs' records.
+     *
+     * @param pairs on-policy pairs
+     * @return one example per record, with its reference solution
+     */
+    public static List<PreferenceExample> examples(OnPolicyPairs pairs) {
+        return examples(pairs.data().pairs());
     }
 
     /**
@@ -83,8 +181,8 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
     public static PreparedTask prepare(QuickStartOptions options, Path out, StageRunner runner, PrintStream log,
             PhaseClock clock) {
         Device device = Engine.getInstance().defaultDevice();
-        TaskSplits splits = ProblemGenerator.splits(ProblemConfig.defaults().withSteps(1, options.maxSteps()),
-                options.seed(), options.problems(), options.validation(), options.test());
+        TaskSplits splits = ProblemGenerator.splits(problemConfig(options), options.seed(), options.problems(),
+                options.validation(), options.test());
         WrongSolutionGenerator wrong = new WrongSolutionGenerator(options.seed() + 1);
         int maxNewTokens = longestSolution(splits) + 16;
         DecoderConfig config = TinyModels.config(TOKENIZER, options.hidden(), options.layers(),
@@ -95,17 +193,21 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
                 options.layers(), config.parameterCount(), TOKENIZER.vocabSize(), device);
         DecoderModel sft = DecoderModel.random(config, device, options.seed());
         try {
-            List<PreferenceExample> sftData = new ArrayList<>();
-            for (Problem p : splits.train()) {
-                // The SFT objective reads only the chosen side; the pair format needs a rejected one too.
-                sftData.add(PreferenceExample.of(STYLE.taskPrompt(p.text()), p.referenceSolution(),
-                        wrong.next(p).text()).withReference(p.referenceSolution()));
-            }
+            Map<String, Integer> mistakes = new TreeMap<>();
+            List<PreferenceExample> sftData = sftData(options, splits, options.mistakeFraction(), mistakes,
+                    wrong);
             clock.phase("task");
-            log.println("[prepare 1/3] Supervised fine-tuning on the reference solutions");
-            runner.train(sft, sftData, out.resolve("sft"), b -> b.stage(StageConfig.of("sft",
-                    new ObjectiveConfig.Sft(), runner.training(options.sftLearningRate(), options.sftEpochs(),
-                            sftData.size()))));
+            if (options.sftModel().isEmpty()) {
+                log.println("[prepare 1/3] Supervised fine-tuning on the demonstrations (" + sftData.size()
+                        + " examples" + (mistakes.isEmpty() ? "" : "; with a systematic mistake: " + mistakes) + ")");
+                runner.train(sft, sftData, out.resolve("sft"), b -> b.stage(StageConfig.of("sft",
+                        new ObjectiveConfig.Sft(), runner.training(options.sftLearningRate(), options.sftEpochs(),
+                                sftData.size()))));
+            } else {
+                log.println("[prepare 1/3] Loading the SFT model from " + options.sftModel());
+                sft.close();
+                sft = (DecoderModel) Allo.loadModel(Path.of(options.sftModel()), device);
+            }
             clock.phase("sft");
 
             log.println("[prepare 2/3] Sampling solutions from the SFT model: on-policy preference pairs and"
@@ -139,8 +241,10 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
                 throw e;
             }
             clock.phase("rewriter");
+            List<Integer> skillTest = options.task() == QuickStartOptions.TaskKind.CLASSIC ? List.of()
+                    : NumberWords.split(options.seed(), options.skillTest()).get(1);
             return new PreparedTask(splits, sft, rewriter, trainPairs, validationPairs, rewriterData,
-                    train.source(), maxNewTokens);
+                    train.source(), maxNewTokens, skillTest, mistakes);
         } catch (RuntimeException e) {
             sft.close();
             throw e;

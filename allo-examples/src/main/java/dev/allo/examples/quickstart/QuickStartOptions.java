@@ -2,6 +2,7 @@ package dev.allo.examples.quickstart;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -31,11 +32,44 @@ import java.util.Properties;
  * @param batchSize pairs per optimiser step in every stage (default 16)
  * @param seed the seed of the task, the model and the sampling (default 7)
  * @param out the output directory (default {@code allo-output/quickstart})
+ * @param task which task (default {@link TaskKind#CLASSIC}; {@code --task=mistakes} the systematic-mistakes task,
+ *     with its own defaults, {@link #mistakesDefaults()})
+ * @param mistakeFraction the share of SFT demonstrations with a systematic mistake (default 0; 0.4 with
+ *     {@code --task=mistakes})
+ * @param skillExamples SFT demonstrations of the second skill, number words (default 0; 600 with
+ *     {@code --task=mistakes})
+ * @param skillTest held-out numbers of the second skill (default 30)
+ * @param rounds on-policy rounds of every preference method: sample the current model, pair, train (default 1)
+ * @param seeds how many seeds, from {@code seed} upwards (default 1)
+ * @param methods the preference methods run after SFT, from {@link #KNOWN_METHODS} (default dpo, allo)
+ * @param ceiling whether to also train an SFT model on clean demonstrations only: the capacity ceiling (default
+ *     false)
+ * @param learningRateGrid when not empty, every method is trained once per value {@code g} (DPO-family rate
+ *     {@code g}, ALLO learning rate {@code 10 g} and forgetting rate {@code g}) and the model with the best
+ *     validation accuracy is kept (default empty: the rates above)
+ * @param sftModel a directory with an SFT model saved by an earlier run with the same task options and seed
+ *     ({@code <out>/sft/model}), loaded instead of training one; empty (the default) to train it
  */
 public record QuickStartOptions(int problems, int preferenceProblems, int validation, int test, int maxSteps, int hidden, int layers,
         int sftEpochs, double sftLearningRate, int samples, double temperature, double topP, int rewriterEpochs,
         int dpoEpochs, double dpoLearningRate, double alloLearningRate, double forgetLearningRate,
-        double warmUpLearningRate, int batchSize, long seed, Path out) {
+        double warmUpLearningRate, int batchSize, long seed, Path out, TaskKind task, double mistakeFraction,
+        int skillExamples, int skillTest, int rounds, int seeds, List<String> methods, boolean ceiling,
+        List<Double> learningRateGrid, String sftModel) {
+
+    /** Which task the quick start runs. */
+    public enum TaskKind {
+        /**
+         * Add / subtract problems a small model can learn, SFT demonstrations of which a fraction carries a
+         * {@code SystematicMistake}, and a second skill (number words) that no preference pair touches.
+         */
+        MISTAKES,
+        /** The original task: 1-2 step problems with multiplication, clean SFT demonstrations, no second skill. */
+        CLASSIC
+    }
+
+    /** The preference methods a run can compare with SFT. */
+    public static final List<String> KNOWN_METHODS = List.of("dpo", "rpo", "ipo", "simpo", "npo", "allo");
 
     /** Prefix of the system properties that set options. */
     public static final String PROPERTY_PREFIX = "quickstart.";
@@ -78,17 +112,54 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         if (out == null) {
             throw new IllegalArgumentException("--out must be set");
         }
+        if (task == null) {
+            throw new IllegalArgumentException("--task must be set");
+        }
+        if (!(mistakeFraction >= 0 && mistakeFraction < 1)) {
+            throw new IllegalArgumentException("--mistake-fraction must be in [0, 1), got " + mistakeFraction);
+        }
+        atLeast("skill-examples", skillExamples, 0);
+        if (skillTest < 1 || skillTest > 99) {
+            throw new IllegalArgumentException("--skill-test must be in [1, 99], got " + skillTest);
+        }
+        atLeast("rounds", rounds, 1);
+        atLeast("seeds", seeds, 1);
+        methods = List.copyOf(methods);
+        learningRateGrid = List.copyOf(learningRateGrid);
+        if (sftModel == null) {
+            throw new IllegalArgumentException("--sft-model must not be null; empty means none");
+        }
+        for (double g : learningRateGrid) {
+            positive("lr-grid", g);
+        }
+        for (String m : methods) {
+            if (!KNOWN_METHODS.contains(m)) {
+                throw new IllegalArgumentException("--methods: unknown method '" + m + "'; known: " + KNOWN_METHODS);
+            }
+        }
     }
 
     /**
-     * The defaults: a run of about five minutes on two CPU cores.
+     * The defaults: the original task, which the README command runs in a few minutes on two CPU cores.
      *
      * @return the default options
      */
     public static QuickStartOptions defaults() {
         return new QuickStartOptions(1000, 256, 64, 200, 2, 96, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 3e-5, 3e-4, 3e-5, 5e-4,
-                16, 7,
-                Path.of("allo-output", "quickstart"));
+                16, 7, Path.of("allo-output", "quickstart"), TaskKind.CLASSIC, 0.0, 0, 30, 1, 1,
+                List.of("dpo", "allo"), false, List.of(), "");
+    }
+
+    /**
+     * The defaults of the systematic-mistakes task ({@code --task=mistakes}): twice the training problems, a wider
+     * model and three times the SFT steps of {@link #defaults()}.
+     *
+     * @return the systematic-mistakes task's default options
+     */
+    public static QuickStartOptions mistakesDefaults() {
+        return new QuickStartOptions(2000, 400, 100, 300, 2, 128, 2, 6, 3e-3, 4, 1.0, 0.95, 2, 2, 1e-4, 1e-3, 1e-4,
+                1e-3, 16, 7, Path.of("allo-output", "quickstart"), TaskKind.MISTAKES, 0.4, 600, 30, 1, 1,
+                List.of("dpo", "allo"), false, List.of(), "");
     }
 
     /**
@@ -113,8 +184,9 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
             }
             values.put(arg.substring(2, eq), arg.substring(eq + 1));
         }
-        QuickStartOptions d = defaults();
         Reader r = new Reader(values);
+        TaskKind task = r.task();
+        QuickStartOptions d = task == TaskKind.MISTAKES ? mistakesDefaults() : defaults();
         int problems = r.integer("problems", d.problems);
         QuickStartOptions options = new QuickStartOptions(problems,
                 r.integer("preference-problems", Math.min(problems, d.preferenceProblems)),
@@ -126,7 +198,11 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
                 r.real("dpo-lr", d.dpoLearningRate), r.real("allo-lr", d.alloLearningRate),
                 r.real("forget-lr", d.forgetLearningRate), r.real("warmup-lr", d.warmUpLearningRate),
                 r.integer("batch", d.batchSize), r.longValue("seed", d.seed),
-                Path.of(values.getOrDefault("out", d.out.toString())));
+                Path.of(values.getOrDefault("out", d.out.toString())), task,
+                r.real("mistake-fraction", d.mistakeFraction), r.integer("skill-examples", d.skillExamples),
+                r.integer("skill-test", d.skillTest), r.integer("rounds", d.rounds), r.integer("seeds", d.seeds),
+                r.list("methods", d.methods), r.bool("ceiling", d.ceiling), r.reals("lr-grid", d.learningRateGrid),
+                r.text("sft-model", d.sftModel));
         r.used.add("out");
         for (String key : values.keySet()) {
             if (!r.used.contains(key)) {
@@ -145,7 +221,8 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
     public QuickStartOptions withSeed(long value) {
         return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
                 sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpoLearningRate,
-                alloLearningRate, forgetLearningRate, warmUpLearningRate, batchSize, value, out);
+                alloLearningRate, forgetLearningRate, warmUpLearningRate, batchSize, value, out, task, mistakeFraction,
+                skillExamples, skillTest, rounds, seeds, methods, ceiling, learningRateGrid, sftModel);
     }
 
     /**
@@ -157,7 +234,23 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
     public QuickStartOptions withOut(Path value) {
         return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
                 sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpoLearningRate,
-                alloLearningRate, forgetLearningRate, warmUpLearningRate, batchSize, seed, value);
+                alloLearningRate, forgetLearningRate, warmUpLearningRate, batchSize, seed, value, task, mistakeFraction,
+                skillExamples, skillTest, rounds, seeds, methods, ceiling, learningRateGrid, sftModel);
+    }
+
+    /**
+     * A copy with other learning rates.
+     *
+     * @param dpo DPO's (and the other baselines')
+     * @param allo ALLO's learning stage's
+     * @param forget ALLO's forgetting stage's
+     * @return the copy
+     */
+    public QuickStartOptions withLearningRates(double dpo, double allo, double forget) {
+        return new QuickStartOptions(problems, preferenceProblems, validation, test, maxSteps, hidden, layers,
+                sftEpochs, sftLearningRate, samples, temperature, topP, rewriterEpochs, dpoEpochs, dpo,
+                allo, forget, warmUpLearningRate, batchSize, seed, out, task, mistakeFraction,
+                skillExamples, skillTest, rounds, seeds, methods, ceiling, learningRateGrid, sftModel);
     }
 
     /**
@@ -177,7 +270,14 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
         m.put("dpo / allo", dpoEpochs + " epochs, batch " + batchSize + "; DPO lr " + dpoLearningRate
                 + "; ALLO learn lr " + alloLearningRate + ", forget lr " + forgetLearningRate + " (1 epoch), warm-up lr "
                 + warmUpLearningRate + " (1 epoch)");
-        m.put("seed", Long.toString(seed));
+        m.put("task", task.name().toLowerCase(java.util.Locale.ROOT) + (task == TaskKind.MISTAKES
+                ? ", mistake fraction " + mistakeFraction + ", " + skillExamples + " number-word demonstrations, "
+                        + skillTest + " held-out numbers" : ""));
+        m.put("methods", String.join(", ", methods) + ", " + rounds + " on-policy round(s)"
+                + (ceiling ? "; capacity ceiling (SFT on clean demonstrations)" : "")
+                + (learningRateGrid.isEmpty() ? "" : "; rates chosen on validation from grid " + learningRateGrid
+                        + " (ALLO learn 10x, forget 1x)"));
+        m.put("seed", seeds == 1 ? Long.toString(seed) : seeds + " seeds from " + seed);
         return m;
     }
 
@@ -226,6 +326,66 @@ public record QuickStartOptions(int problems, int preferenceProblems, int valida
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'", e);
             }
+        }
+
+        TaskKind task() {
+            used.add("task");
+            String v = values.get("task");
+            if (v == null) {
+                return TaskKind.CLASSIC;
+            }
+            return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "classic" -> TaskKind.CLASSIC;
+                case "mistakes" -> TaskKind.MISTAKES;
+                default -> throw new IllegalArgumentException("--task must be classic or mistakes, got '" + v
+                        + "'");
+            };
+        }
+
+        List<String> list(String key, List<String> fallback) {
+            used.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            List<String> out = new java.util.ArrayList<>();
+            for (String part : v.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            return out;
+        }
+
+        List<Double> reals(String key, List<Double> fallback) {
+            List<Double> out = new java.util.ArrayList<>();
+            for (String part : list(key, List.of())) {
+                try {
+                    out.add(Double.parseDouble(part));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--" + key + " must be numbers separated by commas, got '"
+                            + values.get(key) + "'", e);
+                }
+            }
+            return values.containsKey(key) ? out : fallback;
+        }
+
+        String text(String key, String fallback) {
+            used.add(key);
+            return values.getOrDefault(key, fallback).trim();
+        }
+
+        boolean bool(String key, boolean fallback) {
+            used.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            return switch (v.trim()) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException("--" + key + " must be true or false, got '" + v + "'");
+            };
         }
 
         double real(String key, double fallback) {

@@ -48,7 +48,21 @@ public final class SolutionSampler {
      * @return the decoded solutions (EOS removed)
      */
     public List<String> greedy(List<Problem> problems) {
-        return generate(problems, GenerationConfig.greedy(maxNewTokens));
+        return generate(texts(problems), GenerationConfig.greedy(maxNewTokens));
+    }
+
+    /**
+     * Greedy responses to questions other than task problems (e.g. a second skill), under the same prompt style.
+     *
+     * @param questions the questions, each filled into the style's task prompt
+     * @return the decoded responses (EOS removed), in order
+     */
+    public List<String> greedyAnswers(List<String> questions) {
+        return generate(questions, GenerationConfig.greedy(maxNewTokens));
+    }
+
+    private static List<String> texts(List<Problem> problems) {
+        return problems.stream().map(Problem::text).toList();
     }
 
     /**
@@ -68,7 +82,7 @@ public final class SolutionSampler {
             perProblem.add(new ArrayList<>());
         }
         for (int round = 0; round < k; round++) {
-            List<String> texts = generate(problems,
+            List<String> texts = generate(texts(problems),
                     GenerationConfig.sampling(maxNewTokens, temperature, topP, seed * 1_000_003L + round));
             for (int i = 0; i < problems.size(); i++) {
                 perProblem.get(i).add(texts.get(i));
@@ -96,7 +110,7 @@ public final class SolutionSampler {
         return correct / (double) problems.size();
     }
 
-    private List<String> generate(List<Problem> problems, GenerationConfig base) {
+    private List<String> generate(List<String> problems, GenerationConfig base) {
         int bos = tokenizer.bosId().orElseThrow(() -> new IllegalArgumentException("the tokenizer has no BOS id"));
         int eos = tokenizer.eosId().orElseThrow(() -> new IllegalArgumentException("the tokenizer has no EOS id"));
         GenerationConfig config = base.withEosTokenIds(List.of(eos));
@@ -104,8 +118,8 @@ public final class SolutionSampler {
         List<String> out = new ArrayList<>();
         for (int from = 0; from < problems.size(); from += BATCH) {
             List<int[]> prompts = new ArrayList<>();
-            for (Problem p : problems.subList(from, Math.min(problems.size(), from + BATCH))) {
-                int[] text = tokenizer.encode(style.taskPrompt(p.text()));
+            for (String p : problems.subList(from, Math.min(problems.size(), from + BATCH))) {
+                int[] text = tokenizer.encode(style.taskPrompt(p));
                 int[] ids = new int[text.length + 1];
                 ids[0] = bos;
                 System.arraycopy(text, 0, ids, 1, text.length);

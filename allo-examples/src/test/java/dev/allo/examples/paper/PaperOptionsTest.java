@@ -3,6 +3,7 @@ package dev.allo.examples.paper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.allo.examples.quickstart.QuickStartOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -16,8 +17,13 @@ class PaperOptionsTest {
         assertThat(o.experiments()).containsExactlyInAnyOrder(Experiment.TABLE2, Experiment.FIGURE1,
                 Experiment.TABLE4, Experiment.FIGURE4);
         assertThat(o.base().out()).isEqualTo(PaperOptions.DEFAULT_OUT);
-        assertThat(o.base().alloLearningRate()).isEqualTo(3e-4);
+        assertThat(o.base().alloLearningRate()).isEqualTo(QuickStartOptions.defaults().alloLearningRate());
         assertThat(o.progress()).isFalse();
+        assertThat(o.base().task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
+        assertThat(o.base().alloLearningRate()).isEqualTo(3e-4);
+        PaperOptions mistakes = PaperOptions.parse(new String[] {"--task=mistakes"}, new Properties());
+        assertThat(mistakes.base().task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
+        assertThat(mistakes.base().alloLearningRate()).isEqualTo(1e-3);
     }
 
     @Test

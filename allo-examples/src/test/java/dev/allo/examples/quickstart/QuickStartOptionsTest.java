@@ -42,4 +42,64 @@ class QuickStartOptionsTest {
         assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--top-p=1.5"}, new Properties()))
                 .hasMessageContaining("--top-p must be in (0, 1], got 1.5");
     }
+
+    @Test
+    void theClassicTaskIsTheDefaultAndMistakesHasItsOwnDefaults() {
+        QuickStartOptions d = QuickStartOptions.defaults();
+        assertThat(d.task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
+        assertThat(QuickStartOptions.parse(new String[] {"--task=classic"}, new Properties())).isEqualTo(d);
+        // the values of the quick start before the systematic task existed
+        assertThat(d.problems()).isEqualTo(1000);
+        assertThat(d.hidden()).isEqualTo(96);
+        assertThat(d.dpoLearningRate()).isEqualTo(3e-5);
+        assertThat(d.alloLearningRate()).isEqualTo(3e-4);
+        assertThat(d.forgetLearningRate()).isEqualTo(3e-5);
+        assertThat(d.warmUpLearningRate()).isEqualTo(5e-4);
+        assertThat(d.mistakeFraction()).isEqualTo(0.0);
+        assertThat(d.skillExamples()).isEqualTo(0);
+        QuickStartOptions mistakes = QuickStartOptions.parse(new String[] {"--task=Mistakes"}, new Properties());
+        assertThat(mistakes).isEqualTo(QuickStartOptions.mistakesDefaults());
+        assertThat(mistakes.task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
+        assertThat(mistakes.problems()).isEqualTo(2000);
+        assertThat(mistakes.mistakeFraction()).isEqualTo(0.4);
+        assertThat(mistakes.skillExamples()).isEqualTo(600);
+        assertThat(mistakes.methods()).containsExactly("dpo", "allo");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--task=systematic"}, new Properties()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--task must be classic or mistakes, got 'systematic'");
+    }
+
+    @Test
+    void newOptionsParse() {
+        QuickStartOptions o = QuickStartOptions.parse(new String[] {"--mistake-fraction=0.2", "--seeds=5",
+            "--rounds=3", "--methods=dpo, RPO,allo", "--ceiling=true", "--lr-grid=1e-4,3e-4",
+            "--sft-model=/tmp/m", "--skill-examples=100", "--skill-test=20"}, new Properties());
+        assertThat(o.mistakeFraction()).isEqualTo(0.2);
+        assertThat(o.seeds()).isEqualTo(5);
+        assertThat(o.rounds()).isEqualTo(3);
+        assertThat(o.methods()).containsExactly("dpo", "rpo", "allo");
+        assertThat(o.ceiling()).isTrue();
+        assertThat(o.learningRateGrid()).containsExactly(1e-4, 3e-4);
+        assertThat(o.sftModel()).isEqualTo("/tmp/m");
+        assertThat(o.skillExamples()).isEqualTo(100);
+        assertThat(o.skillTest()).isEqualTo(20);
+        assertThat(o.withSeed(9).seeds()).isEqualTo(5);
+        assertThat(o.withLearningRates(1, 2, 3).alloLearningRate()).isEqualTo(2);
+    }
+
+    @Test
+    void badNewOptionsNameTheOptionAndTheValue() {
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--task=hard"}, new Properties()))
+                .hasMessageContaining("--task must be classic or mistakes, got 'hard'");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--mistake-fraction=1"}, new Properties()))
+                .hasMessageContaining("--mistake-fraction must be in [0, 1), got 1.0");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--methods=dpo,ppo"}, new Properties()))
+                .hasMessageContaining("unknown method 'ppo'");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--ceiling=yes"}, new Properties()))
+                .hasMessageContaining("--ceiling must be true or false, got 'yes'");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--lr-grid=1e-4,x"}, new Properties()))
+                .hasMessageContaining("--lr-grid must be numbers separated by commas, got '1e-4,x'");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--rounds=0"}, new Properties()))
+                .hasMessageContaining("--rounds must be >= 1, got 0");
+    }
 }
