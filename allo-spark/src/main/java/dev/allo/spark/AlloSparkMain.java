@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -164,29 +165,23 @@ public final class AlloSparkMain {
         }
 
         int integer(String name, int fallback) {
-            String v = optional(name);
-            try {
-                return v == null ? fallback : Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("option --" + name + " must be an integer, got '" + v + "'");
-            }
+            return parsed(name, fallback, Integer::parseInt, "an integer");
         }
 
         long longValue(String name, long fallback) {
-            String v = optional(name);
-            try {
-                return v == null ? fallback : Long.parseLong(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("option --" + name + " must be an integer, got '" + v + "'");
-            }
+            return parsed(name, fallback, Long::parseLong, "an integer");
         }
 
         double decimal(String name, double fallback) {
+            return parsed(name, fallback, Double::parseDouble, "a number");
+        }
+
+        private <T> T parsed(String name, T fallback, Function<String, T> parse, String expected) {
             String v = optional(name);
             try {
-                return v == null ? fallback : Double.parseDouble(v);
+                return v == null ? fallback : parse.apply(v);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("option --" + name + " must be a number, got '" + v + "'");
+                throw new IllegalArgumentException("option --" + name + " must be " + expected + ", got '" + v + "'");
             }
         }
 

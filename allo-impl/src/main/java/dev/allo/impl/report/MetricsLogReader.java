@@ -3,6 +3,7 @@ package dev.allo.impl.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.AlloException;
+import dev.allo.impl.train.JsonLinesLog;
 import dev.allo.train.StepMetrics;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -85,22 +86,8 @@ public final class MetricsLogReader {
     }
 
     private static double value(Path file, int number, String name, JsonNode value) {
-        if (value.isNumber()) {
-            return value.asDouble();
-        }
-        if (value.isTextual()) {
-            switch (value.asText()) {
-                case "NaN":
-                    return Double.NaN;
-                case "Infinity":
-                    return Double.POSITIVE_INFINITY;
-                case "-Infinity":
-                    return Double.NEGATIVE_INFINITY;
-                default:
-                    break;
-            }
-        }
-        throw new AlloException("metrics log " + file + " line " + number + ": '" + name + "' is " + value
-                + ", expected a number or \"NaN\", \"Infinity\", \"-Infinity\"");
+        return JsonLinesLog.metricValue(value).orElseThrow(() -> new AlloException("metrics log " + file + " line "
+                + number + ": '" + name + "' is " + value + ", expected a number or \"NaN\", \"Infinity\","
+                + " \"-Infinity\""));
     }
 }

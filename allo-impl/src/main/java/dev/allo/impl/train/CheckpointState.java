@@ -259,22 +259,8 @@ record CheckpointState(String stage, long step, BatchPosition position, int pair
         }
 
         double metric(String path, JsonNode v) {
-            if (v.isNumber()) {
-                return v.doubleValue();
-            }
-            if (v.isTextual()) {
-                switch (v.textValue()) {
-                    case "NaN":
-                        return Double.NaN;
-                    case "Infinity":
-                        return Double.POSITIVE_INFINITY;
-                    case "-Infinity":
-                        return Double.NEGATIVE_INFINITY;
-                    default:
-                        break;
-                }
-            }
-            throw bad(path, "a number or \"NaN\", \"Infinity\", \"-Infinity\"", v);
+            return JsonLinesLog.metricValue(v).orElseThrow(
+                    () -> bad(path, "a number or \"NaN\", \"Infinity\", \"-Infinity\"", v));
         }
 
         private JsonNode required(JsonNode node, String path, String name) {

@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * An append-only JSON-lines log of a stage, one object per line with an integer {@code step}, that survives kills
@@ -142,6 +143,32 @@ public final class JsonLinesLog implements AutoCloseable {
             }
         });
         return line;
+    }
+
+    /**
+     * Reads one metric as {@link #putMetrics} writes it: a number, or the string {@code "NaN"}, {@code "Infinity"} or
+     * {@code "-Infinity"}.
+     *
+     * @param value the JSON value
+     * @return the metric, or empty when the value is neither
+     */
+    public static OptionalDouble metricValue(JsonNode value) {
+        if (value.isNumber()) {
+            return OptionalDouble.of(value.doubleValue());
+        }
+        if (value.isTextual()) {
+            switch (value.textValue()) {
+                case "NaN":
+                    return OptionalDouble.of(Double.NaN);
+                case "Infinity":
+                    return OptionalDouble.of(Double.POSITIVE_INFINITY);
+                case "-Infinity":
+                    return OptionalDouble.of(Double.NEGATIVE_INFINITY);
+                default:
+                    break;
+            }
+        }
+        return OptionalDouble.empty();
     }
 
     /**
