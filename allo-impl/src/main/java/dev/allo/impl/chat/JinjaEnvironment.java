@@ -36,7 +36,9 @@ import jinjava.javax.el.CompositeELResolver;
  *       {@code ensure_ascii}, {@code separators} and {@code sort_keys}), {@code trim} (Python's
  *       {@code str.strip}, optionally with characters) and {@code items} (Jinja2 3.1's key-value pairs of a map,
  *       which Jinjava lacks);</li>
- *   <li>Python {@code str} methods on strings ({@link PythonStringResolver}).</li>
+ *   <li>Python {@code str} methods on strings ({@link PythonStringResolver});</li>
+ *   <li>the tests {@code iterable} and {@code sequence} and the filter {@code length} as Jinja2 answers them for
+ *       strings and mappings ({@link PythonTypeTests}).</li>
  * </ul>
  */
 final class JinjaEnvironment {
@@ -64,7 +66,7 @@ final class JinjaEnvironment {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(false) // applied to the source by JinjaSource, as Jinja2 does
                 .withNestedInterpretationEnabled(false)
                 .withLocale(Locale.ENGLISH)
                 .withTimeZone(clock.getZone())
@@ -82,6 +84,8 @@ final class JinjaEnvironment {
         jinjava.registerFilter(new TojsonFilter());
         jinjava.registerFilter(new TrimFilter());
         jinjava.registerFilter(new ItemsFilter());
+        PythonTypeTests.tests().forEach(jinjava::registerExpTest);
+        PythonTypeTests.filters().forEach(jinjava::registerFilter);
         return jinjava;
     }
 

@@ -21,6 +21,12 @@ import java.util.function.Consumer;
  *       {@code not (x is defined)}, as Llama 3's {@code if not date_string is defined} relies on), Jinjava tighter.
  *       Its operand, up to the next {@code and}, {@code or}, {@code if}, {@code else}, comma or closing bracket, is
  *       parenthesised.</li>
+ *   <li>A loop filter, {@code {% for x in items if condition %}}, becomes a loop over the items that pass
+ *       ({@link JinjaLoopFilter}).</li>
+ *   <li>{@code tools is defined} and {@code documents is defined} become {@code true}
+ *       ({@link RenderParameterTests}).</li>
+ *   <li>{@code lstrip_blocks} is applied here, not by Jinjava, which also strips spaces before a block tag that
+ *       does not start its line ({@code a {% if x %}} loses its space there, not in Jinja2).</li>
  *   <li>One newline at the end of the source is dropped, as Jinja2 does by default ({@code keep_trailing_newline}
  *       off).</li>
  * </ul>
@@ -41,8 +47,37 @@ final class JinjaSource {
      */
     static String rewrite(String source) {
         StringBuilder out = new StringBuilder(source.length() + 32);
-        walk(withoutTrailingNewline(source), out::append, code -> out.append(rewriteCode(code)));
+        int[] loops = {0};
+        walk(withoutTrailingNewline(source), text -> appendText(out, text),
+                code -> out.append(rewriteCode(code, loops)));
         return out.toString();
+    }
+
+    // Appends template text, a comment or a tag delimiter. Before a block tag or comment ("{%", "{#", not "{%-" or
+    // "{%+"), Jinja2's lstrip_blocks removes the spaces and tabs between the start of its line and the tag; a "{%+"
+    // tag keeps them and loses its "+", which Jinjava does not read.
+    private static void appendText(StringBuilder out, String text) {
+        boolean blockOrComment = text.startsWith("{%") || text.startsWith("{#");
+        char marker = text.length() > 2 ? text.charAt(2) : ' ';
+        if (blockOrComment && marker == '+') {
+            out.append(text, 0, 2).append(text, 3, text.length());
+            return;
+        }
+        if (blockOrComment && marker != '-') {
+            int k = out.length();
+            while (k > 0 && isLineSpace(out.charAt(k - 1))) {
+                k--;
+            }
+            if (k == 0 || out.charAt(k - 1) == '\n') {
+                out.setLength(k);
+            }
+        }
+        out.append(text);
+    }
+
+    // Whitespace other than a line end.
+    private static boolean isLineSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\f' || c == '\u000b' || c == '\r';
     }
 
     /**
@@ -150,7 +185,7 @@ final class JinjaSource {
     }
 
     // The index just after the string literal that starts at `at` (Python escapes: a backslash escapes one char).
-    private static int stringEnd(String s, int at) {
+    static int stringEnd(String s, int at) {
         char q = s.charAt(at);
         int k = at + 1;
         while (k < s.length()) {
@@ -166,14 +201,20 @@ final class JinjaSource {
         return s.length();
     }
 
-    private static String rewriteCode(String code) {
+    // `loops` counts the filtered loops rewritten so far, for unique variable names.
+    private static String rewriteCode(String code, int[] loops) {
         // Keep the whitespace-control markers ("{%-", "-%}") out of the expression rewrites.
         int from = !code.isEmpty() && (code.charAt(0) == '-' || code.charAt(0) == '+') ? 1 : 0;
         char last = code.isEmpty() ? ' ' : code.charAt(code.length() - 1);
         int to = code.length() > from && (last == '-' || last == '+') ? code.length() - 1 : code.length();
         String body = code.substring(from, to);
-        return code.substring(0, from) + parenthesiseNotOperands(parenthesiseNamespaceArguments(reverseSlices(body)))
-                + code.substring(to);
+        String expression = parenthesiseNotOperands(RenderParameterTests.rewrite(
+                parenthesiseNamespaceArguments(reverseSlices(body))));
+        String loop = JinjaLoopFilter.rewrite(expression, loops[0]);
+        if (!loop.equals(expression)) {
+            loops[0]++;
+        }
+        return code.substring(0, from) + loop + code.substring(to);
     }
 
     // Words after which a "not" is the unary operator (not the "not" of "is not" or "not in").
