@@ -6,7 +6,8 @@ chat_template.jinja beside it) for a fixed set of conversations and writes the r
 ChatTemplateReferenceTest renders the same folders and conversations with the library and compares exactly.
 
 The environment is transformers' own (chat_template_utils._compile_jinja_template and render_jinja_template, 4.5x):
-jinja2 >= 3.1 ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols]); the
+jinja2 >= 3.1 ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[AssistantTracker,
+loopcontrols]) (the {% generation %} tag of AssistantTracker renders its body; the mask it records is not used); the
 filter `tojson` replaced by json.dumps(x, ensure_ascii=False, indent, separators, sort_keys); the globals
 `raise_exception` (raises TemplateError(message)) and `strftime_now`; the render variables are the tokenizer's
 special tokens (special_tokens_map: the configured, non-null tokens), `messages`, `tools=None`, `documents=None`,
@@ -26,7 +27,7 @@ import os
 import sys
 
 import jinja2
-from jinja2.ext import loopcontrols
+from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 CLOCK = datetime.datetime(2024, 9, 5, 12, 0, 0, tzinfo=datetime.timezone.utc)
@@ -91,8 +92,22 @@ def strftime_now(fmt):
     return CLOCK.strftime(fmt)
 
 
+class Generation(Extension):
+    """transformers' AssistantTracker without the tracking: {% generation %}...{% endgeneration %} renders its body
+    (apply_chat_template only records where it was when asked for the assistant-token mask)."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_body"), [], [], body).set_lineno(lineno)
+
+    def _body(self, caller):
+        return caller()
+
+
 def environment():
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[Generation, loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now
@@ -135,10 +150,11 @@ def render(env, template, tokens, messages, add_generation_prompt, kwargs):
     try:
         return {"expected": compiled.render(messages=messages, tools=tools, documents=documents,
                                             add_generation_prompt=add_generation_prompt, **variables)}
-    except jinja2.exceptions.TemplateError as e:
-        # TemplateError itself is the template's raise_exception; a subclass (UndefinedError: an undefined value
-        # used in an operation) is a failure of the template on this conversation.
-        return {"error": str(e), "raised": type(e) is jinja2.exceptions.TemplateError}
+    except Exception as e:  # pylint: disable=broad-except; apply_chat_template lets every one of these through
+        # TemplateError itself is the template's raise_exception; anything else (UndefinedError: an undefined value
+        # used in an operation; TypeError from tojson) is a failure of the template on this conversation.
+        raised = type(e) is jinja2.exceptions.TemplateError
+        return {"error": str(e) if raised else type(e).__name__ + ": " + str(e), "raised": raised}
 
 
 def main(argv):

@@ -21,15 +21,16 @@ import jinjava.javax.el.CompositeELResolver;
 
 /**
  * A Jinjava engine set up like the Jinja2 environment of Hugging Face {@code transformers}' chat templates
- * ({@code ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])}):
+ * ({@code ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[AssistantTracker,
+ * loopcontrols])}):
  *
  * <ul>
- *   <li>{@code trim_blocks} and {@code lstrip_blocks} on; {@code {%- -%}} and {@code {{- -}}} strip whitespace as in
- *       Jinja2; filters bind tighter than arithmetic and {@code +} ({@code '\n' + x | trim} trims only {@code x});
- *       {@code {% break %}} and {@code {% continue %}} work;</li>
- *   <li>output is never interpreted again (message text containing <code>{{</code> stays text) and never escaped
- *       (Jinjava's Python-style printing of lists is left off because it also escapes control characters in
- *       strings);</li>
+ *   <li>{@code trim_blocks} on, {@code lstrip_blocks} as Jinja2 applies it (by {@link JinjaSource});
+ *       {@code {%- -%}} and {@code {{- -}}} strip whitespace as in Jinja2; filters bind tighter than arithmetic and {@code +} ({@code '\n' + x | trim} trims only {@code x});
+ *       {@code {% break %}} and {@code {% continue %}} work; {@code {% generation %}} blocks render their body
+ *       ({@link GenerationTag}); a loop over a mapping gives its keys;</li>
+ *   <li>output is never interpreted again (message text containing <code>{{</code> stays text) and never escaped;
+ *       values print as Python's {@code str()} prints them ({@link PythonOutput}: {@code True}, {@code ['a']});</li>
  *   <li>the globals {@code raise_exception(message)} (throws {@link TemplateRaisedException}) and
  *       {@code strftime_now(format)} (the clock's current time, strftime format, English month and day names);</li>
  *   <li>the filters {@code tojson} (Python's {@code json.dumps}, see {@link PythonJson}, with {@code indent},
@@ -72,10 +73,12 @@ final class JinjaEnvironment {
                 .withTimeZone(clock.getZone())
                 .withDateTimeProvider(clock::millis)
                 .withElResolver(resolver)
+                .withExecutionMode(new PythonOutput())
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseNaturalOperatorPrecedence(true)
                         .withParseWhitespaceControlStrictly(true)
                         .withUseTrimmingForNotesAndExpressions(true)
+                        .withIterateOverMapKeys(true) // {% for k in dict %} gives the keys, as in Python
                         .build())
                 .build();
         Jinjava jinjava = new Jinjava(config);
@@ -84,6 +87,8 @@ final class JinjaEnvironment {
         jinjava.registerFilter(new TojsonFilter());
         jinjava.registerFilter(new TrimFilter());
         jinjava.registerFilter(new ItemsFilter());
+        jinjava.getGlobalContext().registerTag(new GenerationTag());
+        jinjava.registerFilter(PythonOutput.stringFilter());
         PythonTypeTests.tests().forEach(jinjava::registerExpTest);
         PythonTypeTests.filters().forEach(jinjava::registerFilter);
         return jinjava;

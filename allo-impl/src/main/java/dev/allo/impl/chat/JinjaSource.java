@@ -23,6 +23,8 @@ import java.util.function.Consumer;
  *       parenthesised.</li>
  *   <li>A loop filter, {@code {% for x in items if condition %}}, becomes a loop over the items that pass
  *       ({@link JinjaLoopFilter}).</li>
+ *   <li>{@code loop.previtem} and {@code loop.nextitem} are read from a list of the loop's items
+ *       ({@link JinjaLoopNeighbours}).</li>
  *   <li>{@code tools is defined} and {@code documents is defined} become {@code true}
  *       ({@link RenderParameterTests}).</li>
  *   <li>{@code lstrip_blocks} is applied here, not by Jinjava, which also strips spaces before a block tag that
@@ -46,10 +48,13 @@ final class JinjaSource {
      * @return the source for Jinjava
      */
     static String rewrite(String source) {
+        String text = withoutTrailingNewline(source);
+        List<String> tags = new ArrayList<>();
+        walk(text, t -> { }, code -> tags.add(withoutMarkers(code)));
+        JinjaLoopNeighbours neighbours = new JinjaLoopNeighbours(tags);
         StringBuilder out = new StringBuilder(source.length() + 32);
         int[] loops = {0};
-        walk(withoutTrailingNewline(source), text -> appendText(out, text),
-                code -> out.append(rewriteCode(code, loops)));
+        walk(text, t -> appendText(out, t), code -> out.append(rewriteCode(code, loops, neighbours)));
         return out.toString();
     }
 
@@ -202,11 +207,10 @@ final class JinjaSource {
     }
 
     // `loops` counts the filtered loops rewritten so far, for unique variable names.
-    private static String rewriteCode(String code, int[] loops) {
+    private static String rewriteCode(String code, int[] loops, JinjaLoopNeighbours neighbours) {
         // Keep the whitespace-control markers ("{%-", "-%}") out of the expression rewrites.
-        int from = !code.isEmpty() && (code.charAt(0) == '-' || code.charAt(0) == '+') ? 1 : 0;
-        char last = code.isEmpty() ? ' ' : code.charAt(code.length() - 1);
-        int to = code.length() > from && (last == '-' || last == '+') ? code.length() - 1 : code.length();
+        int from = markerBefore(code);
+        int to = code.length() - markerAfter(code, from);
         String body = code.substring(from, to);
         String expression = parenthesiseNotOperands(RenderParameterTests.rewrite(
                 parenthesiseNamespaceArguments(reverseSlices(body))));
@@ -214,7 +218,24 @@ final class JinjaSource {
         if (!loop.equals(expression)) {
             loops[0]++;
         }
-        return code.substring(0, from) + loop + code.substring(to);
+        return code.substring(0, from) + neighbours.rewrite(body, loop) + code.substring(to);
+    }
+
+    // The code of a tag without its whitespace-control markers.
+    private static String withoutMarkers(String code) {
+        int from = markerBefore(code);
+        return code.substring(from, code.length() - markerAfter(code, from));
+    }
+
+    // 1 if the code starts with a whitespace-control marker ("-" or "+"), else 0.
+    private static int markerBefore(String code) {
+        return !code.isEmpty() && (code.charAt(0) == '-' || code.charAt(0) == '+') ? 1 : 0;
+    }
+
+    // 1 if the code ends with a whitespace-control marker after `from`, else 0.
+    private static int markerAfter(String code, int from) {
+        char last = code.isEmpty() ? ' ' : code.charAt(code.length() - 1);
+        return code.length() > from && (last == '-' || last == '+') ? 1 : 0;
     }
 
     // Words after which a "not" is the unary operator (not the "not" of "is not" or "not in").
@@ -463,8 +484,15 @@ final class JinjaSource {
         return -1;
     }
 
-    // The first occurrence of `needle` at or after `from` that is outside string literals, or -1.
-    private static int find(String s, String needle, int from) {
+    /**
+     * The first occurrence of {@code needle} at or after {@code from} outside string literals.
+     *
+     * @param s a tag's code
+     * @param needle the text to find
+     * @param from where to start
+     * @return its index, or -1
+     */
+    static int find(String s, String needle, int from) {
         int k = from;
         while (k < s.length()) {
             char c = s.charAt(k);

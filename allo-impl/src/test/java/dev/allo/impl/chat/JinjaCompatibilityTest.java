@@ -69,7 +69,7 @@ class JinjaCompatibilityTest {
         assertThat(render("{{ (not x is defined)|string }}|{{ (not y is defined)|string }}|{{ (not n > 2)|string }}|"
                 + "{% if not x is none and n %}A{% endif %}|{% if x is not none %}B{% endif %}|"
                 + "{% if x not in 'ab' %}C{% endif %}|{{ 'a' if not n > 5 else 'b' }}", v))
-                .isEqualTo("false|true|false|A|B|C|a");
+                .isEqualTo("False|True|False|A|B|C|a");
     }
 
     @Test
@@ -98,9 +98,10 @@ class JinjaCompatibilityTest {
     }
 
     @Test
-    void documentedDifferencesFromJinja2() {
-        // Printed booleans and lists are Java-style (Jinja2: True, ['a', 'b']).
-        assertThat(render("{{ 1 == 1 }}|{{ 'a b'.split() }}")).isEqualTo("true|[a, b]");
+    void valuesPrintAsPythonAndUnknownFiltersAreRefused() {
+        // Printed as Python's str() prints them (Jinjava alone: true, [a, b], {k=1}).
+        assertThat(render("{{ 1 == 1 }}|{{ 'a b'.split() }}|{{ {'k': [1.0, none, \"it's\"]} }}|{{ true|string }}"))
+                .isEqualTo("True|['a', 'b']|{'k': [1.0, None, \"it's\"]}|True");
         // Jinjava renders an unknown filter as empty text; the template is refused when it is created instead.
         assertThatThrownBy(() -> ChatTemplate.of("t", "{{ x | no_such_filter | trim }}{{ 'a|b' }}", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
