@@ -39,8 +39,8 @@ import java.util.Objects;
  *       the two Python constructs rewritten for Jinjava.</li>
  * </ul>
  *
- * <p>Tools and documents are not passed (the templates' {@code tools} and {@code documents} are undefined). Immutable
- * and thread-safe.
+ * <p>{@code tools} and {@code documents} are {@code None} unless given as variables, as in {@code apply_chat_template}.
+ * Immutable and thread-safe.
  */
 public final class ChatTemplate {
 
@@ -318,16 +318,30 @@ public final class ChatTemplate {
         Map<String, Object> context = new HashMap<>(variables);
         context.putAll(JinjaEnvironment.GLOBALS); // so that `strftime_now is defined` holds, as in transformers
         context.putAll(specialTokens);
+        List<String> none = new ArrayList<>(); // None unless given, as apply_chat_template passes them
+        for (String parameter : List.of("tools", "documents")) {
+            if (context.get(parameter) == null) {
+                none.add(parameter);
+            }
+        }
+        context.put(NoneIterationForTag.NONE_NAMES, none);
         context.put("messages", list);
         context.put("add_generation_prompt", addGenerationPrompt);
         RenderResult result = jinjava.renderForResult(compiled, context);
         for (TemplateError e : result.getErrors()) {
-            JinjaEnvironment.TemplateRaisedException raised = raised(e.getException());
+            JinjaEnvironment.TemplateRaisedException raised = cause(e.getException(),
+                    JinjaEnvironment.TemplateRaisedException.class);
             if (raised != null) {
                 throw new ChatTemplateException(name, raised.getMessage(), true);
             }
         }
         for (TemplateError e : result.getErrors()) {
+            NoneIterationForTag.NoneIterationException overNone = cause(e.getException(),
+                    NoneIterationForTag.NoneIterationException.class);
+            if (overNone != null) {
+                throw new ChatTemplateException(name, "template line " + e.getLineno() + ": " + overNone.getMessage(),
+                        false);
+            }
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw new ChatTemplateException(name, "template line " + e.getLineno() + ": " + e.getMessage(),
                         false);
@@ -336,10 +350,11 @@ public final class ChatTemplate {
         return result.getOutput();
     }
 
-    private static JinjaEnvironment.TemplateRaisedException raised(Throwable t) {
+    // The first exception of the given type in the cause chain of `t`, or null.
+    private static <T extends Throwable> T cause(Throwable t, Class<T> type) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof JinjaEnvironment.TemplateRaisedException r) {
-                return r;
+            if (type.isInstance(c)) {
+                return type.cast(c);
             }
         }
         return null;

@@ -28,7 +28,8 @@ import jinjava.javax.el.CompositeELResolver;
  *   <li>{@code trim_blocks} on, {@code lstrip_blocks} as Jinja2 applies it (by {@link JinjaSource});
  *       {@code {%- -%}} and {@code {{- -}}} strip whitespace as in Jinja2; filters bind tighter than arithmetic and {@code +} ({@code '\n' + x | trim} trims only {@code x});
  *       {@code {% break %}} and {@code {% continue %}} work; {@code {% generation %}} blocks render their body
- *       ({@link GenerationTag}); a loop over a mapping gives its keys;</li>
+ *       ({@link GenerationTag}); a loop over a mapping gives its keys, one over {@code None} fails
+ *       ({@link NoneIterationForTag});</li>
  *   <li>output is never interpreted again (message text containing <code>{{</code> stays text) and never escaped;
  *       values print as Python's {@code str()} prints them ({@link PythonOutput}: {@code True}, {@code ['a']});</li>
  *   <li>the globals {@code raise_exception(message)} (throws {@link TemplateRaisedException}) and
@@ -88,6 +89,7 @@ final class JinjaEnvironment {
         jinjava.registerFilter(new TrimFilter());
         jinjava.registerFilter(new ItemsFilter());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
+        jinjava.getGlobalContext().registerTag(new NoneIterationForTag());
         jinjava.registerFilter(PythonOutput.stringFilter());
         PythonTypeTests.tests().forEach(jinjava::registerExpTest);
         PythonTypeTests.filters().forEach(jinjava::registerFilter);

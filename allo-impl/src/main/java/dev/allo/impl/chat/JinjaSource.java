@@ -29,6 +29,8 @@ import java.util.function.Consumer;
  *       ({@link RenderParameterTests}).</li>
  *   <li>{@code lstrip_blocks} is applied here, not by Jinjava, which also strips spaces before a block tag that
  *       does not start its line ({@code a {% if x %}} loses its space there, not in Jinja2).</li>
+ *   <li>A parenthesised dict literal, {@code ({'a': 1})}, loses its brackets: Jinjava reads it as a one-item
+ *       tuple.</li>
  *   <li>One newline at the end of the source is dropped, as Jinja2 does by default ({@code keep_trailing_newline}
  *       off).</li>
  * </ul>
@@ -213,7 +215,7 @@ final class JinjaSource {
         int to = code.length() - markerAfter(code, from);
         String body = code.substring(from, to);
         String expression = parenthesiseNotOperands(RenderParameterTests.rewrite(
-                parenthesiseNamespaceArguments(reverseSlices(body))));
+                parenthesiseNamespaceArguments(reverseSlices(unwrapDictionaries(body)))));
         String loop = JinjaLoopFilter.rewrite(expression, loops[0]);
         if (!loop.equals(expression)) {
             loops[0]++;
@@ -334,6 +336,58 @@ final class JinjaSource {
             k++;
         }
         return lastContent;
+    }
+
+    // Drops the brackets around a parenthesised dict literal, "({...})", which Jinjava reads as a one-item tuple.
+    // Call brackets ("f({...})") are kept.
+    private static String unwrapDictionaries(String code) {
+        StringBuilder out = new StringBuilder(code);
+        int k = find(out.toString(), "(", 0);
+        while (k >= 0) {
+            int open = skipSpaces(out, k + 1);
+            int before = k - 1;
+            while (before >= 0 && Character.isWhitespace(out.charAt(before))) {
+                before--;
+            }
+            boolean call = before >= 0 && (isNameChar(out.charAt(before)) || out.charAt(before) == ')'
+                    || out.charAt(before) == ']');
+            int close = open < out.length() && out.charAt(open) == '{' ? closingBracket(out.toString(), open) : -1;
+            int after = close < 0 ? -1 : skipSpaces(out, close + 1);
+            if (!call && after >= 0 && after < out.length() && out.charAt(after) == ')') {
+                out.deleteCharAt(after);
+                out.deleteCharAt(k);
+            }
+            k = find(out.toString(), "(", k + 1);
+        }
+        return out.toString();
+    }
+
+    private static int skipSpaces(CharSequence s, int from) {
+        int k = from;
+        while (k < s.length() && Character.isWhitespace(s.charAt(k))) {
+            k++;
+        }
+        return k;
+    }
+
+    // The index of the bracket that closes the one at `open`, skipping string literals; -1 if none.
+    private static int closingBracket(String s, int open) {
+        int depth = 0;
+        int k = open;
+        while (k < s.length()) {
+            char c = s.charAt(k);
+            if (c == '\'' || c == '"') {
+                k = stringEnd(s, k);
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if ((c == ')' || c == ']' || c == '}') && --depth == 0) {
+                return k;
+            }
+            k++;
+        }
+        return -1;
     }
 
     private static String reverseSlices(String code) {
