@@ -203,7 +203,7 @@ final class JinjaEnvironment {
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
             if (var == null) {
-                return null;
+                return ""; // an undefined value trims to empty text
             }
             String chars = args.length > 0 ? args[0] : null;
             return PythonStrings.strip(var.toString(), chars, true, true);

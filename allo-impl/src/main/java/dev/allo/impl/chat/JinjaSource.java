@@ -27,6 +27,7 @@ import java.util.function.Consumer;
  *       ({@link JinjaLoopNeighbours}).</li>
  *   <li>{@code tools is defined} and {@code documents is defined} become {@code true}
  *       ({@link RenderParameterTests}).</li>
+ *   <li>Comments become empty expressions, {@code {{ '' }}}, with the same whitespace control.</li>
  *   <li>{@code lstrip_blocks} is applied here, not by Jinjava, which also strips spaces before a block tag that
  *       does not start its line ({@code a {% if x %}} loses its space there, not in Jinja2).</li>
  *   <li>A parenthesised dict literal, {@code ({'a': 1})}, loses its brackets: Jinjava reads it as a one-item
@@ -54,32 +55,58 @@ final class JinjaSource {
         List<String> tags = new ArrayList<>();
         walk(text, t -> { }, code -> tags.add(withoutMarkers(code)));
         JinjaLoopNeighbours neighbours = new JinjaLoopNeighbours(tags);
-        StringBuilder out = new StringBuilder(source.length() + 32);
+        Output o = new Output(source.length() + 32);
         int[] loops = {0};
-        walk(text, t -> appendText(out, t), code -> out.append(rewriteCode(code, loops, neighbours)));
-        return out.toString();
+        walk(text, t -> appendText(o, t), code -> o.out.append(rewriteCode(code, loops, neighbours)));
+        return o.out.toString();
     }
 
-    // Appends template text, a comment or a tag delimiter. Before a block tag or comment ("{%", "{#", not "{%-" or
-    // "{%+"), Jinja2's lstrip_blocks removes the spaces and tabs between the start of its line and the tag; a "{%+"
-    // tag keeps them and loses its "+", which Jinjava does not read.
-    private static void appendText(StringBuilder out, String text) {
-        boolean blockOrComment = text.startsWith("{%") || text.startsWith("{#");
-        char marker = text.length() > 2 ? text.charAt(2) : ' ';
+    // Appends template text, a comment or a tag delimiter.
+    //  - Before a block tag or comment ("{%", "{#", not "{%-" or "{%+"), Jinja2's lstrip_blocks removes the spaces and
+    //    tabs between the start of its line and the tag; a "{%+" tag keeps them and loses its "+", which Jinjava does
+    //    not read.
+    //  - A comment becomes an empty expression with the same whitespace-control markers ("{#- x #}" -> "{{- '' }}"),
+    //    and trim_blocks drops the newline after it here. Jinjava drops comments from its tree, so the "-%}" of a tag
+    //    before a comment would otherwise strip the whitespace after the comment as well.
+    private static void appendText(Output o, String text) {
+        String t = text;
+        if (o.afterComment && t.startsWith("\n")) {
+            t = t.substring(1);
+        }
+        o.afterComment = false;
+        boolean comment = t.startsWith("{#");
+        boolean blockOrComment = t.startsWith("{%") || comment;
+        char marker = t.length() > 2 ? t.charAt(2) : ' ';
         if (blockOrComment && marker == '+') {
-            out.append(text, 0, 2).append(text, 3, text.length());
+            o.out.append(t, 0, 2).append(t, 3, t.length());
             return;
         }
         if (blockOrComment && marker != '-') {
-            int k = out.length();
-            while (k > 0 && isLineSpace(out.charAt(k - 1))) {
+            int k = o.out.length();
+            while (k > 0 && isLineSpace(o.out.charAt(k - 1))) {
                 k--;
             }
-            if (k == 0 || out.charAt(k - 1) == '\n') {
-                out.setLength(k);
+            if (k == 0 || o.out.charAt(k - 1) == '\n') {
+                o.out.setLength(k);
             }
         }
-        out.append(text);
+        if (comment) {
+            boolean stripAfter = t.endsWith("-#}");
+            o.out.append(marker == '-' ? "{{- '' " : "{{ '' ").append(stripAfter ? "-}}" : "}}");
+            o.afterComment = !stripAfter && !t.endsWith("+#}");
+            return;
+        }
+        o.out.append(t);
+    }
+
+    // The rewritten source, and whether the last thing written was a comment.
+    private static final class Output {
+        private final StringBuilder out;
+        private boolean afterComment;
+
+        Output(int capacity) {
+            out = new StringBuilder(capacity);
+        }
     }
 
     // Whitespace other than a line end.
@@ -123,8 +150,8 @@ final class JinjaSource {
         return names;
     }
 
-    // Calls `text` with template text, comments and tag delimiters as they are, and `code` with the code of each
-    // {{ }} and {% %} tag.
+    // Calls `text` with template text, comments and tag delimiters (an opening one with its "-" or "+") as they are,
+    // and `code` with the code of each {{ }} and {% %} tag.
     private static void walk(String source, Consumer<String> text,
             Consumer<String> code) {
         int i = 0;
@@ -149,8 +176,11 @@ final class JinjaSource {
                 text.accept(source.substring(open));
                 break;
             }
-            text.accept(source.substring(open, open + 2));
-            code.accept(source.substring(open + 2, end));
+            // The opening delimiter with its whitespace-control marker, if any ("{%-", "{{+").
+            int codeStart = end > open + 2 && (source.charAt(open + 2) == '-' || source.charAt(open + 2) == '+')
+                    ? open + 3 : open + 2;
+            text.accept(source.substring(open, codeStart));
+            code.accept(source.substring(codeStart, end));
             text.accept(close);
             i = end + 2;
         }

@@ -39,8 +39,43 @@ class JinjaSourceTest {
     }
 
     @Test
-    void textStringsAndCommentsAreLeftAlone() {
-        String s = "text [::-1] not x {# namespace(a=b - 1) [::-1] #}{{ 'not x[::-1]' }}{% raw_text %}";
+    void textAndStringsAreLeftAloneAndCommentsBecomeEmptyExpressions() {
+        String s = "text [::-1] not x {{ 'not x[::-1] tools is defined' }}{% raw_text %}";
         assertThat(JinjaSource.rewrite(s)).isEqualTo(s);
+        // trim_blocks drops the newline after a comment; its whitespace-control markers stay.
+        assertThat(JinjaSource.rewrite("a {# namespace(a=b - 1) [::-1] #}\nb {#- c -#} d"))
+                .isEqualTo("a {{ '' }}b {{- '' -}} d");
+    }
+
+    @Test
+    void lstripBlocksOnlyAtTheStartOfALine() {
+        assertThat(JinjaSource.rewrite("a {% if x %}\n  \t{% endif %}\n    {{ y }}  {%+ if z %}{% endif %}"))
+                .isEqualTo("a {% if x %}\n{% endif %}\n    {{ y }}  {% if z %}{% endif %}");
+    }
+
+    @Test
+    void loopFilterCollectsThePassingItemsFirst() {
+        assertThat(JinjaSource.rewrite("{%- for k, v in d|items if k != 'x' -%}"))
+                .isEqualTo("{%- set _allo_kept_0 = [] %}{% for _allo_item_0 in d|items %}{% for k, v in "
+                        + "[_allo_item_0] %}{% if k != 'x' %}{% do _allo_kept_0.append(_allo_item_0) %}{% endif %}"
+                        + "{% endfor %}{% endfor %}{% for k, v in _allo_kept_0 -%}");
+        assertThat(JinjaSource.rewrite("{% for m in (a if b else c) %}")).isEqualTo("{% for m in (a if b else c) %}");
+    }
+
+    @Test
+    void neighboursOfTheInnermostLoopComeFromAListOfItsItems() {
+        assertThat(JinjaSource.rewrite("{% for m in ms %}{% for x in xs %}{% endfor %}{{ loop.previtem.role }}"
+                + "{% endfor %}"))
+                .isEqualTo("{% set _allo_seq_0 = (ms)|list %}{% for m in _allo_seq_0 %}{% for x in xs %}{% endfor %}"
+                        + "{{ (_allo_seq_0[loop.index0 - 1] if loop.index0 > 0 else _allo_undefined).role }}"
+                        + "{% endfor %}");
+    }
+
+    @Test
+    void renderParametersAreAlwaysDefinedAndDictLiteralsLoseTheirBrackets() {
+        assertThat(JinjaSource.rewrite("{% if not tools is defined or documents is not defined %}"
+                + "{{ message.tools is defined }}{% set c = ({'a': 1}) %}{{ f({'a': 1}) }}"))
+                .isEqualTo("{% if not ( true) or false %}{{ message.tools is defined }}{% set c = {'a': 1} %}"
+                        + "{{ f({'a': 1}) }}");
     }
 }
