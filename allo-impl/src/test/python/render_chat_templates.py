@@ -73,6 +73,8 @@ CONVERSATIONS = [
                      {"role": "tool", "content": "{\"temp\": 21, \"sky\": \"clear ☀\"}"}], {}),
     # Template text in a message stays text; so do the template's own markers.
     ("template-like-content", [_user("{{ bos_token }} {% if x %}</think> <|im_end|>\n\n"), _assistant(" ok ")], {}),
+    # An answer that Jinjava alone would call false in a test such as {% if message.content %}.
+    ("false-answer", [_user("Is 7 even?"), _assistant("False")], {}),
     # Tool schemas (apply_chat_template's `tools`), printed by the templates with tojson.
     ("tools", [SYSTEM, _user("Weather in Paris?")], {"tools": [WEATHER_TOOL]}),
     ("tools-in-system", [SYSTEM, _user("Weather in Paris?")],

@@ -308,14 +308,16 @@ public final class ChatTemplate {
      *     template's message) or cannot be rendered (syntax error, unknown filter or function, bad operand)
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        List<Map<String, Object>> list = new ArrayList<>(messages.size());
+        FalseTextGuard guard = new FalseTextGuard(source);
+        List<Object> list = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("role", m.role());
             map.put("content", m.content());
-            list.add(map);
+            list.add(guard.guard(map));
         }
-        Map<String, Object> context = new HashMap<>(variables);
+        Map<String, Object> context = new HashMap<>();
+        variables.forEach((k, v) -> context.put(k, guard.guard(v)));
         context.putAll(JinjaEnvironment.GLOBALS); // so that `strftime_now is defined` holds, as in transformers
         context.putAll(specialTokens);
         List<String> none = new ArrayList<>(); // None unless given, as apply_chat_template passes them
@@ -332,7 +334,7 @@ public final class ChatTemplate {
             JinjaEnvironment.TemplateRaisedException raised = cause(e.getException(),
                     JinjaEnvironment.TemplateRaisedException.class);
             if (raised != null) {
-                throw new ChatTemplateException(name, raised.getMessage(), true);
+                throw new ChatTemplateException(name, guard.restore(raised.getMessage()), true);
             }
         }
         for (TemplateError e : result.getErrors()) {
@@ -347,7 +349,7 @@ public final class ChatTemplate {
                         false);
             }
         }
-        return result.getOutput();
+        return guard.restore(result.getOutput());
     }
 
     // The first exception of the given type in the cause chain of `t`, or null.
