@@ -3,7 +3,8 @@
 
 Renders every template folder under TEMPLATES (each a tokenizer_config.json with a `chat_template`, or a
 chat_template.jinja beside it) for a fixed set of conversations and writes the results to OUT as JSON; the Java test
-ChatTemplateReferenceTest renders the same folders and conversations with the library and compares exactly.
+ChatTemplateReferenceTest renders the same folders and conversations with the library and compares exactly, and
+checks the prompt/completion split of each conversation that ends with an assistant message.
 
 The environment is transformers' own (chat_template_utils._compile_jinja_template and render_jinja_template, 4.5x):
 jinja2 >= 3.1 ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[AssistantTracker,
@@ -159,6 +160,27 @@ def render(env, template, tokens, messages, add_generation_prompt, kwargs):
         return {"error": str(e) if raised else type(e).__name__ + ": " + str(e), "raised": raised}
 
 
+def splits(env, template, tokens):
+    """TRL's maybe_apply_chat_template on each conversation that ends with an assistant message: the prompt text is
+    the rendering of the messages before it with the generation prompt, the completion what the whole conversation's
+    rendering adds after that; `prefix` says whether the prompt text is a prefix of the whole rendering (TRL cuts at
+    the common prefix otherwise; the library refuses the line)."""
+    out = []
+    for case, messages, kwargs in CONVERSATIONS:
+        if messages[-1]["role"] != "assistant":
+            continue
+        prompt = render(env, template, tokens, messages[:-1], True, kwargs)
+        full = render(env, template, tokens, messages, False, kwargs)
+        if "expected" not in prompt or "expected" not in full:
+            continue  # the template raises; the renderings record that
+        entry = {"case": case, "messages": messages, "kwargs": kwargs, "prompt": prompt["expected"],
+                 "prefix": full["expected"].startswith(prompt["expected"])}
+        if entry["prefix"]:
+            entry["completion"] = full["expected"][len(prompt["expected"]):]
+        out.append(entry)
+    return out
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("templates", help="folder of template folders (each with a tokenizer_config.json)")
@@ -182,7 +204,8 @@ def main(argv):
                          "kwargs": kwargs}
                 entry.update(render(env, template, tokens, messages, add_generation_prompt, kwargs))
                 cases.append(entry)
-        result["templates"].append({"folder": name, "renderings": cases})
+        result["templates"].append({"folder": name, "renderings": cases,
+                                    "splits": splits(env, template, tokens)})
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False, indent=1)

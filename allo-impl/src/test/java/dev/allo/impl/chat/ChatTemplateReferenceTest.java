@@ -29,7 +29,10 @@ import org.junit.jupiter.api.TestFactory;
  * {@code src/test/python/render_chat_templates.py} (the reference renderer; see its header): always the checked-in
  * {@code chat-templates/renderings.json} for the template folders beside it, and in addition every file named in the
  * system property {@code allo.chatTemplates.renderings} (comma-separated paths, each with its template folders
- * beside it), which is how a directory of models' own {@code tokenizer_config.json} files is checked:
+ * beside it), which is how a directory of models' own {@code tokenizer_config.json} files is checked. For each
+ * conversation that ends with an assistant message it also checks {@link ChatTemplateRenderer}'s split against TRL's
+ * (prompt rendered with the generation prompt; completion = what the whole rendering adds; refused when the prompt's
+ * rendering is no prefix):
  *
  * <pre>{@code
  * python3 allo-impl/src/test/python/render_chat_templates.py /path/to/templates /path/to/templates/renderings.json
@@ -74,18 +77,46 @@ class ChatTemplateReferenceTest {
                 tests.add(DynamicTest.dynamicTest(r.get("case").textValue() + " add_generation_prompt=" + generation,
                         () -> check(template, r, generation)));
             }
+            for (JsonNode split : folder.get("splits")) {
+                tests.add(DynamicTest.dynamicTest(split.get("case").textValue() + " split",
+                        () -> checkSplit(template, split)));
+            }
             folders.add(DynamicContainer.dynamicContainer(name, tests));
         }
         return folders.stream();
     }
 
-    private static void check(ChatTemplate template, JsonNode r, boolean generation) {
+    // TRL's split of a conversation ending with an assistant message: the prompt is rendered with the generation
+    // prompt, the completion is what the whole conversation adds; a prompt that is no prefix is refused.
+    private static void checkSplit(ChatTemplate template, JsonNode split) {
+        List<ChatMessage> messages = messages(split);
+        ChatTemplateRenderer renderer = new ChatTemplateRenderer(template.withVariables(kwargs(split)));
+        List<ChatMessage> prompt = messages.subList(0, messages.size() - 1);
+        List<ChatMessage> response = messages.subList(messages.size() - 1, messages.size());
+        assertThat(renderer.prompt(prompt)).isEqualTo(split.get("prompt").textValue());
+        if (split.get("prefix").booleanValue()) {
+            assertThat(renderer.response(prompt, response)).isEqualTo(split.get("completion").textValue());
+        } else {
+            assertThatThrownBy(() -> renderer.response(prompt, response))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a prefix");
+        }
+    }
+
+    private static List<ChatMessage> messages(JsonNode r) {
         List<ChatMessage> messages = new ArrayList<>();
         for (JsonNode m : r.get("messages")) {
             messages.add(new ChatMessage(m.get("role").textValue(), m.get("content").textValue()));
         }
-        Map<String, Object> kwargs = JSON.convertValue(r.get("kwargs"), new TypeReference<Map<String, Object>>() { });
-        ChatTemplate t = template.withVariables(kwargs);
+        return messages;
+    }
+
+    private static Map<String, Object> kwargs(JsonNode r) {
+        return JSON.convertValue(r.get("kwargs"), new TypeReference<Map<String, Object>>() { });
+    }
+
+    private static void check(ChatTemplate template, JsonNode r, boolean generation) {
+        List<ChatMessage> messages = messages(r);
+        ChatTemplate t = template.withVariables(kwargs(r));
         if (r.has("expected")) {
             assertThat(t.render(messages, generation)).isEqualTo(r.get("expected").textValue());
         } else {
