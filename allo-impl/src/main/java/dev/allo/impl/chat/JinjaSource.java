@@ -480,7 +480,7 @@ final class JinjaSource {
         int i = 0;
         while (call >= 0) {
             int argsStart = call + NAMESPACE_CALL.length();
-            int argsEnd = closingParen(code, argsStart);
+            int argsEnd = closingBracket(code, argsStart - 1);
             if (argsEnd < 0) {
                 break;
             }
@@ -546,26 +546,6 @@ final class JinjaSource {
         }
         out.add(args.substring(from));
         return out;
-    }
-
-    // The index of the ')' closing a call whose arguments start at `from`, or -1.
-    private static int closingParen(String s, int from) {
-        int depth = 1;
-        int k = from;
-        while (k < s.length()) {
-            char c = s.charAt(k);
-            if (c == '\'' || c == '"') {
-                k = stringEnd(s, k);
-                continue;
-            }
-            if (c == '(') {
-                depth++;
-            } else if (c == ')' && --depth == 0) {
-                return k;
-            }
-            k++;
-        }
-        return -1;
     }
 
     /**
