@@ -36,7 +36,7 @@ import java.util.Objects;
  *       {@code date_string}), like {@code apply_chat_template}'s keyword arguments;</li>
  *   <li>{@code raise_exception}, {@code strftime_now} (from {@link #withClock(Clock)}, default the system clock) and
  *       the {@code tojson} filter; see {@link JinjaEnvironment} for the engine settings and {@link JinjaSource} for
- *       the two Python constructs rewritten for Jinjava.</li>
+ *       the Jinja2 constructs rewritten for Jinjava.</li>
  * </ul>
  *
  * <p>{@code tools} and {@code documents} are {@code None} unless given as variables, as in {@code apply_chat_template}.
