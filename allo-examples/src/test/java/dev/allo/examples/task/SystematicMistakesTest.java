@@ -13,6 +13,12 @@ class SystematicMistakesTest {
         return new Problem(text, "Tom", "apple", "apples", start, List.of(steps));
     }
 
+    /** The systematic task's problems: 1 to {@code maxSteps} steps of + or -, operands 1-9, totals up to 30. */
+    private static ProblemGenerator systematic(int maxSteps, long seed) {
+        return new ProblemGenerator(ProblemConfig.defaults().withSteps(1, maxSteps)
+                .withOperations(EnumSet.of(Operation.ADD, Operation.SUBTRACT)).withMaxValue(30), seed);
+    }
+
     private static ArithmeticStep add(long n) {
         return new ArithmeticStep(Operation.ADD, n);
     }
@@ -118,9 +124,7 @@ class SystematicMistakesTest {
 
     @Test
     void generatedProblemsAreReadAndEveryMistakeIsWrongAndNonNegative() {
-        ProblemConfig config = ProblemConfig.defaults().withSteps(1, 2)
-                .withOperations(EnumSet.of(Operation.ADD, Operation.SUBTRACT)).withMaxValue(30);
-        ProblemGenerator generator = new ProblemGenerator(config, 42);
+        ProblemGenerator generator = systematic(2, 42);
         int triggered = 0;
         for (int i = 0; i < 2000; i++) {
             Problem p = generator.next();
@@ -142,12 +146,10 @@ class SystematicMistakesTest {
         // Triggers cover more than 30% of problems, so the default fraction is reachable.
         assertThat(triggered / 2000.0).isBetween(0.35, 0.7);
     }
+
     @Test
     void onOneStepProblemsTheTwoClassesAreWhatTheyClaim() {
-        // The default systematic task: one step of + or -, operands 1-9, totals up to 30.
-        ProblemConfig config = ProblemConfig.defaults().withSteps(1, 1)
-                .withOperations(EnumSet.of(Operation.ADD, Operation.SUBTRACT)).withMaxValue(30);
-        ProblemGenerator generator = new ProblemGenerator(config, 11);
+        ProblemGenerator generator = systematic(1, 11);
         int triggered = 0;
         int phrase = 0;
         int carry = 0;
