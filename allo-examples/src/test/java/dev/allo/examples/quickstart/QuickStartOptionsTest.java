@@ -66,6 +66,9 @@ class QuickStartOptionsTest {
         assertThat(mistakes.maxSteps()).isEqualTo(1);
         assertThat(mistakes.hidden()).isEqualTo(128);
         assertThat(mistakes.preferenceProblems()).isEqualTo(200);
+        assertThat(mistakes.dpoLearningRate()).isEqualTo(3e-5);
+        assertThat(mistakes.alloLearningRate()).isEqualTo(3e-4);
+        assertThat(mistakes.forgetLearningRate()).isEqualTo(3e-5);
         assertThat(mistakes.skillExamples()).isEqualTo(600);
         assertThat(mistakes.methods()).containsExactly("dpo", "rpo", "allo");
         assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--task=systematic"}, new Properties()))
