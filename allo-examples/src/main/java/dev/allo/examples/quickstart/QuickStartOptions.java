@@ -14,10 +14,11 @@ import java.util.Set;
  * {@code -Dquickstart.key=value} (arguments win); unknown keys are rejected with the list of known ones.
  *
  * @param problems training problems of the SFT stage (default 1000)
- * @param preferenceProblems the first this many training problems are sampled for the preference data (default 256)
+ * @param preferenceProblems the first this many training problems are sampled for the preference data (default 256;
+ *     200 with {@code --task=mistakes})
  * @param validation validation problems, the source of the held-out preference pairs (default 64)
  * @param test held-out test problems for greedy accuracy (default 200)
- * @param maxSteps the most arithmetic steps per problem, in [1, 5] (default 2)
+ * @param maxSteps the most arithmetic steps per problem, in [1, 5] (default 2; 1 with {@code --task=mistakes})
  * @param hidden the model's hidden size (default 96; the MLP is 8/3 of it, heads of width 16 or less)
  * @param layers decoder layers (default 2)
  * @param sftEpochs epochs of supervised fine-tuning of the policy (default 6)
@@ -37,7 +38,7 @@ import java.util.Set;
  * @param out the output directory (default {@code allo-output/quickstart})
  * @param task which task (default {@link TaskKind#CLASSIC}; {@code --task=mistakes} the systematic-mistakes task,
  *     with its own defaults, {@link #mistakesDefaults()})
- * @param mistakeFraction the share of SFT demonstrations with a systematic mistake (default 0; 0.4 with
+ * @param mistakeFraction the share of SFT demonstrations with a systematic mistake (default 0; 0.3 with
  *     {@code --task=mistakes})
  * @param mistakeClasses the classes the mistaken demonstrations carry (default all three)
  * @param skillExamples SFT demonstrations of the second skill, number words (default 0; 600 with
