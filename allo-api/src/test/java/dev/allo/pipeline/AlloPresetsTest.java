@@ -40,7 +40,10 @@ class AlloPresetsTest {
         assertThat(learn.training().totalSteps(300)).isGreaterThanOrEqualTo(10);
         assertThat(AlloPresets.questionAnswering().stages().get(0).training().totalSteps(300)).isLessThan(10);
         assertThat(learn.training().learningRate()).isGreaterThan(
-                AlloPresets.questionAnswering().stages().get(1).training().learningRate() * 100);
+                AlloPresets.questionAnswering().stages().get(1).training().learningRate() * 50);
+        // the validation choice on the examples' one-step task: learning ten times forgetting
+        assertThat(learn.training().learningRate()).isEqualTo(10 * forget.training().learningRate(),
+                org.assertj.core.data.Offset.offset(1e-12));
     }
 
     private static void assertTable5(AlignmentConfig c, double lr1, int batch1, double k1, double lr2, int batch2,

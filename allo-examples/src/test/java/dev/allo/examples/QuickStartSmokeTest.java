@@ -39,7 +39,7 @@ class QuickStartSmokeTest {
         QuickStartOptions options = QuickStartOptions.parse(new String[] {"--problems=16", "--validation=8",
             "--test=8", "--max-steps=1", "--hidden=32", "--layers=1", "--sft-epochs=1", "--samples=2",
             "--rewriter-epochs=1", "--dpo-epochs=1", "--batch=4", "--skill-examples=8", "--skill-test=4",
-            "--task=mistakes", "--out=" + out}, new Properties());
+            "--task=mistakes", "--methods=dpo,allo", "--out=" + out}, new Properties());
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         QuickStartResult result;
         try (PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {

@@ -124,7 +124,7 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
             return sftData;
         }
         for (NoisyDemonstrations.Demonstration d : NoisyDemonstrations.build(splits.train(), fraction,
-                options.seed() + 3)) {
+                options.mistakeClasses(), options.seed() + 3)) {
             d.mistakes().forEach(m -> mistakes.merge(m.name(), 1, Integer::sum));
             sftData.add(PreferenceExample.of(STYLE.taskPrompt(d.problem().text()), d.solution(),
                     wrong.next(d.problem()).text()).withReference(d.problem().referenceSolution()));

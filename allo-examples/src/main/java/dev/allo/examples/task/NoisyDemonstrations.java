@@ -16,7 +16,8 @@ import java.util.Set;
  * {@code q = min(1, f / s)} (so the share of mistaken demonstrations is at most {@code s}), of a class drawn uniformly among those that apply. With the default
  * task ({@code s} about one half) and {@code f = 0.4}, {@code q} is about 0.8, so a model that learns the
  * demonstrations' distribution makes the mistake under greedy decoding on triggered problems, and samples the right
- * solution part of the time: room for preference learning.
+ * solution part of the time: room for preference learning. Only the classes asked for are taught: a problem
+ * that triggers none of them keeps its reference solution.
  */
 public final class NoisyDemonstrations {
     private NoisyDemonstrations() {}
@@ -40,17 +41,23 @@ public final class NoisyDemonstrations {
      *
      * @param problems the training problems
      * @param fraction the share of demonstrations with a mistake, in {@code [0, 1)}
+     * @param classes the classes taught, not empty
      * @param seed the seed of the draws
      * @return one demonstration per problem, in order
      */
-    public static List<Demonstration> build(List<Problem> problems, double fraction, long seed) {
+    public static List<Demonstration> build(List<Problem> problems, double fraction, Set<SystematicMistake> classes,
+            long seed) {
         if (!(fraction >= 0 && fraction < 1)) {
             throw new IllegalArgumentException("mistake fraction must be in [0, 1), got " + fraction);
+        }
+        if (classes == null || classes.isEmpty()) {
+            throw new IllegalArgumentException("mistake classes must name at least one class, got " + classes);
         }
         List<Set<SystematicMistake>> applicable = new ArrayList<>();
         int triggered = 0;
         for (Problem p : problems) {
-            Set<SystematicMistake> a = SystematicMistakes.applicable(p);
+            Set<SystematicMistake> a = EnumSet.copyOf(SystematicMistakes.applicable(p));
+            a.retainAll(classes);
             applicable.add(a);
             triggered += a.isEmpty() ? 0 : 1;
         }

@@ -23,7 +23,9 @@ class PaperOptionsTest {
         assertThat(o.base().alloLearningRate()).isEqualTo(3e-4);
         PaperOptions mistakes = PaperOptions.parse(new String[] {"--task=mistakes"}, new Properties());
         assertThat(mistakes.base().task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
-        assertThat(mistakes.base().alloLearningRate()).isEqualTo(1e-3);
+        assertThat(mistakes.base().alloLearningRate()).isEqualTo(QuickStartOptions.mistakesDefaults()
+                .alloLearningRate());
+        assertThat(mistakes.base().maxSteps()).isEqualTo(1);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.allo.examples.quickstart;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.allo.examples.task.SystematicMistake;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -61,9 +62,15 @@ class QuickStartOptionsTest {
         assertThat(mistakes).isEqualTo(QuickStartOptions.mistakesDefaults());
         assertThat(mistakes.task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
         assertThat(mistakes.problems()).isEqualTo(2000);
-        assertThat(mistakes.mistakeFraction()).isEqualTo(0.4);
+        assertThat(mistakes.mistakeFraction()).isEqualTo(0.3);
+        assertThat(mistakes.maxSteps()).isEqualTo(1);
+        assertThat(mistakes.hidden()).isEqualTo(128);
+        assertThat(mistakes.preferenceProblems()).isEqualTo(200);
+        assertThat(mistakes.dpoLearningRate()).isEqualTo(3e-5);
+        assertThat(mistakes.alloLearningRate()).isEqualTo(3e-4);
+        assertThat(mistakes.forgetLearningRate()).isEqualTo(3e-5);
         assertThat(mistakes.skillExamples()).isEqualTo(600);
-        assertThat(mistakes.methods()).containsExactly("dpo", "allo");
+        assertThat(mistakes.methods()).containsExactly("dpo", "rpo", "allo");
         assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--task=systematic"}, new Properties()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--task must be classic or mistakes, got 'systematic'");
@@ -73,8 +80,13 @@ class QuickStartOptionsTest {
     void newOptionsParse() {
         QuickStartOptions o = QuickStartOptions.parse(new String[] {"--mistake-fraction=0.2", "--seeds=5",
             "--rounds=3", "--methods=dpo, RPO,allo", "--ceiling=true", "--lr-grid=1e-4,3e-4",
-            "--sft-model=/tmp/m", "--skill-examples=100", "--skill-test=20"}, new Properties());
+            "--sft-model=/tmp/m", "--skill-examples=100", "--skill-test=20",
+            "--mistake-classes=phrase_operation, Dropped_Carry"}, new Properties());
         assertThat(o.mistakeFraction()).isEqualTo(0.2);
+        assertThat(o.mistakeClasses()).containsExactlyInAnyOrder(SystematicMistake.PHRASE_OPERATION,
+                SystematicMistake.DROPPED_CARRY);
+        assertThat(QuickStartOptions.defaults().mistakeClasses()).containsExactlyInAnyOrder(
+                SystematicMistake.values());
         assertThat(o.seeds()).isEqualTo(5);
         assertThat(o.rounds()).isEqualTo(3);
         assertThat(o.methods()).containsExactly("dpo", "rpo", "allo");
@@ -101,5 +113,10 @@ class QuickStartOptionsTest {
                 .hasMessageContaining("--lr-grid must be numbers separated by commas, got '1e-4,x'");
         assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--rounds=0"}, new Properties()))
                 .hasMessageContaining("--rounds must be >= 1, got 0");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--mistake-classes=carry"}, new Properties()))
+                .hasMessageContaining("--mistake-classes: unknown class 'carry'; known: [PHRASE_OPERATION,"
+                        + " DROPPED_CARRY, REUSED_QUANTITY]");
+        assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--mistake-classes=,"}, new Properties()))
+                .hasMessageContaining("--mistake-classes must name at least one of");
     }
 }

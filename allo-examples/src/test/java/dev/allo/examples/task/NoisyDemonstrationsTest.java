@@ -5,16 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class NoisyDemonstrationsTest {
     private static final ProblemConfig CONFIG = ProblemConfig.defaults().withSteps(1, 2)
             .withOperations(EnumSet.of(Operation.ADD, Operation.SUBTRACT)).withMaxValue(30);
+    private static final Set<SystematicMistake> ALL = EnumSet.allOf(SystematicMistake.class);
 
     @Test
     void theFractionOfMistakenDemonstrationsIsTheKnob() {
         List<Problem> problems = new ProblemGenerator(CONFIG, 1).distinct(3000);
-        List<NoisyDemonstrations.Demonstration> d = NoisyDemonstrations.build(problems, 0.4, 5);
+        List<NoisyDemonstrations.Demonstration> d = NoisyDemonstrations.build(problems, 0.4, ALL, 5);
         long mistaken = d.stream().filter(x -> !x.mistakes().isEmpty()).count();
         assertThat(mistaken / 3000.0).isBetween(0.37, 0.43); // binomial sd ~ 0.009
         for (NoisyDemonstrations.Demonstration x : d) {
@@ -44,7 +46,7 @@ class NoisyDemonstrationsTest {
     @Test
     void fractionZeroGivesTheReferenceSolutions() {
         List<Problem> problems = new ProblemGenerator(CONFIG, 2).distinct(200);
-        assertThat(NoisyDemonstrations.build(problems, 0.0, 1)).allSatisfy(x -> {
+        assertThat(NoisyDemonstrations.build(problems, 0.0, ALL, 1)).allSatisfy(x -> {
             assertThat(x.mistakes()).isEmpty();
             assertThat(x.solution()).isEqualTo(x.problem().referenceSolution());
         });
@@ -53,9 +55,33 @@ class NoisyDemonstrationsTest {
     @Test
     void deterministicAndValidated() {
         List<Problem> problems = new ProblemGenerator(CONFIG, 3).distinct(100);
-        assertThat(NoisyDemonstrations.build(problems, 0.3, 9)).isEqualTo(NoisyDemonstrations.build(problems, 0.3,
-                9));
-        assertThatThrownBy(() -> NoisyDemonstrations.build(problems, 1.0, 1)).hasMessageContaining(
+        assertThat(NoisyDemonstrations.build(problems, 0.3, ALL, 9)).isEqualTo(
+                NoisyDemonstrations.build(problems, 0.3, ALL, 9));
+        assertThatThrownBy(() -> NoisyDemonstrations.build(problems, 1.0, ALL, 1)).hasMessageContaining(
                 "mistake fraction must be in [0, 1), got 1.0");
+        assertThatThrownBy(() -> NoisyDemonstrations.build(problems, 0.3, Set.of(), 1)).hasMessageContaining(
+                "mistake classes must name at least one class, got []");
+    }
+
+    @Test
+    void onlyTheClassesAskedForAreTaught() {
+        List<Problem> problems = new ProblemGenerator(CONFIG, 4).distinct(3000);
+        Set<SystematicMistake> phrase = EnumSet.of(SystematicMistake.PHRASE_OPERATION);
+        List<NoisyDemonstrations.Demonstration> d = NoisyDemonstrations.build(problems, 0.1, phrase, 5);
+        long loses = problems.stream().filter(p -> SystematicMistakes.applicable(p)
+                .contains(SystematicMistake.PHRASE_OPERATION)).count();
+        long mistaken = 0;
+        for (NoisyDemonstrations.Demonstration x : d) {
+            if (x.mistakes().isEmpty()) {
+                assertThat(x.solution()).isEqualTo(x.problem().referenceSolution());
+            } else {
+                mistaken++;
+                assertThat(x.mistakes()).isEqualTo(phrase);
+                assertThat(x.solution()).isEqualTo(SystematicMistakes.solution(x.problem(), phrase).orElseThrow());
+            }
+        }
+        // q = 0.1 * 3000 / loses of the triggered problems carry the mistake: about 300 in all.
+        assertThat(loses).isGreaterThan(300);
+        assertThat(mistaken).isBetween(250L, 350L);
     }
 }

@@ -13,6 +13,12 @@ class SystematicMistakesTest {
         return new Problem(text, "Tom", "apple", "apples", start, List.of(steps));
     }
 
+    /** The systematic task's problems: 1 to {@code maxSteps} steps of + or -, operands 1-9, totals up to 30. */
+    private static ProblemGenerator systematic(int maxSteps, long seed) {
+        return new ProblemGenerator(ProblemConfig.defaults().withSteps(1, maxSteps)
+                .withOperations(EnumSet.of(Operation.ADD, Operation.SUBTRACT)).withMaxValue(30), seed);
+    }
+
     private static ArithmeticStep add(long n) {
         return new ArithmeticStep(Operation.ADD, n);
     }
@@ -118,9 +124,7 @@ class SystematicMistakesTest {
 
     @Test
     void generatedProblemsAreReadAndEveryMistakeIsWrongAndNonNegative() {
-        ProblemConfig config = ProblemConfig.defaults().withSteps(1, 2)
-                .withOperations(EnumSet.of(Operation.ADD, Operation.SUBTRACT)).withMaxValue(30);
-        ProblemGenerator generator = new ProblemGenerator(config, 42);
+        ProblemGenerator generator = systematic(2, 42);
         int triggered = 0;
         for (int i = 0; i < 2000; i++) {
             Problem p = generator.next();
@@ -141,5 +145,42 @@ class SystematicMistakesTest {
         }
         // Triggers cover more than 30% of problems, so the default fraction is reachable.
         assertThat(triggered / 2000.0).isBetween(0.35, 0.7);
+    }
+
+    @Test
+    void onOneStepProblemsTheTwoClassesAreWhatTheyClaim() {
+        ProblemGenerator generator = systematic(1, 11);
+        int triggered = 0;
+        int phrase = 0;
+        int carry = 0;
+        for (int i = 0; i < 3000; i++) {
+            Problem p = generator.next();
+            ProblemTextInterpreter.Reading r = ProblemTextInterpreter.read(p.text());
+            long a = r.start();
+            long b = r.steps().get(0).operand();
+            boolean loses = p.text().contains(" loses ");
+            boolean carries = r.steps().get(0).operation() == Operation.ADD && a % 10 + b % 10 >= 10;
+            assertThat(SystematicMistakes.applicable(p).contains(SystematicMistake.PHRASE_OPERATION)).as(p.text())
+                    .isEqualTo(loses);
+            assertThat(SystematicMistakes.applicable(p).contains(SystematicMistake.DROPPED_CARRY)).as(p.text())
+                    .isEqualTo(carries);
+            assertThat(SystematicMistakes.applicable(p)).doesNotContain(SystematicMistake.REUSED_QUANTITY);
+            if (loses) {
+                assertThat(SystematicMistakes.solution(p, SystematicMistake.PHRASE_OPERATION)).contains(
+                        SolutionWriter.write(p, List.of(new Equation(a, Operation.ADD, b, a + b))));
+                assertThat(SystematicMistakes.wrongAnswer(p, SystematicMistake.PHRASE_OPERATION)).contains(a + b);
+            }
+            if (carries) {
+                assertThat(SystematicMistakes.wrongAnswer(p, SystematicMistake.DROPPED_CARRY)).contains(a + b - 10);
+            }
+            triggered += loses || carries ? 1 : 0;
+            phrase += loses ? 1 : 0;
+            carry += carries ? 1 : 0;
+        }
+        // One subtraction verb of three, half the steps subtract: about 1/6; a carry in 45 of the 81 single-digit
+        // sums, half the steps add: about 0.28.
+        assertThat(phrase / 3000.0).isBetween(0.13, 0.21);
+        assertThat(carry / 3000.0).isBetween(0.23, 0.33);
+        assertThat(triggered / 3000.0).isBetween(0.38, 0.52);
     }
 }
