@@ -79,6 +79,11 @@ final class SparkCommand implements Runnable {
         @Option(names = "--overwrite", description = "Replace an existing output.")
         boolean overwrite;
 
+        @Option(names = "--chat-template-model", paramLabel = "DIR",
+                description = "The model whose chat template renders conversational rows (default: the job's model;"
+                        + " for score, give the policy's).")
+        String chatTemplateModel;
+
         @Mixin
         ConfigOptions config;
 
@@ -97,6 +102,7 @@ final class SparkCommand implements Runnable {
                     "--max-length", Integer.toString(truncation.maxLength()),
                     "--max-prompt-length", Integer.toString(truncation.maxPromptLength())));
             add(args, "master", master);
+            add(args, "chat-template-model", chatTemplateModel);
             if (overwrite) {
                 args.add("--overwrite");
             }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.PromptTemplate;
 import dev.allo.impl.data.JsonlPreferenceReader;
-import dev.allo.data.ReadOptions;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +29,7 @@ import org.apache.spark.sql.SparkSession;
  *           [--threshold 0.95] [--template-file F]]
  * every job: [--master URL] [--tokenizer byte|PATH] [--batch-size 8] [--partitions 0]
  *           [--max-reject-fraction 1] [--max-length 512] [--max-prompt-length 256] [--overwrite]
+ *           [--chat-template-model DIR]
  * </pre>
  *
  * <p>The master is {@code --master}, else the {@code spark.master} that {@code spark-submit} sets, else
@@ -37,7 +37,9 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>{@code caches} writes the pipeline's cache files from a reference and/or score output, for a run started with
  * {@code AlignmentBuilder.precomputedCaches(D)} on the same pairs file. A checker is a {@link ResponseChecker}
- * class with a public no-argument constructor. The job's result is printed as one line of JSON.
+ * class with a public no-argument constructor. Conversational pairs (TRL's lists of messages) are rendered with the
+ * chat template of {@code --chat-template-model}, default {@code --model} (see {@link JobSettings#readOptions()}).
+ * The job's result is printed as one line of JSON.
  */
 public final class AlloSparkMain {
     private static final Set<String> JOBS = Set.of("sample", "score", "reference", "evaluate", "caches");
@@ -45,7 +47,7 @@ public final class AlloSparkMain {
             "temperature", "top-p", "seed", "checker", "threshold", "template-file", "log-prob-chunk", "pairs",
             "prompts", "reference-model", "cache-dir", "reference-output", "scores-output", "rewriter", "tokenizer",
             "batch-size", "partitions", "max-reject-fraction", "max-length", "max-prompt-length", "overwrite",
-            "master");
+            "master", "chat-template-model");
 
     private AlloSparkMain() {}
 
@@ -108,7 +110,10 @@ public final class AlloSparkMain {
     private static Map<String, String> caches(SparkSession spark, Options o) {
         Path pairs = Path.of(o.required("pairs"));
         Path dir = Path.of(o.required("cache-dir"));
-        List<PreferenceExample> examples = JsonlPreferenceReader.readAll(pairs, ReadOptions.defaults());
+        String templateModel = o.text("chat-template-model", o.optional("model") != null ? o.optional("model")
+                : o.required("rewriter"));
+        List<PreferenceExample> examples = JsonlPreferenceReader.readAll(pairs, ChatTemplates.readOptions(
+                templateModel));
         JobSettings common = settings(o, null);
         Map<String, String> out = new LinkedHashMap<>();
         if (o.optional("reference-output") != null) {
@@ -138,7 +143,7 @@ public final class AlloSparkMain {
         return new JobSettings(model, new TokenizerSource(o.text("tokenizer", TokenizerSource.BYTE)),
                 o.integer("batch-size", 8), o.integer("partitions", 0), o.decimal("max-reject-fraction", 1.0),
                 o.integer("max-length", 512), o.integer("max-prompt-length", 256), o.integer("log-prob-chunk", 0),
-                o.flag("overwrite"));
+                o.flag("overwrite"), o.text("chat-template-model", ""));
     }
 
     /** {@code --name value} options; {@code --overwrite} takes no value. */

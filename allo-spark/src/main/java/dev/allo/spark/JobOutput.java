@@ -88,21 +88,23 @@ public final class JobOutput {
      * @return the number of rows written
      */
     public long table(String name, Dataset<Row> frame, String... sortColumns) {
-        String parquet = new Path(new Path(temporary, name), "parquet").toString();
+        Path table = new Path(temporary, name);
         String first = sortColumns[0];
         String[] rest = java.util.Arrays.copyOfRange(sortColumns, 1, sortColumns.length);
-        // Kept, so that sorting (which samples its input to find the ranges) does not run the models twice.
+        // Both kept: sorting samples its input to find the ranges, which must not run the models a second time,
+        // and the sorted rows feed the Parquet file, the JSONL file and the count without sorting again.
         Dataset<Row> kept = frame.persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> sorted = kept.sort(first, rest).persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            kept.sort(first, rest).write().parquet(parquet);
+            sorted.write().parquet(new Path(table, "parquet").toString());
+            sorted.write().json(new Path(table, "jsonl").toString());
+            long count = sorted.count();
+            manifest.put(name + "Rows", count);
+            return count;
         } finally {
+            sorted.unpersist();
             kept.unpersist();
         }
-        Dataset<Row> written = spark.read().parquet(parquet);
-        written.sort(first, rest).write().json(new Path(new Path(temporary, name), "jsonl").toString());
-        long count = written.count();
-        manifest.put(name + "Rows", count);
-        return count;
     }
 
     /**

@@ -7,15 +7,25 @@ import dev.allo.scorer.RewriteScorerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.SparkSession;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Rows per second of each job under one Spark master, and of the single-process path (the same batches computed by
  * the same library calls, without Spark) on the same rows:
  * {@code SparkBenchmark MASTER DIR [PAIRS] [REPEATS]} (DIR from {@link DevFixture}; a timed run follows one warm-up
- * run that loads the model and compiles the code; the best of REPEATS timed runs is reported).
+ * run that loads the model and compiles the code; the best of REPEATS timed runs is reported, with the number of
+ * Spark jobs it ran, and each job's wall time and call site under {@code -Dbench.profile=true}).
  */
 public final class SparkBenchmark {
     private SparkBenchmark() {}
@@ -53,6 +63,7 @@ public final class SparkBenchmark {
             return;
         }
         SparkSession spark = builder.getOrCreate();
+        spark.sparkContext().addSparkListener(JOBS);
         try {
             String out = dir.resolve("bench-out").toString();
             report(master, "reference", n, repeats,
@@ -103,14 +114,56 @@ public final class SparkBenchmark {
     private static void report(String master, String job, int rows, int repeats, Run run) throws Exception {
         run.run(); // warm-up: model load, JIT
         double best = Double.MAX_VALUE;
+        List<String> bestJobs = List.of();
         for (int r = 0; r < repeats; r++) {
+            JOBS.clear();
             long start = System.nanoTime();
             run.run();
-            best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (seconds < best) {
+                best = seconds;
+                bestJobs = JOBS.finished();
+            }
         }
-        System.out.println(String.format(Locale.ROOT, "BENCH master=%s job=%s rows=%d seconds=%.3f rows_per_s=%.1f",
-                master, job, rows, best, rows / best));
+        System.out.println(String.format(Locale.ROOT, "BENCH master=%s job=%s rows=%d seconds=%.3f rows_per_s=%.1f"
+                + " spark_jobs=%d", master, job, rows, best, rows / best, bestJobs.size()));
+        if (Boolean.getBoolean("bench.profile")) {
+            bestJobs.forEach(j -> System.out.println("  " + j));
+        }
     }
+
+    /** The Spark jobs of a timed run: each one's first stage (its call site) and wall time. */
+    private static final class JobLog extends SparkListener {
+        private final Map<Integer, SparkListenerJobStart> started = new ConcurrentHashMap<>();
+        private final List<String> finished = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onJobStart(SparkListenerJobStart start) {
+            started.put(start.jobId(), start);
+        }
+
+        @Override
+        public void onJobEnd(SparkListenerJobEnd end) {
+            SparkListenerJobStart start = started.remove(end.jobId());
+            if (start != null) {
+                finished.add(String.format(Locale.ROOT, "%6.3f s  %s", (end.time() - start.time()) / 1e3,
+                        CollectionConverters.asJava(start.stageInfos()).stream()
+                                .max(Comparator.comparingInt(StageInfo::stageId)).orElseThrow().name()));
+            }
+        }
+
+        void clear() {
+            finished.clear();
+        }
+
+        List<String> finished() {
+            synchronized (finished) {
+                return List.copyOf(finished);
+            }
+        }
+    }
+
+    private static final JobLog JOBS = new JobLog();
 
     @FunctionalInterface
     private interface Run {
