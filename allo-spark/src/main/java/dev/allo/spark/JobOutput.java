@@ -7,16 +7,19 @@ import dev.allo.AlloException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -89,12 +92,14 @@ public final class JobOutput {
      */
     public long table(String name, Dataset<Row> frame, String... sortColumns) {
         Path table = new Path(temporary, name);
-        String first = sortColumns[0];
-        String[] rest = java.util.Arrays.copyOfRange(sortColumns, 1, sortColumns.length);
-        // Both kept: sorting samples its input to find the ranges, which must not run the models a second time,
-        // and the sorted rows feed the Parquet file, the JSONL file and the count without sorting again.
-        Dataset<Row> kept = frame.persist(StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> sorted = kept.sort(first, rest).persist(StorageLevel.MEMORY_AND_DISK());
+        Column[] order = Arrays.stream(sortColumns).map(functions::col).toArray(Column[]::new);
+        // The computed rows are kept: sorting samples them to find the ranges and then shuffles them, and neither
+        // may run the models again. They are sorted into as many partitions as they were computed in, not Spark
+        // SQL's default of 200 shuffle partitions (200 tasks and files per table, most of a small job's time).
+        JavaRDD<Row> computed = frame.javaRDD().persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> sorted = spark.createDataFrame(computed, frame.schema())
+                .repartitionByRange(Math.max(1, computed.getNumPartitions()), order).sortWithinPartitions(order)
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             sorted.write().parquet(new Path(table, "parquet").toString());
             sorted.write().json(new Path(table, "jsonl").toString());
@@ -103,7 +108,7 @@ public final class JobOutput {
             return count;
         } finally {
             sorted.unpersist();
-            kept.unpersist();
+            computed.unpersist();
         }
     }
 

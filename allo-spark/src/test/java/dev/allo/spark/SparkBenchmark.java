@@ -152,6 +152,17 @@ public final class SparkBenchmark {
             }
         }
 
+        @Override
+        public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted done) {
+            StageInfo st = done.stageInfo();
+            if (st.taskMetrics() != null && st.taskMetrics().executorRunTime() > 300) {
+                finished.add(String.format(Locale.ROOT, "   stage %d %s: run %.3f s cpu %.3f s deser %.3f s gc %.3f s",
+                        st.stageId(), st.name(), st.taskMetrics().executorRunTime() / 1e3,
+                        st.taskMetrics().executorCpuTime() / 1e9, st.taskMetrics().executorDeserializeTime() / 1e3,
+                        st.taskMetrics().jvmGCTime() / 1e3) + " " + st.numTasks() + " tasks; " + st.rddInfos().mkString(","));
+            }
+        }
+
         void clear() {
             finished.clear();
         }
