@@ -6,6 +6,7 @@ import dev.allo.cli.config.Settings;
 import dev.allo.data.TruncationPolicy;
 import dev.allo.spark.AlloSparkMain;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -95,8 +96,7 @@ final class SparkCommand implements Runnable {
             Settings settings = config.settings();
             TruncationPolicy truncation = RunConfigs.truncation(settings);
             List<String> args = new ArrayList<>(List.of(job, "--output", output,
-                    "--tokenizer", tokenizer != null ? tokenizer : java.nio.file.Path.of(model, "tokenizer.json")
-                            .toString(),
+                    "--tokenizer", tokenizer != null ? tokenizer : Path.of(model, "tokenizer.json").toString(),
                     "--batch-size", Integer.toString(batchSize), "--partitions", Integer.toString(partitions),
                     "--max-reject-fraction", Double.toString(maxRejectFraction),
                     "--max-length", Integer.toString(truncation.maxLength()),

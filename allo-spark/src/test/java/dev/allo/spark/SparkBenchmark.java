@@ -25,7 +25,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * the same library calls, without Spark) on the same rows:
  * {@code SparkBenchmark MASTER DIR [PAIRS] [REPEATS]} (DIR from {@link DevFixture}; a timed run follows one warm-up
  * run that loads the model and compiles the code; the best of REPEATS timed runs is reported, with the number of
- * Spark jobs it ran, and each job's wall time and call site under {@code -Dbench.profile=true}).
+ * Spark jobs it ran, and each job's wall time and call site under {@code -Dbench.profile=true};
+ * {@code -Dbench.jobs=reference,evaluate} runs only the named jobs).
  */
 public final class SparkBenchmark {
     private SparkBenchmark() {}
@@ -112,9 +113,14 @@ public final class SparkBenchmark {
     }
 
     private static void report(String master, String job, int rows, int repeats, Run run) throws Exception {
+        String only = System.getProperty("bench.jobs");
+        if (only != null && !List.of(only.split(",")).contains(job.split(" ")[0])) {
+            return;
+        }
         run.run(); // warm-up: model load, JIT
         double best = Double.MAX_VALUE;
         List<String> bestJobs = List.of();
+        List<String> bestStages = List.of();
         for (int r = 0; r < repeats; r++) {
             JOBS.clear();
             long start = System.nanoTime();
@@ -123,19 +129,25 @@ public final class SparkBenchmark {
             if (seconds < best) {
                 best = seconds;
                 bestJobs = JOBS.finished();
+                bestStages = JOBS.slowStages();
             }
         }
         System.out.println(String.format(Locale.ROOT, "BENCH master=%s job=%s rows=%d seconds=%.3f rows_per_s=%.1f"
                 + " spark_jobs=%d", master, job, rows, best, rows / best, bestJobs.size()));
         if (Boolean.getBoolean("bench.profile")) {
             bestJobs.forEach(j -> System.out.println("  " + j));
+            bestStages.forEach(System.out::println);
         }
     }
 
-    /** The Spark jobs of a timed run: each one's first stage (its call site) and wall time. */
+    /**
+     * The Spark jobs of a timed run (each one's wall time and the call site of its last stage), and its slow
+     * stages (task run time, the task threads' CPU time, deserialisation and GC, number of tasks).
+     */
     private static final class JobLog extends SparkListener {
         private final Map<Integer, SparkListenerJobStart> started = new ConcurrentHashMap<>();
         private final List<String> finished = Collections.synchronizedList(new ArrayList<>());
+        private final List<String> stages = Collections.synchronizedList(new ArrayList<>());
 
         @Override
         public void onJobStart(SparkListenerJobStart start) {
@@ -156,15 +168,23 @@ public final class SparkBenchmark {
         public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted done) {
             StageInfo st = done.stageInfo();
             if (st.taskMetrics() != null && st.taskMetrics().executorRunTime() > 300) {
-                finished.add(String.format(Locale.ROOT, "   stage %d %s: run %.3f s cpu %.3f s deser %.3f s gc %.3f s",
+                stages.add(String.format(Locale.ROOT, "   stage %d %s: run %.3f s cpu %.3f s deser %.3f s gc %.3f s",
                         st.stageId(), st.name(), st.taskMetrics().executorRunTime() / 1e3,
                         st.taskMetrics().executorCpuTime() / 1e9, st.taskMetrics().executorDeserializeTime() / 1e3,
-                        st.taskMetrics().jvmGCTime() / 1e3) + " " + st.numTasks() + " tasks; " + st.rddInfos().mkString(","));
+                        st.taskMetrics().jvmGCTime() / 1e3) + ", " + st.numTasks() + " tasks");
             }
         }
 
         void clear() {
             finished.clear();
+            stages.clear();
+        }
+
+        /** The stages of the run whose tasks ran longer than 0.3 s together. */
+        List<String> slowStages() {
+            synchronized (stages) {
+                return List.copyOf(stages);
+            }
         }
 
         List<String> finished() {
