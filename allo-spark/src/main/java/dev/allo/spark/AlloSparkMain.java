@@ -61,7 +61,8 @@ public final class AlloSparkMain {
     }
 
     /**
-     * Runs one job in a Spark session of its own, stopped at the end.
+     * Runs one job in a Spark session of its own, stopped at the end (in a JVM that already has a session, the job
+     * runs in that one, whose master it keeps, and leaves it running).
      *
      * @param args the job's name and its options (see the class comment)
      * @return the job's result as one line of JSON
@@ -79,13 +80,16 @@ public final class AlloSparkMain {
         } else if (!new SparkConf().contains("spark.master")) {
             builder.master("local[*]");
         }
+        boolean own = SparkSession.getDefaultSession().isEmpty();
         SparkSession spark = builder.getOrCreate();
         try {
             return new ObjectMapper().writeValueAsString(run(spark, args[0], o));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the result of job " + args[0] + " as JSON", e);
         } finally {
-            spark.stop();
+            if (own) {
+                spark.stop();
+            }
         }
     }
 
