@@ -19,6 +19,7 @@ import picocli.CommandLine.ParseResult;
                 + " on Hugging Face model directories and TRL-format JSONL.",
         subcommands = {AlignCommand.class, TrainCommand.class, LocateCommand.class, ScoreCommand.class,
             EvalCommand.class, GenerateCommand.class, ExportCommand.class, PlanCommand.class, DemoCommand.class,
+            SparkCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration.",
             "Configuration keys and examples: docs/cli.md."})
@@ -78,7 +79,7 @@ public final class AlloCommand implements Runnable {
             e.printStackTrace(new PrintWriter(trace));
             err.print(trace);
         }
-        err.println("allo " + cli.getCommandName() + ": error: " + message(e));
+        err.println(cli.getCommandSpec().qualifiedName() + ": error: " + message(e));
         err.flush();
         return e instanceof ConfigException ? USAGE : FAILED;
     }
@@ -86,15 +87,21 @@ public final class AlloCommand implements Runnable {
     private static int onBadUsage(CommandLine.ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
         PrintWriter err = cli.getErr();
-        err.println("allo " + cli.getCommandName() + ": " + e.getMessage());
+        err.println(cli.getCommandSpec().qualifiedName() + ": " + e.getMessage());
         if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
-            err.println("Try 'allo " + (cli.getParent() == null ? "" : cli.getCommandName() + " ") + "--help'.");
+            err.println("Try '" + cli.getCommandSpec().qualifiedName() + " --help'.");
         }
         err.flush();
         return USAGE;
     }
 
-    private static boolean verbose(ParseResult parsed) {
+    /**
+     * Whether {@code --verbose} was given to any command of a parse.
+     *
+     * @param parsed the root command's parse result
+     * @return true when a stack trace should be printed
+     */
+    static boolean verbose(ParseResult parsed) {
         for (ParseResult p = parsed; p != null; p = p.subcommand()) {
             if (p.hasMatchedOption("--verbose")) {
                 return true;

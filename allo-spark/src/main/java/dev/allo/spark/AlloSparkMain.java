@@ -1,9 +1,10 @@
 package dev.allo.spark;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allo.data.PreferenceExample;
 import dev.allo.data.PromptTemplate;
 import dev.allo.impl.data.JsonlPreferenceReader;
-import dev.allo.data.ReadOptions;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,45 +27,69 @@ import org.apache.spark.sql.SparkSession;
  *           [--max-new-tokens 64]
  * caches    --pairs P --cache-dir D [--reference-output O --model M] [--scores-output O --rewriter R
  *           [--threshold 0.95] [--template-file F]]
- * every job: [--tokenizer byte|PATH] [--batch-size 8] [--partitions 0] [--max-reject-fraction 1]
- *           [--max-length 512] [--max-prompt-length 256] [--overwrite]
+ * every job: [--master URL] [--tokenizer byte|PATH] [--batch-size 8] [--partitions 0]
+ *           [--max-reject-fraction 1] [--max-length 512] [--max-prompt-length 256] [--overwrite]
+ *           [--chat-template-model DIR]
  * </pre>
+ *
+ * <p>The master is {@code --master}, else the {@code spark.master} that {@code spark-submit} sets, else
+ * {@code local[*]}.
  *
  * <p>{@code caches} writes the pipeline's cache files from a reference and/or score output, for a run started with
  * {@code AlignmentBuilder.precomputedCaches(D)} on the same pairs file. A checker is a {@link ResponseChecker}
- * class with a public no-argument constructor. The job's result is printed as one line of JSON.
+ * class with a public no-argument constructor. Conversational pairs (TRL's lists of messages) are rendered with the
+ * chat template of {@code --chat-template-model}, default {@code --model} (see {@link JobSettings#readOptions()}).
+ * The job's result is printed as one line of JSON.
  */
 public final class AlloSparkMain {
     private static final Set<String> JOBS = Set.of("sample", "score", "reference", "evaluate", "caches");
     private static final Set<String> OPTIONS = Set.of("input", "output", "model", "k", "max-new-tokens",
             "temperature", "top-p", "seed", "checker", "threshold", "template-file", "log-prob-chunk", "pairs",
             "prompts", "reference-model", "cache-dir", "reference-output", "scores-output", "rewriter", "tokenizer",
-            "batch-size", "partitions", "max-reject-fraction", "max-length", "max-prompt-length", "overwrite");
+            "batch-size", "partitions", "max-reject-fraction", "max-length", "max-prompt-length", "overwrite",
+            "master", "chat-template-model");
 
     private AlloSparkMain() {}
 
     /**
-     * Runs one job.
+     * Runs one job and prints its result as one line of JSON.
      *
      * @param args the job's name and its options
-     * @throws Exception if the job fails
      */
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        System.out.println(execute(args));
+    }
+
+    /**
+     * Runs one job in a Spark session of its own, stopped at the end (in a JVM that already has a session, the job
+     * runs in that one, whose master it keeps, and leaves it running).
+     *
+     * @param args the job's name and its options (see the class comment)
+     * @return the job's result as one line of JSON
+     * @throws IllegalArgumentException naming the job or option when the arguments do not fit
+     */
+    public static String execute(String[] args) {
         if (args.length == 0 || !JOBS.contains(args[0])) {
             throw new IllegalArgumentException("usage: AlloSparkMain " + JOBS + " --option value ...; got "
                     + (args.length == 0 ? "no job" : "'" + args[0] + "'"));
         }
         Options o = Options.parse(args);
         SparkSession.Builder builder = SparkSession.builder().appName("allo-spark " + args[0]);
-        if (!new SparkConf().contains("spark.master")) {
+        if (o.optional("master") != null) {
+            builder.master(o.optional("master"));
+        } else if (!new SparkConf().contains("spark.master")) {
             builder.master("local[*]");
         }
+        boolean own = SparkSession.getDefaultSession().isEmpty();
         SparkSession spark = builder.getOrCreate();
         try {
-            Object result = run(spark, args[0], o);
-            System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(result));
+            return new ObjectMapper().writeValueAsString(run(spark, args[0], o));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the result of job " + args[0] + " as JSON", e);
         } finally {
-            spark.stop();
+            if (own) {
+                spark.stop();
+            }
         }
     }
 
@@ -89,7 +114,10 @@ public final class AlloSparkMain {
     private static Map<String, String> caches(SparkSession spark, Options o) {
         Path pairs = Path.of(o.required("pairs"));
         Path dir = Path.of(o.required("cache-dir"));
-        List<PreferenceExample> examples = JsonlPreferenceReader.readAll(pairs, ReadOptions.defaults());
+        String templateModel = o.text("chat-template-model", o.optional("model") != null ? o.optional("model")
+                : o.required("rewriter"));
+        List<PreferenceExample> examples = JsonlPreferenceReader.readAll(pairs, ChatTemplates.readOptions(
+                templateModel));
         JobSettings common = settings(o, null);
         Map<String, String> out = new LinkedHashMap<>();
         if (o.optional("reference-output") != null) {
@@ -119,7 +147,7 @@ public final class AlloSparkMain {
         return new JobSettings(model, new TokenizerSource(o.text("tokenizer", TokenizerSource.BYTE)),
                 o.integer("batch-size", 8), o.integer("partitions", 0), o.decimal("max-reject-fraction", 1.0),
                 o.integer("max-length", 512), o.integer("max-prompt-length", 256), o.integer("log-prob-chunk", 0),
-                o.flag("overwrite"));
+                o.flag("overwrite"), o.text("chat-template-model", ""));
     }
 
     /** {@code --name value} options; {@code --overwrite} takes no value. */

@@ -89,7 +89,7 @@ public final class EvaluateJob {
             Map<String, Double> metrics = new LinkedHashMap<>();
             JavaRDD<Reject> rejects = JavaSparkContext.fromSparkContext(spark.sparkContext()).emptyRDD();
             if (pairsInput != null) {
-                JobInput.Read<PairRow> read = JobInput.pairs(spark, pairsInput);
+                JobInput.Read<PairRow> read = JobInput.pairs(spark, pairsInput, job);
                 read.checkRejects(job.maxRejectFraction());
                 PairBatches.Batched batched = PairBatches.of(read.rows(), job, job.partitionsFor(spark));
                 JavaRDD<Row> rows = batched.batches().mapPartitions(b -> scoreAll(b, job, referenceModel));

@@ -3,6 +3,9 @@ package dev.allo.spark;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.allo.data.MalformedDataException;
+import dev.allo.data.PreferenceExample;
+import dev.allo.impl.data.JsonlPreferenceReader;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +30,7 @@ import org.apache.spark.storage.StorageLevel;
  * Spark's.) A row that does not parse (invalid JSON, a missing or empty field, a field of the wrong type) is a
  * {@link Reject} with the reason, not a failed job. A Parquet file whose schema lacks a column, or has one of another
  * type, is refused before any work with an {@link IllegalArgumentException} naming the path and the column.
+ * Conversational pairs (TRL's lists of messages) are read from JSONL only, see {@link #pairs}.
  */
 public final class JobInput {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -77,21 +81,40 @@ public final class JobInput {
     public static Read<PromptRow> prompts(SparkSession spark, String path) {
         return read(spark, path, List.of("prompt"), List.of("answer", "reference"),
                 (index, f) -> new PromptRow(index, f.text("prompt", true), f.text("answer", false),
-                        f.text("reference", false)));
+                        f.text("reference", false)), null);
     }
 
     /**
      * Reads preference pairs: {@code prompt}, {@code chosen}, {@code rejected} (strings, required) and
-     * {@code reference} (string, optional).
+     * {@code reference} (string, optional). A JSONL row in TRL's conversational form ({@code prompt},
+     * {@code chosen}, {@code rejected} as lists of {@code {"role", "content"}} messages, or the implicit-prompt
+     * form without {@code prompt}) is parsed by the pipeline's own {@link JsonlPreferenceReader#parseLine} with
+     * {@link JobSettings#readOptions()} (the model's chat template), so it becomes the same pair as when the
+     * pipeline reads the file; a malformed one is a reject naming the file, line and field.
      *
      * @param spark the session
      * @param path the input
+     * @param job the settings whose {@link JobSettings#readOptions()} render conversations
      * @return the rows and rejects
      */
-    public static Read<PairRow> pairs(SparkSession spark, String path) {
-        return read(spark, path, List.of("prompt", "chosen", "rejected"), List.of("reference"),
-                (index, f) -> new PairRow(index, f.text("prompt", true), f.text("chosen", true),
-                        f.text("rejected", true), f.text("reference", false)));
+    public static Read<PairRow> pairs(SparkSession spark, String path, JobSettings job) {
+        RowParser<PairRow> parser = (index, f) -> new PairRow(index, f.text("prompt", true), f.text("chosen", true),
+                f.text("rejected", true), f.text("reference", false));
+        return read(spark, path, List.of("prompt", "chosen", "rejected"), List.of("reference"), parser,
+                (index, line, text) -> {
+                    try {
+                        PreferenceExample e = JsonlPreferenceReader.parseLine(java.nio.file.Path.of(path), line,
+                                text, job.readOptions());
+                        return new PairRow(index, e.prompt(), e.chosen(), e.rejected(), e.reference().orElse(null));
+                    } catch (MalformedDataException e) {
+                        throw new BadRow(e.getMessage());
+                    }
+                });
+    }
+
+    /** Whether a JSON row is in TRL's conversational form: a prompt or a response as a list of messages. */
+    private static boolean conversational(JsonNode root) {
+        return root.path("prompt").isArray() || root.path("chosen").isArray() || root.path("rejected").isArray();
     }
 
     /** Whether a path names Parquet (by its name) rather than JSONL. */
@@ -100,9 +123,9 @@ public final class JobInput {
     }
 
     private static <T extends Serializable> Read<T> read(SparkSession spark, String path, List<String> required,
-            List<String> optional, RowParser<T> parser) {
+            List<String> optional, RowParser<T> parser, ConversationParser<T> conversations) {
         JavaRDD<Parsed<T>> parsed = isParquet(path) ? parquet(spark, path, required, optional, parser)
-                : jsonl(spark, path, parser);
+                : jsonl(spark, path, parser, conversations);
         parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<T> rows = parsed.filter(p -> p.row() != null).map(Parsed::row);
         JavaRDD<Reject> rejects = parsed.filter(p -> p.reject() != null).map(Parsed::reject);
@@ -110,7 +133,7 @@ public final class JobInput {
     }
 
     private static <T extends Serializable> JavaRDD<Parsed<T>> jsonl(SparkSession spark, String path,
-            RowParser<T> parser) {
+            RowParser<T> parser, ConversationParser<T> conversations) {
         Dataset<String> text;
         try {
             text = spark.read().textFile(path);
@@ -121,11 +144,11 @@ public final class JobInput {
         return text.javaRDD().zipWithIndex()
                 .filter(t -> !t._1().isBlank())
                 .zipWithIndex()
-                .map(t -> parseJson(t._1()._2() + 1, t._2(), t._1()._1(), parser));
+                .map(t -> parseJson(t._1()._2() + 1, t._2(), t._1()._1(), parser, conversations));
     }
 
     private static <T extends Serializable> Parsed<T> parseJson(long line, long position, String text,
-            RowParser<T> parser) {
+            RowParser<T> parser, ConversationParser<T> conversations) {
         JsonNode root;
         try {
             root = MAPPER.readTree(text);
@@ -143,6 +166,9 @@ public final class JobInput {
                     throw new BadRow("field 'index' must be a non-negative integer, got " + i);
                 }
                 index = i.asLong();
+            }
+            if (conversations != null && conversational(root)) {
+                return Parsed.of(conversations.parse(index, line, text));
             }
             return Parsed.of(parser.parse(index, (field, req) -> jsonText(root, field, req)));
         } catch (BadRow e) {
@@ -259,6 +285,12 @@ public final class JobInput {
     @FunctionalInterface
     interface RowParser<T> extends Serializable {
         T parse(long index, Fields fields);
+    }
+
+    /** Builds a row from a conversational JSON line; throws {@link BadRow} with the reason. */
+    @FunctionalInterface
+    interface ConversationParser<T> extends Serializable {
+        T parse(long index, long line, String text);
     }
 
     /** A row that cannot be used; the message is the reason. */

@@ -7,16 +7,19 @@ import dev.allo.AlloException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -88,21 +91,25 @@ public final class JobOutput {
      * @return the number of rows written
      */
     public long table(String name, Dataset<Row> frame, String... sortColumns) {
-        String parquet = new Path(new Path(temporary, name), "parquet").toString();
-        String first = sortColumns[0];
-        String[] rest = java.util.Arrays.copyOfRange(sortColumns, 1, sortColumns.length);
-        // Kept, so that sorting (which samples its input to find the ranges) does not run the models twice.
-        Dataset<Row> kept = frame.persist(StorageLevel.MEMORY_AND_DISK());
+        Path table = new Path(temporary, name);
+        Column[] order = Arrays.stream(sortColumns).map(functions::col).toArray(Column[]::new);
+        // The computed rows are kept: sorting samples them to find the ranges and then shuffles them, and neither
+        // may run the models again. They are sorted into as many partitions as they were computed in, not Spark
+        // SQL's default of 200 shuffle partitions (200 tasks and files per table, most of a small job's time).
+        JavaRDD<Row> computed = frame.javaRDD().persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> sorted = spark.createDataFrame(computed, frame.schema())
+                .repartitionByRange(Math.max(1, computed.getNumPartitions()), order).sortWithinPartitions(order)
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            kept.sort(first, rest).write().parquet(parquet);
+            sorted.write().parquet(new Path(table, "parquet").toString());
+            sorted.write().json(new Path(table, "jsonl").toString());
+            long count = sorted.count();
+            manifest.put(name + "Rows", count);
+            return count;
         } finally {
-            kept.unpersist();
+            sorted.unpersist();
+            computed.unpersist();
         }
-        Dataset<Row> written = spark.read().parquet(parquet);
-        written.sort(first, rest).write().json(new Path(new Path(temporary, name), "jsonl").toString());
-        long count = written.count();
-        manifest.put(name + "Rows", count);
-        return count;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.allo.spark;
 
+import dev.allo.data.ReadOptions;
 import dev.allo.data.TruncationPolicy;
 import dev.allo.impl.data.PairEncoder;
 import dev.allo.impl.model.TokenLogProbs;
@@ -18,15 +19,20 @@ import java.util.Objects;
  * @param maxPromptLength the pipeline's {@code maxPromptLength}, default 256
  * @param logProbChunk the pipeline's {@code logProbChunk} (0 = unchunked log-softmax)
  * @param overwrite whether an existing output is replaced
+ * @param chatTemplateModel the model directory whose chat template renders conversational rows (TRL's
+ *     conversational form), as the pipeline renders them when it reads the same file with
+ *     {@code ModelChatTemplate.readOptions(dir)}; empty for {@link #model} (give the policy's directory for a
+ *     scoring job, whose model is the rewriter)
  */
 public record JobSettings(String model, TokenizerSource tokenizer, int batchSize, int partitions,
-        double maxRejectFraction, int maxLength, int maxPromptLength, int logProbChunk, boolean overwrite)
-        implements Serializable {
+        double maxRejectFraction, int maxLength, int maxPromptLength, int logProbChunk, boolean overwrite,
+        String chatTemplateModel) implements Serializable {
 
     /** Checks the values. */
     public JobSettings {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(tokenizer, "tokenizer");
+        Objects.requireNonNull(chatTemplateModel, "chatTemplateModel");
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
@@ -50,7 +56,7 @@ public record JobSettings(String model, TokenizerSource tokenizer, int batchSize
      * @return the settings
      */
     public static JobSettings of(String model) {
-        return new JobSettings(model, TokenizerSource.bytes(), 8, 0, 1.0, 512, 256, 0, false);
+        return new JobSettings(model, TokenizerSource.bytes(), 8, 0, 1.0, 512, 256, 0, false, "");
     }
 
     /**
@@ -61,7 +67,7 @@ public record JobSettings(String model, TokenizerSource tokenizer, int batchSize
      */
     public JobSettings withTokenizer(TokenizerSource value) {
         return new JobSettings(model, value, batchSize, partitions, maxRejectFraction, maxLength, maxPromptLength,
-                logProbChunk, overwrite);
+                logProbChunk, overwrite, chatTemplateModel);
     }
 
     /**
@@ -72,7 +78,7 @@ public record JobSettings(String model, TokenizerSource tokenizer, int batchSize
      */
     public JobSettings withBatchSize(int value) {
         return new JobSettings(model, tokenizer, value, partitions, maxRejectFraction, maxLength, maxPromptLength,
-                logProbChunk, overwrite);
+                logProbChunk, overwrite, chatTemplateModel);
     }
 
     /**
@@ -83,7 +89,7 @@ public record JobSettings(String model, TokenizerSource tokenizer, int batchSize
      */
     public JobSettings withPartitions(int value) {
         return new JobSettings(model, tokenizer, batchSize, value, maxRejectFraction, maxLength, maxPromptLength,
-                logProbChunk, overwrite);
+                logProbChunk, overwrite, chatTemplateModel);
     }
 
     /**
@@ -94,7 +100,7 @@ public record JobSettings(String model, TokenizerSource tokenizer, int batchSize
      */
     public JobSettings withMaxRejectFraction(double value) {
         return new JobSettings(model, tokenizer, batchSize, partitions, value, maxLength, maxPromptLength,
-                logProbChunk, overwrite);
+                logProbChunk, overwrite, chatTemplateModel);
     }
 
     /**
@@ -106,7 +112,7 @@ public record JobSettings(String model, TokenizerSource tokenizer, int batchSize
      */
     public JobSettings withTruncation(int length, int promptLength) {
         return new JobSettings(model, tokenizer, batchSize, partitions, maxRejectFraction, length, promptLength,
-                logProbChunk, overwrite);
+                logProbChunk, overwrite, chatTemplateModel);
     }
 
     /**
@@ -117,7 +123,7 @@ public record JobSettings(String model, TokenizerSource tokenizer, int batchSize
      */
     public JobSettings withModel(String value) {
         return new JobSettings(value, tokenizer, batchSize, partitions, maxRejectFraction, maxLength, maxPromptLength,
-                logProbChunk, overwrite);
+                logProbChunk, overwrite, chatTemplateModel);
     }
 
     /**
@@ -128,7 +134,29 @@ public record JobSettings(String model, TokenizerSource tokenizer, int batchSize
      */
     public JobSettings withOverwrite(boolean value) {
         return new JobSettings(model, tokenizer, batchSize, partitions, maxRejectFraction, maxLength, maxPromptLength,
-                logProbChunk, value);
+                logProbChunk, value, chatTemplateModel);
+    }
+
+    /**
+     * These settings rendering conversational rows with another model's chat template.
+     *
+     * @param value the model directory, empty for {@link #model}
+     * @return new settings
+     */
+    public JobSettings withChatTemplateModel(String value) {
+        return new JobSettings(model, tokenizer, batchSize, partitions, maxRejectFraction, maxLength, maxPromptLength,
+                logProbChunk, overwrite, value);
+    }
+
+    /**
+     * How the pipeline reads conversational JSONL for these settings: with the chat template of
+     * {@link #chatTemplateModel} (or {@link #model}) when that directory has one, else the paper's single-turn
+     * template ({@code ModelChatTemplate.readOptions}); built once per JVM.
+     *
+     * @return the read options
+     */
+    public ReadOptions readOptions() {
+        return ChatTemplates.readOptions(chatTemplateModel.isEmpty() ? model : chatTemplateModel);
     }
 
     /**

@@ -53,7 +53,7 @@ public final class ReferenceJob {
      * @return the counts
      */
     public static Result run(SparkSession spark, String input, String output, JobSettings job) {
-        JobInput.Read<PairRow> read = JobInput.pairs(spark, input);
+        JobInput.Read<PairRow> read = JobInput.pairs(spark, input, job);
         read.checkRejects(job.maxRejectFraction());
         JobOutput out = JobOutput.begin(spark, output, job.overwrite());
         try {

@@ -101,7 +101,7 @@ public final class ScoreJob {
      * @return the counts
      */
     public static Result run(SparkSession spark, String input, String output, JobSettings job, Settings settings) {
-        JobInput.Read<PairRow> read = JobInput.pairs(spark, input);
+        JobInput.Read<PairRow> read = JobInput.pairs(spark, input, job);
         read.checkRejects(job.maxRejectFraction());
         JobOutput out = JobOutput.begin(spark, output, job.overwrite());
         try {

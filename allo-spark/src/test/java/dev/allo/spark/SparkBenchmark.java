@@ -7,15 +7,26 @@ import dev.allo.scorer.RewriteScorerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.SparkSession;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Rows per second of each job under one Spark master, and of the single-process path (the same batches computed by
  * the same library calls, without Spark) on the same rows:
  * {@code SparkBenchmark MASTER DIR [PAIRS] [REPEATS]} (DIR from {@link DevFixture}; a timed run follows one warm-up
- * run that loads the model and compiles the code; the best of REPEATS timed runs is reported).
+ * run that loads the model and compiles the code; the best of REPEATS timed runs is reported, with the number of
+ * Spark jobs it ran, and each job's wall time and call site under {@code -Dbench.profile=true};
+ * {@code -Dbench.jobs=reference,evaluate} runs only the named jobs).
  */
 public final class SparkBenchmark {
     private SparkBenchmark() {}
@@ -53,6 +64,7 @@ public final class SparkBenchmark {
             return;
         }
         SparkSession spark = builder.getOrCreate();
+        spark.sparkContext().addSparkListener(JOBS);
         try {
             String out = dir.resolve("bench-out").toString();
             report(master, "reference", n, repeats,
@@ -101,16 +113,88 @@ public final class SparkBenchmark {
     }
 
     private static void report(String master, String job, int rows, int repeats, Run run) throws Exception {
+        String only = System.getProperty("bench.jobs");
+        if (only != null && !List.of(only.split(",")).contains(job.split(" ")[0])) {
+            return;
+        }
         run.run(); // warm-up: model load, JIT
         double best = Double.MAX_VALUE;
+        List<String> bestJobs = List.of();
+        List<String> bestStages = List.of();
         for (int r = 0; r < repeats; r++) {
+            JOBS.clear();
             long start = System.nanoTime();
             run.run();
-            best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (seconds < best) {
+                best = seconds;
+                bestJobs = JOBS.finished();
+                bestStages = JOBS.slowStages();
+            }
         }
-        System.out.println(String.format(Locale.ROOT, "BENCH master=%s job=%s rows=%d seconds=%.3f rows_per_s=%.1f",
-                master, job, rows, best, rows / best));
+        System.out.println(String.format(Locale.ROOT, "BENCH master=%s job=%s rows=%d seconds=%.3f rows_per_s=%.1f"
+                + " spark_jobs=%d", master, job, rows, best, rows / best, bestJobs.size()));
+        if (Boolean.getBoolean("bench.profile")) {
+            bestJobs.forEach(j -> System.out.println("  " + j));
+            bestStages.forEach(System.out::println);
+        }
     }
+
+    /**
+     * The Spark jobs of a timed run (each one's wall time and the call site of its last stage), and its slow
+     * stages (task run time, the task threads' CPU time, deserialisation and GC, number of tasks).
+     */
+    private static final class JobLog extends SparkListener {
+        private final Map<Integer, SparkListenerJobStart> started = new ConcurrentHashMap<>();
+        private final List<String> finished = Collections.synchronizedList(new ArrayList<>());
+        private final List<String> stages = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onJobStart(SparkListenerJobStart start) {
+            started.put(start.jobId(), start);
+        }
+
+        @Override
+        public void onJobEnd(SparkListenerJobEnd end) {
+            SparkListenerJobStart start = started.remove(end.jobId());
+            if (start != null) {
+                finished.add(String.format(Locale.ROOT, "%6.3f s  %s", (end.time() - start.time()) / 1e3,
+                        CollectionConverters.asJava(start.stageInfos()).stream()
+                                .max(Comparator.comparingInt(StageInfo::stageId)).orElseThrow().name()));
+            }
+        }
+
+        @Override
+        public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted done) {
+            StageInfo st = done.stageInfo();
+            if (st.taskMetrics() != null && st.taskMetrics().executorRunTime() > 300) {
+                stages.add(String.format(Locale.ROOT, "   stage %d %s: run %.3f s cpu %.3f s deser %.3f s gc %.3f s",
+                        st.stageId(), st.name(), st.taskMetrics().executorRunTime() / 1e3,
+                        st.taskMetrics().executorCpuTime() / 1e9, st.taskMetrics().executorDeserializeTime() / 1e3,
+                        st.taskMetrics().jvmGCTime() / 1e3) + ", " + st.numTasks() + " tasks");
+            }
+        }
+
+        void clear() {
+            finished.clear();
+            stages.clear();
+        }
+
+        /** The stages of the run whose tasks ran longer than 0.3 s together. */
+        List<String> slowStages() {
+            synchronized (stages) {
+                return List.copyOf(stages);
+            }
+        }
+
+        List<String> finished() {
+            synchronized (finished) {
+                return List.copyOf(finished);
+            }
+        }
+    }
+
+    private static final JobLog JOBS = new JobLog();
 
     @FunctionalInterface
     private interface Run {

@@ -55,10 +55,10 @@ public final class JsonlPreferenceReader implements PreferenceReader {
     private PreferenceExample next;
     private boolean done;
 
-    private JsonlPreferenceReader(Path file, ReadOptions options) {
+    private JsonlPreferenceReader(Path file, ReadOptions options, Utf8LineReader lines) {
         this.file = file;
         this.options = options;
-        this.lines = new Utf8LineReader(file);
+        this.lines = lines;
     }
 
     /**
@@ -79,7 +79,22 @@ public final class JsonlPreferenceReader implements PreferenceReader {
      * @return the reader; the caller closes it
      */
     public static JsonlPreferenceReader open(Path file, ReadOptions options) {
-        return new JsonlPreferenceReader(file, options);
+        return new JsonlPreferenceReader(file, options, new Utf8LineReader(file));
+    }
+
+    /**
+     * Parses one line exactly as a reader of its file would, for readers of other sources (a Spark job's
+     * partitions) that must give the same examples.
+     *
+     * @param file the file the line comes from (for messages)
+     * @param line the line's number, from 1 (for messages)
+     * @param text the line, not blank
+     * @param options conversation rendering ({@link ReadOptions#skipBadLines()} does not apply)
+     * @return the example
+     * @throws MalformedDataException naming the file, line and field when the line is malformed
+     */
+    public static PreferenceExample parseLine(Path file, long line, String text, ReadOptions options) {
+        return new JsonlPreferenceReader(file, options, null).parse(text, line);
     }
 
     /**
