@@ -203,6 +203,89 @@ class HalfStorageTest {
         }
     }
 
+    /**
+     * The stage mask of the master-weight tests: partial selections in the embedding (tied: also the head), a
+     * projection and the final norm, one weight selected entirely, every other weight not at all.
+     */
+    private static NeuronMask partialMask(DecoderModel model) {
+        NeuronMask.Builder b = NeuronMask.builder();
+        for (String name : model.weightNames()) {
+            Shape shape = model.parameters().get(name).getShape();
+            if (name.equals(DecoderNames.EMBED_TOKENS)) {
+                b.add(name, shape, new int[] {1, 50, 200, 1000});
+            } else if (name.equals(DecoderNames.qProj(0))) {
+                b.add(name, shape, new int[] {0, 17, 255});
+            } else if (name.equals(DecoderNames.FINAL_NORM)) {
+                b.add(name, shape, new int[] {0, 5});
+            } else if (name.equals(DecoderNames.downProj(1))) {
+                b.addAll(name, shape);
+            } else {
+                b.addNone(name, shape);
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * holdInHalf on a model of BF16 values: with unclipped AdamW the trained model is bit-identical to the float32
+     * model trained with the same mask (the forward values are the same, each master's gradient is the dense
+     * gradient's entry, Adam is element-wise), and every unselected scalar keeps its bits.
+     */
+    @Test
+    void holdInHalfTrainsTheSelectedScalarsBitIdenticallyToFloat32Storage() {
+        List<TokenizedPair> pairs = LoraTestSupport.pairs(6);
+        for (DecoderConfig config : List.of(CONFIG, TIED)) {
+            try (DecoderModel reference = representable(config, 11); DecoderModel held = reference.copy()) {
+                Map<String, int[]> before = bits(reference);
+                NeuronMask mask = partialMask(reference);
+                long float32Bytes = reference.storedBytes();
+                Set<String> holding = held.holdInHalf(mask, HalfFormat.BF16);
+                assertThat(holding).hasSize(reference.weightNames().size() - 1).doesNotContain(
+                        DecoderNames.downProj(1));
+                assertThat(NeuronMask.shapesOf(held.parameters())).containsExactly(
+                        Map.entry(DecoderNames.EMBED_TOKENS, new Shape(4)),
+                        Map.entry(DecoderNames.qProj(0), new Shape(3)),
+                        Map.entry(DecoderNames.downProj(1), reference.parameters().get(DecoderNames.downProj(1))
+                                .getShape()),
+                        Map.entry(DecoderNames.FINAL_NORM, new Shape(2)));
+                long downScalars = reference.parameters().get(DecoderNames.downProj(1)).size();
+                long scalars = float32Bytes / 4;
+                assertThat(held.storedBytes()).isEqualTo(2 * (scalars - downScalars) + 4 * downScalars
+                        + 8 * (4 + 3 + 2));
+                assertThat(bits(held)).as("holding changes no value").containsExactlyEntriesOf(before);
+                trainDpo(reference, mask, pairs);
+                trainDpo(held, held.onParameters(mask), pairs);
+                Map<String, int[]> after = bits(held);
+                assertThat(after).containsExactlyEntriesOf(bits(reference));
+                for (String name : reference.weightNames()) {
+                    int[] was = before.get(name);
+                    for (int i = 0; i < was.length; i++) {
+                        if (!mask.isSelected(name, i)) {
+                            assertThat(after.get(name)[i]).as("%s[%d] unselected", name, i).isEqualTo(was[i]);
+                        }
+                    }
+                }
+                assertThat(after.get(DecoderNames.qProj(0))[17]).isNotEqualTo(before.get(DecoderNames.qProj(0))[17]);
+            }
+        }
+    }
+
+    @Test
+    void holdInHalfRefusesAMaskThatSelectsEverythingAndMasksBeyondItsMasters() {
+        try (DecoderModel model = representable(CONFIG, 3)) {
+            NeuronMask everything = NeuronMask.all(NeuronMask.shapesOf(model.parameters()));
+            assertThatThrownBy(() -> model.holdInHalf(everything, HalfFormat.BF16))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("every scalar of every one")
+                    .hasMessageContaining("save nothing");
+            NeuronMask mask = partialMask(model);
+            model.holdInHalf(mask, HalfFormat.BF16);
+            assertThatThrownBy(() -> model.onParameters(everything)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(DecoderNames.EMBED_TOKENS).hasMessageContaining("no float32 master");
+            assertThatThrownBy(() -> model.holdInHalf(mask, HalfFormat.BF16)).isInstanceOf(
+                    IllegalStateException.class).hasMessageContaining("already holds");
+        }
+    }
+
     @Test
     void loraDpoOverABf16BaseMatchesAFloat32BaseAndChangesOnlyTheAdapters() {
         List<TokenizedPair> pairs = LoraTestSupport.pairs(6);
