@@ -146,6 +146,7 @@ public final class AlignmentPipeline {
         checkLoraStages();
         checkMaskFiles(plan.model());
         checkCheckpointing(plan.model());
+        WeightHolding holding = WeightHolding.of(config, plan.model());
         checkMemory(new MemoryPlanner(plan).plan(pairs, rewrites));
         if (plan.resume()) {
             LOG.info("Resuming the run in {}", out);
@@ -158,10 +159,17 @@ public final class AlignmentPipeline {
         Map<String, StageResult> results = new LinkedHashMap<>();
         ImportanceScores scores = config.locate() == null ? null : locate(model, pairs);
         try {
+            // Every mask first (none depends on an earlier stage's training), so that the scalars no stage trains
+            // can be held in 16 bits for the whole run.
+            Map<String, NeuronMask> selected = new LinkedHashMap<>();
             for (StageConfig stage : config.stages()) {
-                NeuronMask mask = mask(stage, model, scores);
+                selected.put(stage.name(), mask(stage, model, scores));
+            }
+            holding.apply(model, config.stages(), selected);
+            for (StageConfig stage : config.stages()) {
+                NeuronMask mask = selected.get(stage.name());
                 masks.put(stage.name(), mask);
-                results.put(stage.name(), runStage(stage, model, mask, pairs, heldOut));
+                results.put(stage.name(), runStage(stage, model, mask, holding, pairs, heldOut));
                 writeReport(masks, pairs.size());
             }
         } finally {
@@ -431,8 +439,8 @@ public final class AlignmentPipeline {
         }
     }
 
-    private StageResult runStage(StageConfig stage, CausalLm model, NeuronMask mask, List<TokenizedPair> pairs,
-            List<TokenizedPair> heldOut) {
+    private StageResult runStage(StageConfig stage, CausalLm model, NeuronMask mask, WeightHolding holding,
+            List<TokenizedPair> pairs, List<TokenizedPair> heldOut) {
         List<TokenizedPair> weighted = weigh(stage, pairs);
         PreferenceObjective objective = objective(stage);
         TrainingConfig training = stage.training();
@@ -451,7 +459,8 @@ public final class AlignmentPipeline {
         }
         LoraModel lora = stage.lora() == null ? null : LoraStage.start(stage, model, config.seed());
         CausalLm policy = lora == null ? model : lora;
-        NeuronMask trained = lora == null ? mask : NeuronMask.all(NeuronMask.shapesOf(lora.parameters()));
+        NeuronMask trained = lora == null ? holding.onParameters(model, mask)
+                : NeuronMask.all(NeuronMask.shapesOf(lora.parameters()));
         try (LoraModel adapters = lora;
                 MaskedOptimizer optimizer = optimizer(training, trained, policy, steps);
                 EvaluationListener evaluation = evaluation(stage, model, policy, heldOut, dir);

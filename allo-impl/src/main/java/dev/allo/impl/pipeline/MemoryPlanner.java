@@ -40,6 +40,10 @@ import java.util.function.UnaryOperator;
  * changes that would make it fit (gradient checkpointing, one pair per micro-batch, half the maximum length, chunked
  * log-probs, a 10% mask with sparse AdamW, LoRA) and all of them together.
  *
+ * <p>When the run holds the weights no stage updates in 16 bits ({@link WeightHolding}), each stage that trains the
+ * model's weights is estimated on {@link ModelShape#heldInHalf}, with float32 masters for the stages' summed mask
+ * ratios and its own ratio taken relative to them.
+ *
  * <p>Sequences are assumed as long as the longest encoded one (prompt and the longer response, at most
  * {@code maxLength}): a micro-batch pads to its longest row.
  *
@@ -90,13 +94,19 @@ final class MemoryPlanner {
                     plan.rewriterTraining().orElseThrow().training(), 1.0, length(rewriterExamples), 0,
                     shape.weightBytes()));
         }
+        List<ModelShape> shapes = new ArrayList<>();
+        settings.forEach(s -> shapes.add(shape));
+        double held = heldRatio(plan.model());
         for (StageConfig stage : config.stages()) {
-            settings.add(settings(stage.name(), stage.objective(), stage.training(), ratio(stage.mask()),
-                    length(pairs), referenceBytes, 0));
+            boolean holds = held > 0 && stage.lora() == null;
+            double ratio = ratio(stage.mask());
+            settings.add(settings(stage.name(), stage.objective(), stage.training(),
+                    holds ? Math.min(1, ratio / held) : ratio, length(pairs), referenceBytes, 0));
+            shapes.add(holds ? shape.heldInHalf(((DecoderModel) plan.model()).config(), held) : shape);
         }
         List<StageMemory> stages = new ArrayList<>();
-        for (StageSettings s : settings) {
-            stages.add(MemoryEstimator.estimate(shape, s));
+        for (int i = 0; i < settings.size(); i++) {
+            stages.add(MemoryEstimator.estimate(shapes.get(i), settings.get(i)));
         }
         long cache = referenceBytes * config.stages().stream()
                 .filter(s -> PreferenceObjective.of(s.objective()).requiresReference()).count();
@@ -104,7 +114,25 @@ final class MemoryPlanner {
         if (draft.fits()) {
             return draft;
         }
-        return new MemoryPlan(draft.device(), available, stages, cache, advice(shape, settings, stages, available));
+        return new MemoryPlan(draft.device(), available, stages, cache, advice(shapes, settings, stages, available));
+    }
+
+    /**
+     * The fraction of the model that keeps float32 masters when the run holds the rest in 16 bits
+     * ({@link WeightHolding}): the stages' mask ratios summed (their union at most), 0 when the run holds nothing or
+     * the sum reaches 1.
+     */
+    private double heldRatio(CausalLm model) {
+        if (!WeightHolding.of(config, model).active()) {
+            return 0;
+        }
+        double sum = 0;
+        for (StageConfig stage : config.stages()) {
+            if (stage.lora() == null) {
+                sum += ratio(stage.mask());
+            }
+        }
+        return sum < 1 ? sum : 0;
     }
 
     /**
@@ -121,7 +149,8 @@ final class MemoryPlanner {
                 (o.requiresReference() ? referenceLogProbs : 0) + keptCopy);
     }
 
-    private static double ratio(MaskRule rule) {
+    /** The fraction of the model a stage's mask selects: 1 for ALL, a mask file's own, else the rule's ratio. */
+    static double ratio(MaskRule rule) {
         return switch (rule.kind()) {
             case ALL -> 1.0;
             case FILE -> Math.max(Double.MIN_VALUE, NeuronMask.load(Path.of(rule.file())).ratio());
@@ -148,7 +177,7 @@ final class MemoryPlanner {
      */
     static ModelShape shape(CausalLm model) {
         if (model instanceof DecoderModel decoder) {
-            return ModelShape.of(decoder.config(), decoder.parameters(), decoder.parameters());
+            return ModelShape.of(decoder);
         }
         if (model instanceof UpdatedBaseModel updated) {
             Map<String, NDArray> all = new LinkedHashMap<>(updated.base().parameters());
@@ -175,7 +204,7 @@ final class MemoryPlanner {
     }
 
     /** The single changes that would make the largest stage fit, each with its peak, then all of them together. */
-    private List<String> advice(ModelShape shape, List<StageSettings> settings, List<StageMemory> stages,
+    private List<String> advice(List<ModelShape> shapes, List<StageSettings> settings, List<StageMemory> stages,
             long available) {
         int worst = 0;
         for (int i = 1; i < stages.size(); i++) {
@@ -183,6 +212,7 @@ final class MemoryPlanner {
                 worst = i;
             }
         }
+        ModelShape shape = shapes.get(worst);
         StageSettings s = settings.get(worst);
         Map<String, UnaryOperator<StageSettings>> changes = new LinkedHashMap<>();
         int sides = Math.max(1, s.sequencesPerPass() / Math.max(1, microBatch(s.name())));
