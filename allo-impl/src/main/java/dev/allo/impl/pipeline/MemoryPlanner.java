@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.util.cuda.CudaUtils;
 import dev.allo.data.TokenizedPair;
+import ai.djl.ndarray.types.Shape;
+import dev.allo.impl.lora.LoraModel;
+import dev.allo.impl.model.DecoderConfig;
 import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.lora.LoraNames;
 import dev.allo.impl.model.UpdatedBaseModel;
@@ -17,6 +20,7 @@ import dev.allo.objective.PreferenceObjective;
 import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.LocateConfig;
+import dev.allo.pipeline.LoraSettings;
 import dev.allo.pipeline.MaskRule;
 import dev.allo.pipeline.MemoryPlan;
 import dev.allo.pipeline.MemoryPlan.StageMemory;
@@ -98,11 +102,13 @@ final class MemoryPlanner {
         settings.forEach(s -> shapes.add(shape));
         double held = heldRatio(plan.model());
         for (StageConfig stage : config.stages()) {
+            boolean lora = stage.lora() != null && plan.model() instanceof DecoderModel;
             boolean holds = held > 0 && stage.lora() == null;
-            double ratio = ratio(stage.mask());
+            double ratio = lora ? 1.0 : ratio(stage.mask());
             settings.add(settings(stage.name(), stage.objective(), stage.training(),
                     holds ? Math.min(1, ratio / held) : ratio, length(pairs), referenceBytes, 0));
-            shapes.add(holds ? shape.heldInHalf(((DecoderModel) plan.model()).config(), held) : shape);
+            shapes.add(lora ? loraStageShape((DecoderModel) plan.model(), stage.lora())
+                    : holds ? shape.heldInHalf(((DecoderModel) plan.model()).config(), held) : shape);
         }
         List<StageMemory> stages = new ArrayList<>();
         for (int i = 0; i < settings.size(); i++) {
@@ -171,6 +177,46 @@ final class MemoryPlanner {
     }
 
     /**
+     * The shape of a LoRA stage's policy over the pipeline's decoder ({@link LoraStage}): the base as it will be held
+     * ({@link LoraSettings#baseStorage()}: as it is, or every float32 weight in 16 bits), the adapters
+     * {@code r (in + out)} per adapted matrix as the trainable scalars, and the effective {@code W0 + dW} of every
+     * adapted matrix, which each pass materialises in float32 and the autograd graph keeps; a 16-bit base's other
+     * weights are widened where used (Eq. M5).
+     */
+    static ModelShape loraStageShape(DecoderModel model, LoraSettings lora) {
+        DecoderConfig config = model.config();
+        List<String> targets = LoraModel.targetNames(model, LoraStage.config(lora));
+        boolean half = lora.baseStorage() != LoraSettings.BaseStorage.FLOAT32;
+        long baseBytes = 0;
+        long heldBlocks = 0;
+        long heldOuter = 0;
+        long adapters = 0;
+        long effective = 0;
+        long largest = 0;
+        for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
+            String name = e.getKey();
+            long n = e.getValue().size();
+            boolean isHalf = half || model.halfWeights().containsKey(name);
+            baseBytes += isHalf ? 2 * n : 4 * n;
+            if (targets.contains(name)) {
+                long out = e.getValue().get(0);
+                long in = e.getValue().get(1);
+                adapters += lora.rank() * (in + out);
+                largest = Math.max(largest, lora.rank() * Math.max(in, out));
+                effective += n;
+            } else if (isHalf && name.startsWith("model.layers.")) {
+                heldBlocks += n;
+            } else if (isHalf) {
+                heldOuter += n;
+            }
+        }
+        ModelShape m = ModelShape.of(model);
+        return new ModelShape(m.layers(), m.hidden(), m.intermediate(), m.heads(), m.kvHeads(), m.headDim(),
+                m.vocab(), m.qkNorm(), m.gemma(), baseBytes + 4 * adapters + 4 * effective, adapters, largest,
+                heldBlocks, heldOuter);
+    }
+
+    /**
      * The decoder's shape, or null for a model of another implementation. For a LoRA model the weights are the
      * frozen base, the adapters, and the effective matrices {@code W0 + dW} every pass materialises for the adapted
      * matrices (kept by the autograd graph until the backward pass).
@@ -180,16 +226,25 @@ final class MemoryPlanner {
             return ModelShape.of(decoder);
         }
         if (model instanceof UpdatedBaseModel updated) {
-            Map<String, NDArray> all = new LinkedHashMap<>(updated.base().parameters());
-            for (Map.Entry<String, NDArray> e : updated.parameters().entrySet()) {
-                all.put("adapter:" + e.getKey(), e.getValue());
+            DecoderModel base = updated.base();
+            long adapters = 0;
+            for (NDArray a : updated.parameters().values()) {
+                adapters += a.size();
             }
-            for (Map.Entry<String, NDArray> e : updated.base().parameters().entrySet()) {
-                if (updated.parameters().containsKey(LoraNames.loraA(e.getKey()))) {
-                    all.put("effective:" + e.getKey(), e.getValue());
+            long effective = 0;
+            long heldEffective = 0; // 16-bit adapted matrices: widened into W0 + dW, not kept themselves
+            for (String name : base.weightNames()) {
+                if (updated.parameters().containsKey(LoraNames.loraA(name))) {
+                    long n = base.config().parameterShapes().get(name).size();
+                    effective += n;
+                    heldEffective += base.halfWeights().containsKey(name) ? n : 0;
                 }
             }
-            return ModelShape.of(updated.base().config(), all, updated.parameters());
+            ModelShape b = ModelShape.of(base);
+            ModelShape trainable = ModelShape.of(base.config(), updated.parameters(), updated.parameters());
+            return new ModelShape(b.layers(), b.hidden(), b.intermediate(), b.heads(), b.kvHeads(), b.headDim(),
+                    b.vocab(), b.qkNorm(), b.gemma(), base.storedBytes() + 4 * adapters + 4 * effective, adapters,
+                    trainable.largestTensor(), b.heldBlockScalars() - heldEffective, b.heldOuterScalars());
         }
         return null;
     }
