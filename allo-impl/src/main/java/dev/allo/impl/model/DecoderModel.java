@@ -399,10 +399,19 @@ public final class DecoderModel implements CausalLm {
     /** {@code x_0 = embed_tokens[ids]} ({@code * sqrt(H)} for Gemma), {@code (B, T, H)}; scratch in {@code scope}. */
     NDArray embed(NDArray ids, NDManager scope) {
         HalfWeight halfEmbedding = halfWeights.get(DecoderNames.EMBED_TOKENS);
-        NDArray x = halfEmbedding != null && !masterIndex.containsKey(DecoderNames.EMBED_TOKENS)
-                ? halfEmbedding.rows(ids, bf16Table, scope) // widened rows only
-                : Embedding.embedding(ids, floatWeight(DecoderNames.EMBED_TOKENS, scope), SparseFormat.DENSE)
-                        .singletonOrThrow(); // (B, T, H)
+        NDArray x;
+        if (halfEmbedding == null) {
+            x = Embedding.embedding(ids, parameters.get(DecoderNames.EMBED_TOKENS), SparseFormat.DENSE)
+                    .singletonOrThrow(); // (B, T, H)
+        } else if (!masterIndex.containsKey(DecoderNames.EMBED_TOKENS)) {
+            x = halfEmbedding.rows(ids, bf16Table, scope); // widened rows only
+        } else {
+            try (NDManager widened = scope.newSubManager()) { // the (V, H) weight lives only for the lookup
+                x = Embedding.embedding(ids, floatWeight(DecoderNames.EMBED_TOKENS, widened), SparseFormat.DENSE)
+                        .singletonOrThrow(); // (B, T, H); the lookup's graph keeps the ids, not the weight
+                x.attach(scope);
+            }
+        }
         if (config.family().gemmaBlocks()) {
             // Gemma: x * sqrt(H), the factor rounded to the hidden dtype (float32) as transformers does.
             x = x.mul(scope.create((float) Math.sqrt(config.hiddenSize())));
@@ -456,15 +465,17 @@ public final class DecoderModel implements CausalLm {
         if (half == null) {
             return parameters.get(name);
         }
-        NDArray widened = half.widen(bf16Table, scope); // shape of the weight
         NDArray index = masterIndex.get(name);
         if (index == null) {
-            return widened;
+            return half.widen(bf16Table, scope); // shape of the weight
         }
-        try (NDManager indices = scope.newSubManager()) {
-            index.tempAttach(indices);
-            NDArray wide = index.toType(DataType.INT64, false); // (K_t), in `indices`; the graph keeps its own
-            return widened.put(wide, parameters.get(name)); // in `scope`
+        try (NDManager step = scope.newSubManager()) { // the plain widened copy and the indices are freed here
+            NDArray widened = half.widen(bf16Table, step);
+            index.tempAttach(step);
+            NDArray wide = index.toType(DataType.INT64, false); // (K_t); the graph keeps its own reference
+            NDArray weight = widened.put(wide, parameters.get(name)); // a new array: widened's values, m at i_k
+            weight.attach(scope);
+            return weight;
         }
     }
 

@@ -60,7 +60,9 @@ import java.util.Objects;
  * an int32 index per selected scalar of a partly selected weight; only the masters are trainable. Every pass widens
  * the held weights to float32 where they are used, and the autograd graph keeps a widened matrix until its backward
  * pass (a matrix product needs it for the input's gradient): without checkpointing every held weight once, with it
- * one block's and the output head's (embedding and head: the scalars held outside the blocks), Eq. M5:
+ * one block's and the output head's (embedding and head: the scalars held outside the blocks); a held weight with
+ * float32 masters also has a dense float32 gradient while its backward pass reduces it to the masters' entries,
+ * which for the vocabulary-sized ones doubles their share ({@code h_outer} counts such a weight twice), Eq. M5:
  *
  * <pre>
  * widened = 4 (h_blocks + h_outer)        without checkpointing
@@ -89,8 +91,8 @@ public final class MemoryEstimator {
      * @param trainableScalars the scalars that receive gradients
      * @param largestTensor the largest trainable tensor's scalars
      * @param heldBlockScalars the scalars of the decoder blocks held in 16 bits, {@code h_blocks} of Eq. M5
-     * @param heldOuterScalars the scalars outside the blocks held in 16 bits (embedding, head, final norm),
-     *     {@code h_outer}
+     * @param heldOuterScalars the scalars outside the blocks held in 16 bits (embedding, head, final norm), those
+     *     of a weight with float32 masters twice: {@code h_outer}
      */
     public record ModelShape(int layers, int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab,
             boolean qkNorm, boolean gemma, long weightBytes, long trainableScalars, long largestTensor,
@@ -134,7 +136,7 @@ public final class MemoryEstimator {
                 if (name.startsWith(BLOCK_PREFIX)) {
                     blocks += n;
                 } else {
-                    outer += n;
+                    outer += model.parameters().containsKey(name) ? 2 * n : n; // masters: + the dense gradient
                 }
             }
             return new ModelShape(plain.layers(), plain.hidden(), plain.intermediate(), plain.heads(),
@@ -145,7 +147,8 @@ public final class MemoryEstimator {
         /**
          * This float32 decoder's shape once {@link DecoderModel#holdInHalf} has held every weight in 16 bits except
          * float32 masters of a fraction {@code r} of its {@code N} scalars (as if all in partly selected weights):
-         * weights {@code 2 N + 8 r N} bytes, {@code r N} trainable scalars, the largest master {@code r n_max}.
+         * weights {@code 2 N + 8 r N} bytes, {@code r N} trainable scalars, the largest master {@code r n_max}, every
+         * weight held (those outside the blocks with masters, so counted twice in {@code h_outer}).
          *
          * @param config the decoder's configuration (for which weights lie in the blocks)
          * @param ratio r, in {@code (0, 1)}
@@ -164,7 +167,7 @@ public final class MemoryEstimator {
             long n = blocks + outer;
             long masters = (long) Math.ceil(ratio * n);
             return new ModelShape(layers, hidden, intermediate, heads, kvHeads, headDim, vocab, qkNorm, gemma,
-                    2 * n + 8 * masters, masters, (long) Math.ceil(ratio * largestTensor), blocks, outer);
+                    2 * n + 8 * masters, masters, (long) Math.ceil(ratio * largestTensor), blocks, 2 * outer);
         }
 
         /**
