@@ -1,10 +1,10 @@
 package dev.allo.impl.pipeline;
 
+import static dev.allo.impl.NamedTensors.weightBits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import dev.allo.Allo;
 import dev.allo.data.PreferenceExample;
 import dev.allo.impl.io.SafetensorsDtype;
@@ -28,7 +28,6 @@ import dev.allo.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -77,21 +76,6 @@ class WeightHoldingPipelineTest {
                 .outputDirectory(dir.resolve(name));
     }
 
-    private static Map<String, int[]> bits(DecoderModel model) {
-        Map<String, int[]> out = new LinkedHashMap<>();
-        try (NDManager m = NDManager.newBaseManager()) {
-            model.weights(m).forEach((name, w) -> {
-                float[] v = w.toFloatArray();
-                int[] b = new int[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    b[i] = Float.floatToRawIntBits(v[i]);
-                }
-                out.put(name, b);
-            });
-        }
-        return out;
-    }
-
     /**
      * The claim: for a BF16 checkpoint the held run's model equals the float32 run's bit for bit, when gradients
      * are not clipped (with clipping the global norm is summed per master vector instead of over the gathered
@@ -103,13 +87,13 @@ class WeightHoldingPipelineTest {
         Path input = bf16Checkpoint();
         try (DecoderModel held = DecoderCheckpoints.load(input, Device.cpu());
                 DecoderModel float32 = DecoderCheckpoints.load(input, Device.cpu())) {
-            Map<String, int[]> loaded = bits(held);
+            Map<String, int[]> loaded = weightBits(held);
             AlignmentResult heldResult = run(held, "auto", WeightStorage.AUTO).build().run();
             AlignmentResult float32Result = run(float32, "float32", WeightStorage.FLOAT32).build().run();
             assertThat(held.halfWeights()).hasSize(CONFIG.parameterShapes().size());
             assertThat(float32.halfWeights()).isEmpty();
-            Map<String, int[]> after = bits(held);
-            assertThat(after).containsExactlyEntriesOf(bits(float32));
+            Map<String, int[]> after = weightBits(held);
+            assertThat(after).containsExactlyEntriesOf(weightBits(float32));
             NeuronMask learn = heldResult.masks().get("learn");
             NeuronMask sft = heldResult.masks().get("sft");
             assertThat(learn).isEqualTo(float32Result.masks().get("learn"));
