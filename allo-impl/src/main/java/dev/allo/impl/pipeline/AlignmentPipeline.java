@@ -71,10 +71,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs an {@link AlignmentPlan}: encode the data, locate key neurons (Sec. 4.1) when asked, then every stage in
- * order. A stage selects its mask, weights the rejected tokens (Eq. 5 for the forgetting stage), computes the
- * reference log-probs of its own starting model once (cached on disk under a fingerprint), and trains with
- * {@link StageTrainer}.
+ * Runs an {@link AlignmentPlan}: encode the data, locate key neurons (Sec. 4.1) when asked, select every stage's
+ * mask, hold the scalars no stage trains in 16 bits when {@link AlignmentConfig#weightStorage()} asks
+ * ({@link WeightHolding}), then every stage in order. A stage weights the rejected tokens (Eq. 5 for the forgetting
+ * stage), computes the reference log-probs of its own starting model once (cached on disk under a fingerprint), and
+ * trains with {@link StageTrainer}.
  *
  * <p>Output directory layout:
  *

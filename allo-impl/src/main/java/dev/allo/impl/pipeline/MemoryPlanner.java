@@ -4,11 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.util.cuda.CudaUtils;
 import dev.allo.data.TokenizedPair;
-import ai.djl.ndarray.types.Shape;
 import dev.allo.impl.lora.LoraModel;
-import dev.allo.impl.model.DecoderConfig;
-import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.lora.LoraNames;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.UpdatedBaseModel;
 import dev.allo.impl.train.MemoryEstimator;
 import dev.allo.impl.train.MemoryEstimator.ModelShape;
@@ -32,6 +30,7 @@ import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -184,36 +183,9 @@ final class MemoryPlanner {
      * weights are widened where used (Eq. M5).
      */
     static ModelShape loraStageShape(DecoderModel model, LoraSettings lora) {
-        DecoderConfig config = model.config();
-        List<String> targets = LoraModel.targetNames(model, LoraStage.config(lora));
-        boolean half = lora.baseStorage() != LoraSettings.BaseStorage.FLOAT32;
-        long baseBytes = 0;
-        long heldBlocks = 0;
-        long heldOuter = 0;
-        long adapters = 0;
-        long effective = 0;
-        long largest = 0;
-        for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
-            String name = e.getKey();
-            long n = e.getValue().size();
-            boolean isHalf = half || model.halfWeights().containsKey(name);
-            baseBytes += isHalf ? 2 * n : 4 * n;
-            if (targets.contains(name)) {
-                long out = e.getValue().get(0);
-                long in = e.getValue().get(1);
-                adapters += lora.rank() * (in + out);
-                largest = Math.max(largest, lora.rank() * Math.max(in, out));
-                effective += n;
-            } else if (isHalf && name.startsWith("model.layers.")) {
-                heldBlocks += n;
-            } else if (isHalf) {
-                heldOuter += n;
-            }
-        }
-        ModelShape m = ModelShape.of(model);
-        return new ModelShape(m.layers(), m.hidden(), m.intermediate(), m.heads(), m.kvHeads(), m.headDim(),
-                m.vocab(), m.qkNorm(), m.gemma(), baseBytes + 4 * adapters + 4 * effective, adapters, largest,
-                heldBlocks, heldOuter);
+        return ModelShape.of(model).withLora(model.config(), new HashSet<>(LoraModel.targetNames(model,
+                LoraStage.config(lora))), lora.rank(), lora.baseStorage() != LoraSettings.BaseStorage.FLOAT32,
+                model.halfWeights().keySet());
     }
 
     /**

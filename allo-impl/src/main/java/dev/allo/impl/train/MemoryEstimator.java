@@ -6,8 +6,10 @@ import dev.allo.impl.model.DecoderConfig;
 import dev.allo.impl.model.DecoderModel;
 import dev.allo.pipeline.MemoryPlan.StageMemory;
 import dev.allo.pipeline.TrainingConfig.OptimizerKind;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Estimates the peak memory of one training stage of a decoder model from its shape and the stage's settings:
@@ -142,6 +144,49 @@ public final class MemoryEstimator {
             return new ModelShape(plain.layers(), plain.hidden(), plain.intermediate(), plain.heads(),
                     plain.kvHeads(), plain.headDim(), plain.vocab(), plain.qkNorm(), plain.gemma(),
                     model.storedBytes(), plain.trainableScalars(), plain.largestTensor(), blocks, outer);
+        }
+
+        /**
+         * The shape of a LoRA policy over this decoder: the base as it will be held (every weight in 16 bits when
+         * {@code halfBase}, else as it is, {@code alreadyHalf} in 16 bits and the rest float32), the adapters
+         * {@code r (in + out)} per adapted matrix as the trainable scalars (the largest {@code r max(in, out)}), and
+         * the effective {@code W0 + dW} of every adapted matrix, which each pass materialises in float32 and the
+         * autograd graph keeps; the base's other 16-bit weights are widened where used (Eq. M5).
+         *
+         * @param config the decoder's configuration
+         * @param targets the adapted matrices, {@code (out, in)} weights of the blocks
+         * @param rank r
+         * @param halfBase whether the whole base is held in 16 bits for the stage
+         * @param alreadyHalf the weights the decoder already holds in 16 bits
+         * @return the shape
+         */
+        public ModelShape withLora(DecoderConfig config, Collection<String> targets, int rank, boolean halfBase,
+                Set<String> alreadyHalf) {
+            long baseBytes = 0;
+            long heldBlocks = 0;
+            long heldOuter = 0;
+            long adapters = 0;
+            long effective = 0;
+            long largest = 0;
+            for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
+                String name = e.getKey();
+                long n = e.getValue().size();
+                boolean isHalf = halfBase || alreadyHalf.contains(name);
+                baseBytes += isHalf ? 2 * n : 4 * n;
+                if (targets.contains(name)) {
+                    long out = e.getValue().get(0);
+                    long in = e.getValue().get(1);
+                    adapters += rank * (in + out);
+                    largest = Math.max(largest, rank * Math.max(in, out));
+                    effective += n;
+                } else if (isHalf && name.startsWith(BLOCK_PREFIX)) {
+                    heldBlocks += n;
+                } else if (isHalf) {
+                    heldOuter += n;
+                }
+            }
+            return new ModelShape(layers, hidden, intermediate, heads, kvHeads, headDim, vocab, qkNorm, gemma,
+                    baseBytes + 4 * adapters + 4 * effective, adapters, largest, heldBlocks, heldOuter);
         }
 
         /**
