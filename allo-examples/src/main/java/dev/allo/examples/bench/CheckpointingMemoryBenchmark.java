@@ -81,10 +81,13 @@ import java.util.SplittableRandom;
  * less overhead), to compare with the estimate's peak; the <i>activation part</i>, the forward+backward peak above
  * the resident size when the step starts, to compare with the estimate's activations + logits; and the optimiser
  * step's temporaries, its peak above that resident size. A configuration whose estimate exceeds the machine's
- * {@code MemAvailable} less 1 GiB is not run; its estimate is reported instead.
+ * {@code MemAvailable} (plus the model's float32 weights, already built) less 1 GiB is not run; its estimate is
+ * reported instead.
  *
  * <p>The children run with {@code MALLOC_MMAP_THRESHOLD_=65536}, so that freed tensors leave the resident set
- * and each peak is that of live memory.
+ * and each peak is that of live memory, and with {@code -XX:MaxDirectMemorySize=64g}: arrays the engine creates from
+ * Java data (the 16-bit weights, the masters' indices) keep their direct buffers, which by default may not exceed
+ * the heap's maximum.
  *
  * <p>Arguments (all optional): {@code --model 0.5b|1.5b}, {@code --layers N} (24; 28 for 1.5b), {@code --pairs N}
  * (2: 4 sequences), {@code --seq a,b} (512), {@code --steps N} (1), {@code --modes a,b} (full,allo,lora),
@@ -221,7 +224,7 @@ public final class CheckpointingMemoryBenchmark {
     private static Map<String, Double> runChild(String[] args, Run run, boolean estimateOnly)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx2g", "-Dai.djl.offline=true", "-cp", classPath(),
+                .toString(), "-Xmx2g", "-XX:MaxDirectMemorySize=64g", "-Dai.djl.offline=true", "-cp", classPath(),
                 CheckpointingMemoryBenchmark.class.getName(), "--child", "--modes", run.mode(), "--seq",
                 Integer.toString(run.seq())));
         for (String option : List.of("--model", "--layers", "--pairs", "--steps", "--ratio", "--rank")) {
@@ -346,8 +349,8 @@ public final class CheckpointingMemoryBenchmark {
             line.append(String.format(Locale.ROOT, "estPeak=%d estWeights=%d estGradients=%d estState=%d"
                     + " estActivations=%d estLogits=%d estStep=%d", plan.peak(), plan.weights(), plan.gradients(),
                     plan.optimizerState(), plan.activations(), plan.logits(), plan.optimizerStep()));
-            long available = availableBytes();
-            boolean fits = available < 0 || plan.peak() <= available - (1L << 30);
+            long available = availableBytes(); // the model's float32 weights, already resident, are counted back
+            boolean fits = available < 0 || plan.peak() <= available + model.storedBytes() - (1L << 30);
             if (estimateOnly || !fits) {
                 System.out.println(line.append(String.format(Locale.ROOT, " fits=%d available=%d", fits ? 1 : 0,
                         available)));
