@@ -52,6 +52,7 @@ public final class AlignmentBuilder {
     private int maxLength = 512;
     private int maxPromptLength = 256;
     private int logProbChunk;
+    private WeightStorage weightStorage = WeightStorage.AUTO;
     private ReportingConfig reporting = ReportingConfig.defaults();
     private CausalLm rewriter;
     private AlignmentPlan.RewriterTraining rewriterTraining;
@@ -124,6 +125,7 @@ public final class AlignmentBuilder {
         this.maxPromptLength = value.maxPromptLength();
         this.logProbChunk = value.logProbChunk();
         this.reporting = value.reporting();
+        this.weightStorage = value.weightStorage();
         return this;
     }
 
@@ -202,6 +204,18 @@ public final class AlignmentBuilder {
      */
     public AlignmentBuilder logProbChunk(int positions) {
         this.logProbChunk = positions;
+        return this;
+    }
+
+    /**
+     * How the weights that no stage updates are held (see {@link WeightStorage}); {@link WeightStorage#AUTO} (the
+     * default) holds them in BF16 when the model's weights were stored as BF16, which loses nothing.
+     *
+     * @param value the storage
+     * @return this builder
+     */
+    public AlignmentBuilder weightStorage(WeightStorage value) {
+        this.weightStorage = Objects.requireNonNull(value, "weightStorage");
         return this;
     }
 
@@ -507,7 +521,7 @@ public final class AlignmentBuilder {
                     + ") is larger than the model's (" + model.vocabSize() + ")");
         }
         AlignmentConfig config = new AlignmentConfig(locate, stages, seed, maxLength, maxPromptLength, logProbChunk,
-                reporting);
+                reporting, weightStorage);
         Set<String> names = new HashSet<>();
         for (StageConfig s : config.stages()) {
             names.add(s.name());

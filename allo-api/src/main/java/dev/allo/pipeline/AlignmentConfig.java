@@ -17,9 +17,10 @@ import java.util.Set;
  * @param logProbChunk positions per chunk when computing log-probabilities, {@code 0} for unchunked
  * @param reporting logging interval, numbered checkpoints and report targets; null for
  *     {@link ReportingConfig#defaults()}
+ * @param weightStorage how the weights no stage updates are held; null for {@link WeightStorage#AUTO}
  */
 public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, long seed, int maxLength,
-        int maxPromptLength, int logProbChunk, ReportingConfig reporting) {
+        int maxPromptLength, int logProbChunk, ReportingConfig reporting, WeightStorage weightStorage) {
 
     /**
      * Validates the run.
@@ -29,6 +30,7 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
     public AlignmentConfig {
         stages = stages == null ? List.of() : List.copyOf(stages);
         reporting = reporting == null ? ReportingConfig.defaults() : reporting;
+        weightStorage = weightStorage == null ? WeightStorage.AUTO : weightStorage;
         if (stages.isEmpty() && locate == null) {
             throw new IllegalArgumentException("an alignment run needs at least one stage or a locate stage");
         }
@@ -52,6 +54,22 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
         if (logProbChunk < 0) {
             throw new IllegalArgumentException("logProbChunk must be >= 0 (0 = unchunked), got " + logProbChunk);
         }
+    }
+
+    /**
+     * A run with {@link WeightStorage#AUTO} weight storage.
+     *
+     * @param locate the locate stage, or null
+     * @param stages the stages
+     * @param seed the seed
+     * @param maxLength the longest prompt + response
+     * @param maxPromptLength the longest prompt
+     * @param logProbChunk positions per log-prob chunk, 0 for unchunked
+     * @param reporting logging interval, numbered checkpoints and report targets; null for the defaults
+     */
+    public AlignmentConfig(LocateConfig locate, List<StageConfig> stages, long seed, int maxLength,
+            int maxPromptLength, int logProbChunk, ReportingConfig reporting) {
+        this(locate, stages, seed, maxLength, maxPromptLength, logProbChunk, reporting, WeightStorage.AUTO);
     }
 
     /**
@@ -89,7 +107,8 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
     public AlignmentConfig withStage(StageConfig stage) {
         List<StageConfig> more = new ArrayList<>(stages);
         more.add(stage);
-        return new AlignmentConfig(locate, more, seed, maxLength, maxPromptLength, logProbChunk, reporting);
+        return new AlignmentConfig(locate, more, seed, maxLength, maxPromptLength, logProbChunk, reporting,
+                weightStorage);
     }
 
     /**
@@ -99,7 +118,8 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
      * @return the copy
      */
     public AlignmentConfig withSeed(long value) {
-        return new AlignmentConfig(locate, stages, value, maxLength, maxPromptLength, logProbChunk, reporting);
+        return new AlignmentConfig(locate, stages, value, maxLength, maxPromptLength, logProbChunk, reporting,
+                weightStorage);
     }
 
     /**
@@ -110,7 +130,8 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
      * @return the copy
      */
     public AlignmentConfig withLengths(int length, int promptLength) {
-        return new AlignmentConfig(locate, stages, seed, length, promptLength, logProbChunk, reporting);
+        return new AlignmentConfig(locate, stages, seed, length, promptLength, logProbChunk, reporting,
+                weightStorage);
     }
 
     /**
@@ -120,6 +141,17 @@ public record AlignmentConfig(LocateConfig locate, List<StageConfig> stages, lon
      * @return the copy
      */
     public AlignmentConfig withReporting(ReportingConfig value) {
-        return new AlignmentConfig(locate, stages, seed, maxLength, maxPromptLength, logProbChunk, value);
+        return new AlignmentConfig(locate, stages, seed, maxLength, maxPromptLength, logProbChunk, value,
+                weightStorage);
+    }
+
+    /**
+     * A copy with another weight storage.
+     *
+     * @param value how the weights no stage updates are held
+     * @return the copy
+     */
+    public AlignmentConfig withWeightStorage(WeightStorage value) {
+        return new AlignmentConfig(locate, stages, seed, maxLength, maxPromptLength, logProbChunk, reporting, value);
     }
 }

@@ -3,6 +3,7 @@ package dev.allo.impl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.mask.NeuronMask;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,6 +76,20 @@ public final class NamedTensors {
                 out[t][i] = Float.floatToRawIntBits(f[i]);
             }
             t++;
+        }
+        return out;
+    }
+
+    /** The raw float32 bits of every weight of a model by name (16-bit weights widened exactly). */
+    public static Map<String, int[]> weightBits(DecoderModel model) {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> weights = model.weights(m);
+            int[][] bits = bits(weights);
+            int t = 0;
+            for (String name : weights.keySet()) {
+                out.put(name, bits[t++]);
+            }
         }
         return out;
     }

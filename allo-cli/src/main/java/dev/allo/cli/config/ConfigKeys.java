@@ -48,6 +48,8 @@ public final class ConfigKeys {
         add("max_length", TOP_ONLY, false, "longest prompt + response in tokens");
         add("max_prompt_length", TOP_ONLY, false, "longest prompt in tokens");
         add("log_prob_chunk", TOP_ONLY, false, "positions per log-prob chunk, 0 for all at once");
+        add("storage_dtype", TOP_ONLY, false, "how the scalars no stage trains are held: auto (bfloat16 for a"
+                + " bfloat16 checkpoint, lossless; else float32), float32, bfloat16 or float16 (rounded)");
         add("logging_steps", TOP_ONLY, false, "optimiser steps between logged lines and report rows, >= 1");
         add("save_steps", TOP_ONLY, false, "optimiser steps between numbered checkpoints <stage>/checkpoint-<step>/,"
                 + " 0 for none");

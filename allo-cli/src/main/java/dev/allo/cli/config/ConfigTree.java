@@ -54,6 +54,11 @@ public final class ConfigTree {
         top.put("max_length", config.maxLength());
         top.put("max_prompt_length", config.maxPromptLength());
         top.put("log_prob_chunk", config.logProbChunk());
+        RunConfigs.STORAGE_DTYPES.forEach((name, storage) -> {
+            if (storage == config.weightStorage()) {
+                top.put("storage_dtype", name);
+            }
+        });
         ReportingConfig reporting = config.reporting();
         top.put("logging_steps", reporting.loggingSteps());
         top.put("save_steps", reporting.saveSteps());

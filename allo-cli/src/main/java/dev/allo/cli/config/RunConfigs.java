@@ -10,6 +10,8 @@ import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
+import dev.allo.pipeline.WeightStorage;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,7 +122,20 @@ public final class RunConfigs {
                     "max_prompt_length < max_length (" + maxPrompt + " >= " + maxLength + ")");
         }
         int chunk = s.integer(ConfigKey.TOP, "log_prob_chunk", 0, 0);
-        return new AlignmentConfig(locate, stages, seed, maxLength, maxPrompt, chunk, reporting(s));
+        return new AlignmentConfig(locate, stages, seed, maxLength, maxPrompt, chunk, reporting(s),
+                s.choice(ConfigKey.TOP, "storage_dtype", STORAGE_DTYPES, WeightStorage.AUTO));
+    }
+
+    /** {@code storage_dtype}: torch's dtype names (as TRL's {@code torch_dtype}) for {@link WeightStorage}. */
+    static final Map<String, WeightStorage> STORAGE_DTYPES = storageDtypes();
+
+    private static Map<String, WeightStorage> storageDtypes() {
+        Map<String, WeightStorage> names = new LinkedHashMap<>();
+        names.put("auto", WeightStorage.AUTO);
+        names.put("float32", WeightStorage.FLOAT32);
+        names.put("bfloat16", WeightStorage.BF16);
+        names.put("float16", WeightStorage.F16);
+        return Collections.unmodifiableMap(names);
     }
 
     /**

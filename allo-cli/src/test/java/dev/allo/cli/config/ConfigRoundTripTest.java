@@ -14,6 +14,7 @@ import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
+import dev.allo.pipeline.WeightStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -50,6 +51,7 @@ class ConfigRoundTripTest {
                 save_steps: 20
                 save_total_limit: 2
                 report_to: csv, tensorboard
+                storage_dtype: bfloat16
                 locate:
                   method: accumulated_gradient
                   loss_type: sft
@@ -75,7 +77,8 @@ class ConfigRoundTripTest {
                         new StageConfig("learn", new ObjectiveConfig.TokenDpo(0.2, 0.5),
                                 MaskRule.of(MaskRule.Kind.LAST_K, 0.2), TokenRewards.NONE, 0.95,
                                 shared.withEpochs(3).withGradientCheckpointing(true))),
-                7, 256, 128, 0, new ReportingConfig(5, 20, 2, EnumSet.of(ReportTarget.CSV, ReportTarget.TENSORBOARD)));
+                7, 256, 128, 0, new ReportingConfig(5, 20, 2, EnumSet.of(ReportTarget.CSV, ReportTarget.TENSORBOARD)),
+                WeightStorage.BF16);
         assertThat(read).isEqualTo(expected);
 
         for (String name : List.of("written.yaml", "written.json")) {

@@ -54,6 +54,14 @@ class SettingsErrorsTest {
     }
 
     @Test
+    void anUnknownStorageDtypeListsTheAllowedValues() throws Exception {
+        Path file = yaml("storage_dtype: fp8\n");
+        assertThatThrownBy(() -> RunConfigs.train(Settings.load(file, List.of()), DEFAULTS))
+                .hasMessage(file + " line 1: storage_dtype: expected one of [auto, float32, bfloat16, float16], got"
+                        + " 'fp8'");
+    }
+
+    @Test
     void aFractionalEpochCountIsRefused() throws Exception {
         Path file = yaml("num_train_epochs: 1.5\n");
         assertThatThrownBy(() -> RunConfigs.train(Settings.load(file, List.of()), DEFAULTS))

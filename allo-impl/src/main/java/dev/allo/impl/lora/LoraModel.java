@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.allo.impl.model.DecoderConfig;
 import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.UpdatedBaseModel;
 import dev.allo.impl.model.OwnedArrays;
@@ -154,8 +155,19 @@ public final class LoraModel extends UpdatedBaseModel {
      * @return names such as {@code model.layers.0.self_attn.q_proj.weight}
      */
     public static List<String> targetNames(DecoderModel base, LoraConfig config) {
+        return targetNames(base.config(), config); // parameters and weights held in 16 bits alike
+    }
+
+    /**
+     * The weights of a decoder configuration that a LoRA config targets, in parameter order.
+     *
+     * @param decoder the decoder's configuration
+     * @param config the LoRA config
+     * @return names such as {@code model.layers.0.self_attn.q_proj.weight}
+     */
+    public static List<String> targetNames(DecoderConfig decoder, LoraConfig config) {
         List<String> out = new ArrayList<>();
-        for (String name : base.weightNames()) { // parameters and weights held in 16 bits
+        for (String name : decoder.parameterShapes().keySet()) {
             // Projection weights only: biases (Qwen2 q/k/v) and norm weights stay frozen, as in PEFT.
             if (LoraNames.layer(name) >= 0 && name.endsWith(".weight") && config.targets(LoraNames.module(name))) {
                 out.add(name);

@@ -60,6 +60,7 @@ public final class DecoderModel implements CausalLm {
     private final NDManager manager;
     private Map<String, NDArray> parameters;
     private Map<String, HalfWeight> halfWeights; // weights held in 16 bits (storeInHalf), by name
+    private Map<String, NDArray> masterIndex; // (K_t) int32 flat indices of a 16-bit weight's float32 masters (holdInHalf)
     private HalfWeight.Bf16Table bf16Table; // built by the first BF16 storeInHalf, shared with views and copies
     private DecoderLayer[] layers; // null entries: the layer has 16-bit weights and is built per pass
     private final RotaryEmbedding rotary; // null for dynamic scaling: built per pass
@@ -72,25 +73,28 @@ public final class DecoderModel implements CausalLm {
     }
 
     private DecoderModel(DecoderConfig config, NDManager manager, Map<String, NDArray> parameters, boolean ownsManager) {
-        this(config, manager, parameters, Map.of(), null, ownsManager);
+        this(config, manager, parameters, Map.of(), Map.of(), null, ownsManager);
     }
 
     private DecoderModel(DecoderConfig config, NDManager manager, Map<String, NDArray> parameters,
-            Map<String, HalfWeight> halfWeights, HalfWeight.Bf16Table bf16Table, boolean ownsManager) {
+            Map<String, HalfWeight> halfWeights, Map<String, NDArray> masterIndex, HalfWeight.Bf16Table bf16Table,
+            boolean ownsManager) {
         this.ownsManager = ownsManager;
         this.config = config;
         this.manager = manager;
         this.device = manager.getDevice();
         this.bf16Table = bf16Table;
-        setWeights(parameters, halfWeights);
+        setWeights(parameters, halfWeights, masterIndex);
         this.rotary = config.ropeScaling().dependsOnLength() ? null : RotaryEmbedding.of(config, 0);
         this.attentionScale = (float) (1.0 / Math.sqrt(config.queryPreAttnScalar() != null
                 ? config.queryPreAttnScalar() : config.headDim()));
     }
 
-    private void setWeights(Map<String, NDArray> floatWeights, Map<String, HalfWeight> half) {
+    private void setWeights(Map<String, NDArray> floatWeights, Map<String, HalfWeight> half,
+            Map<String, NDArray> masters) {
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(floatWeights));
         this.halfWeights = Collections.unmodifiableMap(new LinkedHashMap<>(half));
+        this.masterIndex = Collections.unmodifiableMap(new LinkedHashMap<>(masters));
         this.layers = new DecoderLayer[config.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
             layers[i] = hasHalfWeight("model.layers." + i + ".") ? null : new DecoderLayer(i, config, parameters);
@@ -253,8 +257,8 @@ public final class DecoderModel implements CausalLm {
                     + " weights");
         }
         boolean bf16 = halves.values().stream().anyMatch(h -> h.format() == HalfFormat.BF16);
-        return new DecoderModel(config, manager, params, halves, bf16 ? new HalfWeight.Bf16Table(manager) : null,
-                true);
+        return new DecoderModel(config, manager, params, halves, Map.of(),
+                bf16 ? new HalfWeight.Bf16Table(manager) : null, true);
     }
 
     /**
@@ -277,6 +281,7 @@ public final class DecoderModel implements CausalLm {
     public DecoderModel withWeights(Map<String, NDArray> overrides) {
         Map<String, NDArray> merged = new LinkedHashMap<>();
         Map<String, HalfWeight> half = new LinkedHashMap<>(halfWeights);
+        Map<String, NDArray> masters = new LinkedHashMap<>(masterIndex);
         for (Map.Entry<String, NDArray> e : overrides.entrySet()) {
             Shape current = weightShape(e.getKey());
             NDArray w = e.getValue();
@@ -289,6 +294,7 @@ public final class DecoderModel implements CausalLm {
                         + " on " + device + ", got " + w.getDataType() + " " + w.getShape() + " on " + w.getDevice());
             }
             half.remove(e.getKey()); // an override of a 16-bit weight is used as given, in float32
+            masters.remove(e.getKey());
         }
         for (String name : config.parameterShapes().keySet()) {
             NDArray w = overrides.containsKey(name) ? overrides.get(name) : parameters.get(name);
@@ -296,7 +302,7 @@ public final class DecoderModel implements CausalLm {
                 merged.put(name, w);
             }
         }
-        DecoderModel view = new DecoderModel(config, manager, merged, half, bf16Table, false);
+        DecoderModel view = new DecoderModel(config, manager, merged, half, masters, bf16Table, false);
         view.trainable = trainable;
         return view;
     }
@@ -393,9 +399,19 @@ public final class DecoderModel implements CausalLm {
     /** {@code x_0 = embed_tokens[ids]} ({@code * sqrt(H)} for Gemma), {@code (B, T, H)}; scratch in {@code scope}. */
     NDArray embed(NDArray ids, NDManager scope) {
         HalfWeight halfEmbedding = halfWeights.get(DecoderNames.EMBED_TOKENS);
-        NDArray x = halfEmbedding != null ? halfEmbedding.rows(ids, bf16Table, scope) // widened rows only
-                : Embedding.embedding(ids, parameters.get(DecoderNames.EMBED_TOKENS), SparseFormat.DENSE)
-                        .singletonOrThrow(); // (B, T, H)
+        NDArray x;
+        if (halfEmbedding == null) {
+            x = Embedding.embedding(ids, parameters.get(DecoderNames.EMBED_TOKENS), SparseFormat.DENSE)
+                    .singletonOrThrow(); // (B, T, H)
+        } else if (!masterIndex.containsKey(DecoderNames.EMBED_TOKENS)) {
+            x = halfEmbedding.rows(ids, bf16Table, scope); // widened rows only
+        } else {
+            try (NDManager widened = scope.newSubManager()) { // the (V, H) weight lives only for the lookup
+                x = Embedding.embedding(ids, floatWeight(DecoderNames.EMBED_TOKENS, widened), SparseFormat.DENSE)
+                        .singletonOrThrow(); // (B, T, H); the lookup's graph keeps the ids, not the weight
+                x.attach(scope);
+            }
+        }
         if (config.family().gemmaBlocks()) {
             // Gemma: x * sqrt(H), the factor rounded to the hidden dtype (float32) as transformers does.
             x = x.mul(scope.create((float) Math.sqrt(config.hiddenSize())));
@@ -433,17 +449,34 @@ public final class DecoderModel implements CausalLm {
             String prefix = "model.layers." + i + ".";
             for (Map.Entry<String, HalfWeight> e : halfWeights.entrySet()) {
                 if (e.getKey().startsWith(prefix)) {
-                    weights.put(e.getKey(), e.getValue().widen(bf16Table, widened));
+                    weights.put(e.getKey(), floatWeight(e.getKey(), widened));
                 }
             }
             return new DecoderLayer(i, config, weights).forward(x, attention, queryRotary, keyRotary, cache);
         }
     }
 
-    /** A float32 weight: the parameter itself, or a 16-bit weight widened into {@code scope}. */
+    /**
+     * A float32 weight: the parameter itself, or a 16-bit weight widened into {@code scope} with its float32 masters
+     * put in place ({@link #holdInHalf}: {@code W[i_k] = m_k}, differentiable in {@code m}).
+     */
     private NDArray floatWeight(String name, NDManager scope) {
         HalfWeight half = halfWeights.get(name);
-        return half == null ? parameters.get(name) : half.widen(bf16Table, scope);
+        if (half == null) {
+            return parameters.get(name);
+        }
+        NDArray index = masterIndex.get(name);
+        if (index == null) {
+            return half.widen(bf16Table, scope); // shape of the weight
+        }
+        try (NDManager step = scope.newSubManager()) { // the plain widened copy and the indices are freed here
+            NDArray widened = half.widen(bf16Table, step);
+            index.tempAttach(step);
+            NDArray wide = index.toType(DataType.INT64, false); // (K_t); the graph keeps its own reference
+            NDArray weight = widened.put(wide, parameters.get(name)); // a new array: widened's values, m at i_k
+            weight.attach(scope);
+            return weight;
+        }
     }
 
     /**
@@ -458,7 +491,7 @@ public final class DecoderModel implements CausalLm {
         NDArray logits;
         if (halfWeights.containsKey(headName)) {
             try (NDManager widened = hidden.getManager().newSubManager()) {
-                NDArray head = halfWeights.get(headName).widen(bf16Table, widened); // (V, H), released after use
+                NDArray head = floatWeight(headName, widened); // (V, H), released after use
                 logits = Linear.linear(hidden, head).singletonOrThrow(); // (..., V)
                 logits.attach(hidden.getManager());
             }
@@ -482,7 +515,8 @@ public final class DecoderModel implements CausalLm {
      * {@inheritDoc}
      *
      * <p>Weights held in 16 bits ({@link #storeInHalf}) are not parameters: they are frozen, and no optimiser may
-     * change them. {@link #weightNames()} names every weight, {@link #weight(String, NDManager)} gives any weight in
+     * change them; one held with float32 masters ({@link #holdInHalf}) appears here as its {@code (K_t)} master
+     * values. {@link #weightNames()} names every weight, {@link #weight(String, NDManager)} gives any weight in
      * float32.
      */
     @Override
@@ -504,17 +538,12 @@ public final class DecoderModel implements CausalLm {
      * @throws IllegalStateException on a view ({@link #withWeights}) or while the model is trainable
      */
     public void storeInHalf(Set<String> names, HalfFormat format) {
-        if (!ownsManager) {
-            throw new IllegalStateException("storeInHalf on a view of a model (withWeights); call it on the model");
-        }
-        if (trainable) {
-            throw new IllegalStateException("storeInHalf while the model is trainable: 16-bit weights are frozen");
-        }
+        checkMayHold("storeInHalf");
         if (names.isEmpty()) {
             throw new IllegalArgumentException("storeInHalf needs at least one weight: nothing to hold in 16 bits");
         }
         for (String name : names) {
-            if (!parameters.containsKey(name)) {
+            if (!parameters.containsKey(name) || halfWeights.containsKey(name)) {
                 throw new IllegalArgumentException("cannot hold '" + name + "' in 16 bits: "
                         + (halfWeights.containsKey(name) ? "it already is" : "not a weight of this model ("
                         + config.modelType() + ", " + config.numHiddenLayers() + " layers)"));
@@ -544,7 +573,163 @@ public final class DecoderModel implements CausalLm {
                 remaining.put(name, parameters.get(name));
             }
         }
-        setWeights(remaining, half);
+        setWeights(remaining, half, masterIndex);
+    }
+
+    /**
+     * Holds every weight in 16 bits except float32 master values of the scalars {@code trained} selects: the
+     * storage of a run in which only those scalars ever change. A weight that {@code trained} selects entirely stays
+     * a float32 parameter; one it selects partly is held in 16 bits and its {@code K_t} selected scalars become a
+     * float32 parameter of shape {@code (K_t)} under the weight's name (with their int32 flat indices); one it does
+     * not select is held in 16 bits and is no parameter. Wherever the weight is used it is
+     *
+     * <pre>
+     * W = widen(W16) with W[i_k] = m_k, k = 1 .. K_t        (the engine's put: differentiable in m)
+     * </pre>
+     *
+     * so the forward pass sees, for a weight read from a checkpoint of {@code format}, exactly the float32 values
+     * it saw before, and the backward pass gives each master {@code dL/dm_k = (dL/dW)[i_k]}: the dense gradient of
+     * {@code W} exists only while its layer's backward pass runs, and the parameters' gradients are {@code K_t}
+     * floats. The masters start at the weight's exact float32 values (not the rounded ones). Memory: 2 bytes per
+     * scalar plus 8 (master and index) per selected scalar of a partly selected weight, instead of 4 per scalar.
+     *
+     * @param trained the union of the masks of every stage that will train this model; must match the parameters
+     * @param format the 16-bit format
+     * @return the names now held in 16 bits (with or without masters)
+     * @throws IllegalArgumentException if the mask does not fit the model, or selects every scalar of every weight
+     *     (nothing would be held in 16 bits), or (F16) a value overflows F16
+     * @throws IllegalStateException on a view, while the model is trainable, or when weights are already held in
+     *     16 bits
+     */
+    public Set<String> holdInHalf(NeuronMask trained, HalfFormat format) {
+        checkMayHold("holdInHalf");
+        if (!halfWeights.isEmpty()) {
+            throw new IllegalStateException("holdInHalf on a model that already holds " + halfWeights.size()
+                    + " weights in 16 bits; call it on a model of float32 weights");
+        }
+        trained.checkMatches(parameters);
+        Set<String> held = new LinkedHashSet<>();
+        for (String name : parameters.keySet()) {
+            if (!trained.isFull(name)) {
+                held.add(name);
+            }
+        }
+        if (held.isEmpty()) {
+            throw new IllegalArgumentException("the mask (" + trained + ") selects every scalar of every one of the "
+                    + parameters.size() + " weights, so every weight is trained in float32 and 16-bit storage would"
+                    + " save nothing; use it with a mask that leaves some scalars unselected, or not at all");
+        }
+        Map<String, NDArray> masters = new LinkedHashMap<>();
+        Map<String, NDArray> indices = new LinkedHashMap<>();
+        try (NDManager scratch = manager.newSubManager()) {
+            for (String name : held) {
+                if (trained.selectedCount(name) > 0) {
+                    NDArray index = manager.create(trained.indices(name)); // (K_t) int32
+                    NDArray wide = index.toType(DataType.INT64, false); // (K_t)
+                    wide.attach(scratch);
+                    NDArray flat = parameters.get(name).reshape(-1); // (n) view
+                    flat.attach(scratch);
+                    NDArray master = flat.take(manager, wide); // (K_t) exact values
+                    master.setName(name);
+                    index.setName(name + ".indices");
+                    masters.put(name, master);
+                    indices.put(name, index);
+                }
+            }
+        }
+        storeInHalf(held, format);
+        Map<String, NDArray> withMasters = new LinkedHashMap<>();
+        for (String name : config.parameterShapes().keySet()) {
+            NDArray p = parameters.containsKey(name) ? parameters.get(name) : masters.get(name);
+            if (p != null) {
+                withMasters.put(name, p);
+            }
+        }
+        setWeights(withMasters, halfWeights, indices);
+        return held;
+    }
+
+    /**
+     * A stage's mask in terms of {@link #parameters()} after {@link #holdInHalf}: on a weight that stayed float32
+     * the stage's selection as it is; on a master vector the positions {@code k} of the master values whose indices
+     * {@code i_k} the stage selects. Without held weights it is {@code stageMask} itself.
+     *
+     * @param stageMask a mask over every weight of the model (shapes of {@link DecoderConfig#parameterShapes()})
+     * @return the mask over the parameters
+     * @throws IllegalArgumentException if the stage selects a scalar that has no float32 master (naming the weight
+     *     and the flat index), or the mask does not fit the model
+     */
+    public NeuronMask onParameters(NeuronMask stageMask) {
+        if (halfWeights.isEmpty()) {
+            return stageMask;
+        }
+        NeuronMask.Builder out = NeuronMask.builder();
+        for (String name : config.parameterShapes().keySet()) {
+            if (!stageMask.contains(name) || !stageMask.shape(name).equals(config.parameterShapes().get(name))) {
+                throw new IllegalArgumentException("the mask does not fit the model at weight '" + name + "': "
+                        + (stageMask.contains(name) ? "shape " + stageMask.shape(name) + ", expected "
+                        + config.parameterShapes().get(name) : "missing"));
+            }
+            NDArray index = masterIndex.get(name);
+            if (index != null) {
+                out.add(name, new Shape(index.size()), positions(name, index.toIntArray(), stageMask.indices(name)));
+            } else if (stageMask.selectedCount(name) == 0) {
+                if (parameters.containsKey(name)) {
+                    out.addNone(name, parameters.get(name).getShape());
+                }
+            } else if (halfWeights.containsKey(name)) {
+                throw new IllegalArgumentException("the mask selects " + stageMask.selectedCount(name)
+                        + " scalars of weight '" + name + "', which is held in 16 bits without float32 masters");
+            } else if (stageMask.isFull(name)) {
+                out.addAll(name, stageMask.shape(name));
+            } else {
+                out.add(name, stageMask.shape(name), stageMask.indices(name));
+            }
+        }
+        return out.build();
+    }
+
+    private void checkMayHold(String operation) {
+        if (!ownsManager) {
+            throw new IllegalStateException(operation + " on a view of a model (withWeights); call it on the model");
+        }
+        if (trainable) {
+            throw new IllegalStateException(operation + " while the model is trainable: 16-bit weights are frozen");
+        }
+    }
+
+    /** The positions in {@code masterIndices} (sorted) of every selected index (sorted). */
+    private static int[] positions(String name, int[] masterIndices, int[] selected) {
+        int[] out = new int[selected.length];
+        for (int j = 0; j < selected.length; j++) {
+            int k = Arrays.binarySearch(masterIndices, selected[j]);
+            if (k < 0) {
+                throw new IllegalArgumentException("the mask selects flat index " + selected[j] + " of weight '" + name
+                        + "', which has no float32 master: it is held in 16 bits");
+            }
+            out[j] = k;
+        }
+        return out;
+    }
+
+    /**
+     * The bytes the model's weights take: 4 per float32 parameter scalar (masters included), 2 per scalar held in
+     * 16 bits, 4 per master index.
+     *
+     * @return bytes
+     */
+    public long storedBytes() {
+        long bytes = 0;
+        for (NDArray p : parameters.values()) {
+            bytes += p.size() * p.getDataType().getNumOfBytes();
+        }
+        for (HalfWeight h : halfWeights.values()) {
+            bytes += 2 * h.shape().size();
+        }
+        for (NDArray i : masterIndex.values()) {
+            bytes += i.size() * i.getDataType().getNumOfBytes();
+        }
+        return bytes;
     }
 
     /**
@@ -648,24 +833,32 @@ public final class DecoderModel implements CausalLm {
                     + value.getDataType() + " " + value.getShape());
         }
         NDArray p = parameters.get(name);
-        if (p != null) {
+        HalfWeight old = halfWeights.get(name);
+        if (old == null) {
             p.set(value.toByteBuffer()); // host round trip: the engine refuses in-place writes to a leaf in a graph
             return;
         }
-        HalfWeight old = halfWeights.get(name);
+        if (p != null) { // the master values take the selected scalars exactly
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray index = masterIndex.get(name).toType(DataType.INT64, false);
+                index.attach(scratch);
+                NDArray selected = value.reshape(-1).take(scratch, index); // (K_t)
+                p.set(selected.toByteBuffer());
+            }
+        }
         Map<String, HalfWeight> half = new LinkedHashMap<>(halfWeights);
         half.put(name, HalfWeight.narrow(name, value, old.format(), manager));
         old.stored().close();
-        setWeights(parameters, half);
+        setWeights(parameters, half, masterIndex);
     }
 
     private Shape weightShape(String name) {
-        NDArray p = parameters.get(name);
-        if (p != null) {
-            return p.getShape();
-        }
         HalfWeight h = halfWeights.get(name);
-        return h == null ? null : h.shape();
+        if (h != null) {
+            return h.shape();
+        }
+        NDArray p = parameters.get(name);
+        return p == null ? null : p.getShape();
     }
 
     @Override
@@ -700,9 +893,15 @@ public final class DecoderModel implements CausalLm {
             }
             Map<String, HalfWeight> half = new LinkedHashMap<>();
             halfWeights.forEach((name, h) -> half.put(name, h.copy(copyManager)));
+            Map<String, NDArray> indices = new LinkedHashMap<>();
+            masterIndex.forEach((name, index) -> {
+                NDArray c = index.getDevice().equals(target) ? index.duplicate() : index.toDevice(target, true);
+                c.attach(copyManager);
+                indices.put(name, c);
+            });
             HalfWeight.Bf16Table table = half.values().stream().anyMatch(h -> h.format() == HalfFormat.BF16)
                     ? new HalfWeight.Bf16Table(copyManager) : null;
-            DecoderModel copy = new DecoderModel(config, copyManager, params, half, table, true);
+            DecoderModel copy = new DecoderModel(config, copyManager, params, half, indices, table, true);
             copy.setTrainable(trainable);
             return copy;
         } catch (RuntimeException e) {

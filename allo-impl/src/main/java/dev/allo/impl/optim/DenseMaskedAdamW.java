@@ -64,7 +64,7 @@ public final class DenseMaskedAdamW extends MaskedOptimizerBase {
         double b2 = config.beta2();
         double biasCorrection1 = 1 - Math.pow(b1, t);
         double biasCorrection2 = 1 - Math.pow(b2, t);
-        for (int i = 0; i < selected().size(); i++) {
+        perTensor(selected().size(), i -> {
             SelectedTensor s = selected().get(i);
             NDArray m = firstMoments.get(i).reshape(-1); // (n) view
             NDArray v = secondMoments.get(i).reshape(-1); // (n) view
@@ -81,6 +81,6 @@ public final class DenseMaskedAdamW extends MaskedOptimizerBase {
             NDArray selectedFlags = masks.get(i);
             // Eq. (1): where() keeps the unselected scalars' exact bits.
             SelectedTensor.copyInto(p, selectedFlags == null ? updated : NDArrays.where(selectedFlags, updated, p));
-        }
+        });
     }
 }

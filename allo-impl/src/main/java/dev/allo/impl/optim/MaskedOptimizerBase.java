@@ -20,13 +20,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
  * The step skeleton shared by the masked optimisers: validate, gather the selected gradients by precomputed
  * indices, clip them by their global norm, compute the scheduled learning rate, and let the subclass update.
  * Also owns the state (in a manager of its own, outside any step scope), its snapshot, restore and size. Each step
- * runs inside an {@link NDScope}, so its temporaries are freed when it returns; its update runs with PyTorch's grad
- * mode off ({@link NoGrad}), so that it works on any thread.
+ * runs inside an {@link NDScope}, so its temporaries are freed when it returns, and the subclasses update one tensor
+ * at a time inside a scope of its own ({@link #perTensor}), so that the step's peak is one clipped copy of the
+ * group's gradients plus the temporaries of the largest tensor, not those of every tensor at once
+ * ({@code (4 or 5) x 4} bytes per parameter under full-parameter AdamW). Its update runs with PyTorch's grad mode
+ * off ({@link NoGrad}), so that it works on any thread.
  */
 abstract class MaskedOptimizerBase implements MaskedOptimizer {
     private final String kind;
@@ -48,11 +52,14 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
     static final class StepGradients {
         /** (K) selected gradients of the partly selected tensors, laid out as {@link #group()}; a fresh copy. */
         final NDArray group;
-        /** (n) per fully selected tensor, in {@link #full()} order; may view the caller's gradient: read only. */
+        /**
+         * (n) per fully selected tensor, in {@link #full()} order, unclipped: views of the caller's gradients, read
+         * only; {@link #clippedFull} scales one when it is used.
+         */
         final List<NDArray> full;
         /** The caller's unclipped gradient of every tensor with a selected scalar: read only. */
         final Map<String, NDArray> raw;
-        /** The clipping scale already applied to {@link #group} and {@link #full}. */
+        /** The clipping scale {@code c}: already applied to {@link #group}, applied to {@link #full} on use. */
         final double coefficient;
         /** The group's indices for this step, from {@link SelectedGroup#widenIndices()}. */
         final List<NDArray> groupIndices;
@@ -64,6 +71,16 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
             this.raw = raw;
             this.coefficient = coefficient;
             this.groupIndices = groupIndices;
+        }
+
+        /**
+         * The clipped gradient of fully selected tensor {@code i}: {@code c g_i}, a fresh array in the current scope
+         * (one multiplication, exactly as a scaled copy of every tensor made up front), or the caller's view when
+         * {@code c = 1}.
+         */
+        NDArray clippedFull(int i) {
+            NDArray g = full.get(i); // (n)
+            return coefficient == 1.0 ? g : g.mul(coefficient); // never scale the caller's gradient
         }
     }
 
@@ -110,6 +127,20 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
      * @param step t, the 1-based number of this step
      */
     abstract void update(Map<String, NDArray> parameters, StepGradients gradients, double learningRate, long step);
+
+    /**
+     * Runs {@code body} for {@code i = 0 .. count - 1}, each call inside an {@link NDScope} of its own: the arrays a
+     * call creates are freed before the next begins, so the step's temporaries are those of one tensor at a time.
+     * In-place updates of parameters and state are kept (they create no array).
+     */
+    static void perTensor(int count, IntConsumer body) {
+        for (int i = 0; i < count; i++) {
+            try (NDScope tensorScope = new NDScope()) {
+                body.accept(i);
+                tensorScope.suppressNotUsedWarning();
+            }
+        }
+    }
 
     /** Every tensor with at least one selected scalar, in mask order. */
     final List<SelectedTensor> selected() {
@@ -192,11 +223,8 @@ abstract class MaskedOptimizerBase implements MaskedOptimizer {
             NDArray total = norms.size() == 1 ? norms.get(0) : norms.isEmpty() ? null : NDArrays.stack(norms).norm();
             norm = total == null ? 0.0 : total.getFloat(); // ||g_selected||_2
             coefficient = clipping.coefficient(norm);
-            if (coefficient != 1.0) {
-                if (groupGradient != null) {
-                    groupGradient.muli(coefficient);
-                }
-                fullGradients.replaceAll(g -> g.mul(coefficient)); // never scale the caller's gradient
+            if (coefficient != 1.0 && groupGradient != null) {
+                groupGradient.muli(coefficient); // a copy: scaled in place
             }
             StepGradients gradients = new StepGradients(groupGradient, fullGradients, raw, coefficient, groupIndices);
             NoGrad.run(() -> update(parameters, gradients, learningRate, t));

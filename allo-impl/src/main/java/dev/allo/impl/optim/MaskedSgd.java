@@ -38,10 +38,10 @@ public final class MaskedSgd extends MaskedOptimizerBase {
             sgd(p, gradients.group, buffers == null ? null : buffers.get(0), lr, t);
             group().scatter(parameters, p, gradients.groupIndices); // Eq. (1): only the selected scalars are written
         }
-        for (int i = 0; i < full().size(); i++) {
+        perTensor(full().size(), i -> {
             NDArray p = SelectedTensor.flat(parameters.get(full().get(i).name())); // (n) view: updated in place
-            sgd(p, gradients.full.get(i), buffers == null ? null : buffers.get(i + 1), lr, t);
-        }
+            sgd(p, gradients.clippedFull(i), buffers == null ? null : buffers.get(i + 1), lr, t);
+        });
     }
 
     /** The SGD update of {@link SgdConfig}, in place on {@code p} and the buffer; {@code g} is read only. */

@@ -50,11 +50,12 @@ public final class SparseAdamW extends MaskedOptimizerBase {
             // Eq. (1): only the selected scalars are read and written, one member at a time.
             group().decayAndSubtract(parameters, step, decay, gradients.groupIndices);
         }
-        for (int i = 0; i < full().size(); i++) {
+        perTensor(full().size(), i -> {
             NDArray p = SelectedTensor.flat(parameters.get(full().get(i).name())); // (n) view: updated in place
-            NDArray step = adamStep(gradients.full.get(i), firstMoments.get(i + 1), secondMoments.get(i + 1), lr, t);
+            NDArray step = adamStep(gradients.clippedFull(i), firstMoments.get(i + 1), secondMoments.get(i + 1), lr,
+                    t);
             p.muli(decay).subi(step);
-        }
+        });
     }
 
     /**

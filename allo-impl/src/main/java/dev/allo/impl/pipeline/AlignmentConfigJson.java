@@ -28,6 +28,7 @@ import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
+import dev.allo.pipeline.WeightStorage;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,8 @@ import java.util.List;
  * {@code simpo}, {@code npo}, {@code hinge}, {@code bco_pair}, {@code sft}, {@code with_sft}). Unknown fields are
  * errors, so a misspelt setting is never silently ignored. Every value is validated by the records' constructors.
  * Fields added after a configuration was written take their documented defaults when absent (a file without
- * {@code "reporting"} reads with {@link ReportingConfig#defaults()}, a stage without {@code "lora"} as no LoRA, a
+ * {@code "reporting"} reads with {@link ReportingConfig#defaults()}, one without {@code "weightStorage"} with
+ * {@link WeightStorage#AUTO}, a stage without {@code "lora"} as no LoRA, a
  * training config without {@code gradientCheckpointing} as {@code false}); every other field is required.
  *
  * <pre>{@code
@@ -55,7 +57,8 @@ import java.util.List;
  *   "stages" : [ { "name" : "forget", "objective" : { "type" : "token_npo", "beta" : 0.1 },
  *                  "mask" : { "kind" : "GLOBAL_TOP_K", "ratio" : 0.05, ... }, "rewards" : "REWRITER", ... } ],
  *   "seed" : 42, "maxLength" : 512, "maxPromptLength" : 256, "logProbChunk" : 0,
- *   "reporting" : { "loggingSteps" : 10, "saveSteps" : 0, "saveTotalLimit" : 0, "reportTo" : [ "JSONL" ] }
+ *   "reporting" : { "loggingSteps" : 10, "saveSteps" : 0, "saveTotalLimit" : 0, "reportTo" : [ "JSONL" ] },
+ *   "weightStorage" : "AUTO"
  * }
  * }</pre>
  */
@@ -64,6 +67,7 @@ public final class AlignmentConfigJson {
     private static final ObjectMapper PLAIN = configure(new ObjectMapper());
     private static final ObjectMapper JSON = mapper();
     private static final String REPORTING = "reporting";
+    private static final String WEIGHT_STORAGE = "weightStorage";
 
     private AlignmentConfigJson() {}
 
@@ -184,8 +188,13 @@ public final class AlignmentConfigJson {
     public static AlignmentConfig parse(String json, String source) {
         try {
             JsonNode tree = JSON.readTree(json);
-            if (tree instanceof ObjectNode object && !object.has(REPORTING)) {
-                object.set(REPORTING, JSON.valueToTree(ReportingConfig.defaults()));
+            if (tree instanceof ObjectNode object && (!object.has(REPORTING) || !object.has(WEIGHT_STORAGE))) {
+                if (!object.has(REPORTING)) {
+                    object.set(REPORTING, JSON.valueToTree(ReportingConfig.defaults()));
+                }
+                if (!object.has(WEIGHT_STORAGE)) {
+                    object.put(WEIGHT_STORAGE, WeightStorage.AUTO.name());
+                }
                 return JSON.treeToValue(object, AlignmentConfig.class);
             }
             return JSON.readValue(json, AlignmentConfig.class); // from the text, so errors carry line and column

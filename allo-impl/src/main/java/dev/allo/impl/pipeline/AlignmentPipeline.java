@@ -71,10 +71,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs an {@link AlignmentPlan}: encode the data, locate key neurons (Sec. 4.1) when asked, then every stage in
- * order. A stage selects its mask, weights the rejected tokens (Eq. 5 for the forgetting stage), computes the
- * reference log-probs of its own starting model once (cached on disk under a fingerprint), and trains with
- * {@link StageTrainer}.
+ * Runs an {@link AlignmentPlan}: encode the data, locate key neurons (Sec. 4.1) when asked, select every stage's
+ * mask, hold the scalars no stage trains in 16 bits when {@link AlignmentConfig#weightStorage()} asks
+ * ({@link WeightHolding}), then every stage in order. A stage weights the rejected tokens (Eq. 5 for the forgetting
+ * stage), computes the reference log-probs of its own starting model once (cached on disk under a fingerprint), and
+ * trains with {@link StageTrainer}.
  *
  * <p>Output directory layout:
  *
@@ -146,6 +147,7 @@ public final class AlignmentPipeline {
         checkLoraStages();
         checkMaskFiles(plan.model());
         checkCheckpointing(plan.model());
+        WeightHolding holding = WeightHolding.of(config, plan.model());
         checkMemory(new MemoryPlanner(plan).plan(pairs, rewrites));
         if (plan.resume()) {
             LOG.info("Resuming the run in {}", out);
@@ -158,10 +160,17 @@ public final class AlignmentPipeline {
         Map<String, StageResult> results = new LinkedHashMap<>();
         ImportanceScores scores = config.locate() == null ? null : locate(model, pairs);
         try {
+            // Every mask first (none depends on an earlier stage's training), so that the scalars no stage trains
+            // can be held in 16 bits for the whole run.
+            Map<String, NeuronMask> selected = new LinkedHashMap<>();
             for (StageConfig stage : config.stages()) {
-                NeuronMask mask = mask(stage, model, scores);
+                selected.put(stage.name(), mask(stage, model, scores));
+            }
+            holding.apply(model, config.stages(), selected);
+            for (StageConfig stage : config.stages()) {
+                NeuronMask mask = selected.get(stage.name());
                 masks.put(stage.name(), mask);
-                results.put(stage.name(), runStage(stage, model, mask, pairs, heldOut));
+                results.put(stage.name(), runStage(stage, model, mask, holding, pairs, heldOut));
                 writeReport(masks, pairs.size());
             }
         } finally {
@@ -431,8 +440,8 @@ public final class AlignmentPipeline {
         }
     }
 
-    private StageResult runStage(StageConfig stage, CausalLm model, NeuronMask mask, List<TokenizedPair> pairs,
-            List<TokenizedPair> heldOut) {
+    private StageResult runStage(StageConfig stage, CausalLm model, NeuronMask mask, WeightHolding holding,
+            List<TokenizedPair> pairs, List<TokenizedPair> heldOut) {
         List<TokenizedPair> weighted = weigh(stage, pairs);
         PreferenceObjective objective = objective(stage);
         TrainingConfig training = stage.training();
@@ -451,7 +460,8 @@ public final class AlignmentPipeline {
         }
         LoraModel lora = stage.lora() == null ? null : LoraStage.start(stage, model, config.seed());
         CausalLm policy = lora == null ? model : lora;
-        NeuronMask trained = lora == null ? mask : NeuronMask.all(NeuronMask.shapesOf(lora.parameters()));
+        NeuronMask trained = lora == null ? holding.onParameters(model, mask)
+                : NeuronMask.all(NeuronMask.shapesOf(lora.parameters()));
         try (LoraModel adapters = lora;
                 MaskedOptimizer optimizer = optimizer(training, trained, policy, steps);
                 EvaluationListener evaluation = evaluation(stage, model, policy, heldOut, dir);

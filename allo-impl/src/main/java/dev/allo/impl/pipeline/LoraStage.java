@@ -11,6 +11,7 @@ import dev.allo.pipeline.LoraSettings;
 import dev.allo.pipeline.StageConfig;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The policy of a stage with {@link StageConfig#lora()}: fresh adapters over the frozen pipeline model, which is held
@@ -35,12 +36,23 @@ final class LoraStage {
             throw new IllegalArgumentException("stage '" + stage.name() + "' trains LoRA adapters, which need a "
                     + DecoderModel.class.getName() + " as the model, got " + base.getClass().getName());
         }
-        if (s.baseStorage() != LoraSettings.BaseStorage.FLOAT32 && !decoder.parameters().isEmpty()) {
+        Set<String> float32 = new LinkedHashSet<>(decoder.parameters().keySet());
+        float32.removeAll(decoder.halfWeights().keySet()); // float32 masters of a 16-bit weight stay as they are
+        if (s.baseStorage() != LoraSettings.BaseStorage.FLOAT32 && !float32.isEmpty()) {
             HalfFormat format = s.baseStorage() == LoraSettings.BaseStorage.BF16 ? HalfFormat.BF16 : HalfFormat.F16;
-            decoder.storeInHalf(new LinkedHashSet<>(decoder.parameters().keySet()), format);
+            decoder.storeInHalf(float32, format);
         }
-        LoraConfig config = new LoraConfig(s.rank(), s.alpha(), s.dropout(), s.targetModules(), "");
-        return LoraModel.create(decoder, config, seed);
+        return LoraModel.create(decoder, config(s), seed);
+    }
+
+    /**
+     * The adapters' configuration of a stage's settings (no base model name).
+     *
+     * @param s the stage's LoRA settings
+     * @return rank, alpha, dropout and target modules
+     */
+    static LoraConfig config(LoraSettings s) {
+        return new LoraConfig(s.rank(), s.alpha(), s.dropout(), s.targetModules(), "");
     }
 
     /**

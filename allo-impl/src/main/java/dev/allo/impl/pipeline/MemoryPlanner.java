@@ -4,8 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.util.cuda.CudaUtils;
 import dev.allo.data.TokenizedPair;
-import dev.allo.impl.model.DecoderModel;
+import dev.allo.impl.lora.LoraModel;
 import dev.allo.impl.lora.LoraNames;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.model.UpdatedBaseModel;
 import dev.allo.impl.train.MemoryEstimator;
 import dev.allo.impl.train.MemoryEstimator.ModelShape;
@@ -17,6 +18,7 @@ import dev.allo.objective.PreferenceObjective;
 import dev.allo.pipeline.AlignmentConfig;
 import dev.allo.pipeline.AlignmentPlan;
 import dev.allo.pipeline.LocateConfig;
+import dev.allo.pipeline.LoraSettings;
 import dev.allo.pipeline.MaskRule;
 import dev.allo.pipeline.MemoryPlan;
 import dev.allo.pipeline.MemoryPlan.StageMemory;
@@ -28,6 +30,7 @@ import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +42,10 @@ import java.util.function.UnaryOperator;
  * rewriter's training and every stage), the memory the device offers, and, when a stage does not fit, the single
  * changes that would make it fit (gradient checkpointing, one pair per micro-batch, half the maximum length, chunked
  * log-probs, a 10% mask with sparse AdamW, LoRA) and all of them together.
+ *
+ * <p>When the run holds the weights no stage updates in 16 bits ({@link WeightHolding}), each stage that trains the
+ * model's weights is estimated on {@link ModelShape#heldInHalf}, with float32 masters for the stages' summed mask
+ * ratios and its own ratio taken relative to them.
  *
  * <p>Sequences are assumed as long as the longest encoded one (prompt and the longer response, at most
  * {@code maxLength}): a micro-batch pads to its longest row.
@@ -90,13 +97,21 @@ final class MemoryPlanner {
                     plan.rewriterTraining().orElseThrow().training(), 1.0, length(rewriterExamples), 0,
                     shape.weightBytes()));
         }
+        List<ModelShape> shapes = new ArrayList<>();
+        settings.forEach(s -> shapes.add(shape));
+        double held = heldRatio(plan.model());
         for (StageConfig stage : config.stages()) {
-            settings.add(settings(stage.name(), stage.objective(), stage.training(), ratio(stage.mask()),
-                    length(pairs), referenceBytes, 0));
+            boolean lora = stage.lora() != null && plan.model() instanceof DecoderModel;
+            boolean holds = held > 0 && stage.lora() == null;
+            double ratio = lora ? 1.0 : ratio(stage.mask());
+            settings.add(settings(stage.name(), stage.objective(), stage.training(),
+                    holds ? Math.min(1, ratio / held) : ratio, length(pairs), referenceBytes, 0));
+            shapes.add(lora ? loraStageShape((DecoderModel) plan.model(), stage.lora())
+                    : holds ? shape.heldInHalf(((DecoderModel) plan.model()).config(), held) : shape);
         }
         List<StageMemory> stages = new ArrayList<>();
-        for (StageSettings s : settings) {
-            stages.add(MemoryEstimator.estimate(shape, s));
+        for (int i = 0; i < settings.size(); i++) {
+            stages.add(MemoryEstimator.estimate(shapes.get(i), settings.get(i)));
         }
         long cache = referenceBytes * config.stages().stream()
                 .filter(s -> PreferenceObjective.of(s.objective()).requiresReference()).count();
@@ -104,7 +119,25 @@ final class MemoryPlanner {
         if (draft.fits()) {
             return draft;
         }
-        return new MemoryPlan(draft.device(), available, stages, cache, advice(shape, settings, stages, available));
+        return new MemoryPlan(draft.device(), available, stages, cache, advice(shapes, settings, stages, available));
+    }
+
+    /**
+     * The fraction of the model that keeps float32 masters when the run holds the rest in 16 bits
+     * ({@link WeightHolding}): the stages' mask ratios summed (their union at most), 0 when the run holds nothing or
+     * the sum reaches 1.
+     */
+    private double heldRatio(CausalLm model) {
+        if (!WeightHolding.of(config, model).active()) {
+            return 0;
+        }
+        double sum = 0;
+        for (StageConfig stage : config.stages()) {
+            if (stage.lora() == null) {
+                sum += ratio(stage.mask());
+            }
+        }
+        return sum < 1 ? sum : 0;
     }
 
     /**
@@ -121,7 +154,8 @@ final class MemoryPlanner {
                 (o.requiresReference() ? referenceLogProbs : 0) + keptCopy);
     }
 
-    private static double ratio(MaskRule rule) {
+    /** The fraction of the model a stage's mask selects: 1 for ALL, a mask file's own, else the rule's ratio. */
+    static double ratio(MaskRule rule) {
         return switch (rule.kind()) {
             case ALL -> 1.0;
             case FILE -> Math.max(Double.MIN_VALUE, NeuronMask.load(Path.of(rule.file())).ratio());
@@ -142,25 +176,47 @@ final class MemoryPlanner {
     }
 
     /**
+     * The shape of a LoRA stage's policy over the pipeline's decoder ({@link LoraStage}): the base as it will be held
+     * ({@link LoraSettings#baseStorage()}: as it is, or every float32 weight in 16 bits), the adapters
+     * {@code r (in + out)} per adapted matrix as the trainable scalars, and the effective {@code W0 + dW} of every
+     * adapted matrix, which each pass materialises in float32 and the autograd graph keeps; a 16-bit base's other
+     * weights are widened where used (Eq. M5).
+     */
+    static ModelShape loraStageShape(DecoderModel model, LoraSettings lora) {
+        return ModelShape.of(model).withLora(model.config(), new HashSet<>(LoraModel.targetNames(model,
+                LoraStage.config(lora))), lora.rank(), lora.baseStorage() != LoraSettings.BaseStorage.FLOAT32,
+                model.halfWeights().keySet());
+    }
+
+    /**
      * The decoder's shape, or null for a model of another implementation. For a LoRA model the weights are the
      * frozen base, the adapters, and the effective matrices {@code W0 + dW} every pass materialises for the adapted
      * matrices (kept by the autograd graph until the backward pass).
      */
     static ModelShape shape(CausalLm model) {
         if (model instanceof DecoderModel decoder) {
-            return ModelShape.of(decoder.config(), decoder.parameters(), decoder.parameters());
+            return ModelShape.of(decoder);
         }
         if (model instanceof UpdatedBaseModel updated) {
-            Map<String, NDArray> all = new LinkedHashMap<>(updated.base().parameters());
-            for (Map.Entry<String, NDArray> e : updated.parameters().entrySet()) {
-                all.put("adapter:" + e.getKey(), e.getValue());
+            DecoderModel base = updated.base();
+            long adapters = 0;
+            for (NDArray a : updated.parameters().values()) {
+                adapters += a.size();
             }
-            for (Map.Entry<String, NDArray> e : updated.base().parameters().entrySet()) {
-                if (updated.parameters().containsKey(LoraNames.loraA(e.getKey()))) {
-                    all.put("effective:" + e.getKey(), e.getValue());
+            long effective = 0;
+            long heldEffective = 0; // 16-bit adapted matrices: widened into W0 + dW, not kept themselves
+            for (String name : base.weightNames()) {
+                if (updated.parameters().containsKey(LoraNames.loraA(name))) {
+                    long n = base.config().parameterShapes().get(name).size();
+                    effective += n;
+                    heldEffective += base.halfWeights().containsKey(name) ? n : 0;
                 }
             }
-            return ModelShape.of(updated.base().config(), all, updated.parameters());
+            ModelShape b = ModelShape.of(base);
+            ModelShape trainable = ModelShape.of(base.config(), updated.parameters(), updated.parameters());
+            return new ModelShape(b.layers(), b.hidden(), b.intermediate(), b.heads(), b.kvHeads(), b.headDim(),
+                    b.vocab(), b.qkNorm(), b.gemma(), base.storedBytes() + 4 * adapters + 4 * effective, adapters,
+                    trainable.largestTensor(), b.heldBlockScalars() - heldEffective, b.heldOuterScalars());
         }
         return null;
     }
@@ -175,7 +231,7 @@ final class MemoryPlanner {
     }
 
     /** The single changes that would make the largest stage fit, each with its peak, then all of them together. */
-    private List<String> advice(ModelShape shape, List<StageSettings> settings, List<StageMemory> stages,
+    private List<String> advice(List<ModelShape> shapes, List<StageSettings> settings, List<StageMemory> stages,
             long available) {
         int worst = 0;
         for (int i = 1; i < stages.size(); i++) {
@@ -183,6 +239,7 @@ final class MemoryPlanner {
                 worst = i;
             }
         }
+        ModelShape shape = shapes.get(worst);
         StageSettings s = settings.get(worst);
         Map<String, UnaryOperator<StageSettings>> changes = new LinkedHashMap<>();
         int sides = Math.max(1, s.sequencesPerPass() / Math.max(1, microBatch(s.name())));

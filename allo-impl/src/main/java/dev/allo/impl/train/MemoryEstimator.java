@@ -1,11 +1,15 @@
 package dev.allo.impl.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import dev.allo.impl.model.DecoderConfig;
+import dev.allo.impl.model.DecoderModel;
 import dev.allo.pipeline.MemoryPlan.StageMemory;
 import dev.allo.pipeline.TrainingConfig.OptimizerKind;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Estimates the peak memory of one training stage of a decoder model from its shape and the stage's settings:
@@ -43,14 +47,33 @@ import java.util.Objects;
  * <p><b>Persistent state.</b> Gradients are dense, one float32 per trainable scalar whatever the mask. AdamW keeps two
  * float32 moments per selected scalar ({@link OptimizerKind#SPARSE_ADAMW}: only the {@code K} selected, plus an
  * int32 index for each when the mask selects part of the model; {@link OptimizerKind#DENSE_MASKED_ADAMW}: every
- * scalar, plus a one-byte mask when partial); SGD one momentum per selected scalar. The optimiser step runs in one
- * {@code NDScope}, so its temporaries over every tensor live until it returns: {@link OptimizerKind#SPARSE_ADAMW}
- * keeps five float32 copies of the selected scalars (the clipped gradient, {@code (1 - beta1) g}, {@code g^2},
- * {@code sqrt(v)}, the step; four measured at Qwen2.5-0.5B's layer shape without clipping), {@link OptimizerKind#DENSE_MASKED_ADAMW}
- * seven of every scalar (also the decayed copy and the masked select), SGD three (Eq. M4).
+ * scalar, plus a one-byte mask when partial); SGD one momentum per selected scalar. The optimiser step updates one
+ * tensor at a time, each in a scope of its own, except the partly selected tensors, whose selected scalars form one
+ * gathered vector of {@code K} (Eq. M4):
+ *
+ * <pre>
+ * step temporaries = c * 4 * (K                when the mask selects part of the model: the gathered vector
+ *                             n_max)           when it selects everything: the largest tensor, one at a time
+ * c = 5 for sparse AdamW (clipped gradient, (1 - beta1) g, g^2, sqrt(v), the step), 3 for SGD;
+ * dense masked AdamW: 7 copies of the largest tensor (also the decayed copy and the masked select)
+ * </pre>
+ *
+ * <p><b>Weights held in 16 bits</b> ({@link DecoderModel#holdInHalf}): 2 bytes per scalar, and a float32 master and
+ * an int32 index per selected scalar of a partly selected weight; only the masters are trainable. Every pass widens
+ * the held weights to float32 where they are used, and the autograd graph keeps a widened matrix until its backward
+ * pass (a matrix product needs it for the input's gradient): without checkpointing every held weight once, with it
+ * one block's and the output head's (embedding and head: the scalars held outside the blocks); a held weight with
+ * float32 masters also has a dense float32 gradient while its backward pass reduces it to the masters' entries,
+ * which for the vocabulary-sized ones doubles their share ({@code h_outer} counts such a weight twice), Eq. M5:
+ *
+ * <pre>
+ * widened = 4 (h_blocks + h_outer)        without checkpointing
+ *         = 4 (h_blocks / L + h_outer)    with checkpointing
+ * </pre>
  */
 public final class MemoryEstimator {
     private static final long FLOAT = 4;
+    private static final String BLOCK_PREFIX = "model.layers.";
 
     private MemoryEstimator() {}
 
@@ -69,9 +92,128 @@ public final class MemoryEstimator {
      * @param weightBytes the stored parameters' bytes
      * @param trainableScalars the scalars that receive gradients
      * @param largestTensor the largest trainable tensor's scalars
+     * @param heldBlockScalars the scalars of the decoder blocks held in 16 bits, {@code h_blocks} of Eq. M5
+     * @param heldOuterScalars the scalars outside the blocks held in 16 bits (embedding, head, final norm), those
+     *     of a weight with float32 masters twice: {@code h_outer}
      */
     public record ModelShape(int layers, int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab,
-            boolean qkNorm, boolean gemma, long weightBytes, long trainableScalars, long largestTensor) {
+            boolean qkNorm, boolean gemma, long weightBytes, long trainableScalars, long largestTensor,
+            long heldBlockScalars, long heldOuterScalars) {
+
+        /**
+         * A shape without weights held in 16 bits.
+         *
+         * @param layers L
+         * @param hidden H
+         * @param intermediate I
+         * @param heads n_h
+         * @param kvHeads n_kv
+         * @param headDim d
+         * @param vocab V
+         * @param qkNorm whether the family normalises q and k per head (Qwen3)
+         * @param gemma whether the blocks are Gemma 2's
+         * @param weightBytes the stored parameters' bytes
+         * @param trainableScalars the scalars that receive gradients
+         * @param largestTensor the largest trainable tensor's scalars
+         */
+        public ModelShape(int layers, int hidden, int intermediate, int heads, int kvHeads, int headDim, int vocab,
+                boolean qkNorm, boolean gemma, long weightBytes, long trainableScalars, long largestTensor) {
+            this(layers, hidden, intermediate, heads, kvHeads, headDim, vocab, qkNorm, gemma, weightBytes,
+                    trainableScalars, largestTensor, 0, 0);
+        }
+
+        /**
+         * The shape of a decoder as it holds its weights now: its {@link DecoderModel#storedBytes()}, its parameters
+         * (float32 weights and masters) as the trainable scalars, and the weights it holds in 16 bits.
+         *
+         * @param model the decoder
+         * @return the shape
+         */
+        public static ModelShape of(DecoderModel model) {
+            ModelShape plain = of(model.config(), model.parameters(), model.parameters());
+            long blocks = 0;
+            long outer = 0;
+            for (String name : model.halfWeights().keySet()) {
+                long n = model.config().parameterShapes().get(name).size();
+                if (name.startsWith(BLOCK_PREFIX)) {
+                    blocks += n;
+                } else {
+                    outer += model.parameters().containsKey(name) ? 2 * n : n; // masters: + the dense gradient
+                }
+            }
+            return new ModelShape(plain.layers(), plain.hidden(), plain.intermediate(), plain.heads(),
+                    plain.kvHeads(), plain.headDim(), plain.vocab(), plain.qkNorm(), plain.gemma(),
+                    model.storedBytes(), plain.trainableScalars(), plain.largestTensor(), blocks, outer);
+        }
+
+        /**
+         * The shape of a LoRA policy over this decoder: the base as it will be held (every weight in 16 bits when
+         * {@code halfBase}, else as it is, {@code alreadyHalf} in 16 bits and the rest float32), the adapters
+         * {@code r (in + out)} per adapted matrix as the trainable scalars (the largest {@code r max(in, out)}), and
+         * the effective {@code W0 + dW} of every adapted matrix, which each pass materialises in float32 and the
+         * autograd graph keeps; the base's other 16-bit weights are widened where used (Eq. M5).
+         *
+         * @param config the decoder's configuration
+         * @param targets the adapted matrices, {@code (out, in)} weights of the blocks
+         * @param rank r
+         * @param halfBase whether the whole base is held in 16 bits for the stage
+         * @param alreadyHalf the weights the decoder already holds in 16 bits
+         * @return the shape
+         */
+        public ModelShape withLora(DecoderConfig config, Collection<String> targets, int rank, boolean halfBase,
+                Set<String> alreadyHalf) {
+            long baseBytes = 0;
+            long heldBlocks = 0;
+            long heldOuter = 0;
+            long adapters = 0;
+            long effective = 0;
+            long largest = 0;
+            for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
+                String name = e.getKey();
+                long n = e.getValue().size();
+                boolean isHalf = halfBase || alreadyHalf.contains(name);
+                baseBytes += isHalf ? 2 * n : 4 * n;
+                if (targets.contains(name)) {
+                    long out = e.getValue().get(0);
+                    long in = e.getValue().get(1);
+                    adapters += rank * (in + out);
+                    largest = Math.max(largest, rank * Math.max(in, out));
+                    effective += n;
+                } else if (isHalf && name.startsWith(BLOCK_PREFIX)) {
+                    heldBlocks += n;
+                } else if (isHalf) {
+                    heldOuter += n;
+                }
+            }
+            return new ModelShape(layers, hidden, intermediate, heads, kvHeads, headDim, vocab, qkNorm, gemma,
+                    baseBytes + 4 * adapters + 4 * effective, adapters, largest, heldBlocks, heldOuter);
+        }
+
+        /**
+         * This float32 decoder's shape once {@link DecoderModel#holdInHalf} has held every weight in 16 bits except
+         * float32 masters of a fraction {@code r} of its {@code N} scalars (as if all in partly selected weights):
+         * weights {@code 2 N + 8 r N} bytes, {@code r N} trainable scalars, the largest master {@code r n_max}, every
+         * weight held (those outside the blocks with masters, so counted twice in {@code h_outer}).
+         *
+         * @param config the decoder's configuration (for which weights lie in the blocks)
+         * @param ratio r, in {@code (0, 1)}
+         * @return the shape
+         */
+        public ModelShape heldInHalf(DecoderConfig config, double ratio) {
+            long blocks = 0;
+            long outer = 0;
+            for (Map.Entry<String, Shape> e : config.parameterShapes().entrySet()) {
+                if (e.getKey().startsWith(BLOCK_PREFIX)) {
+                    blocks += e.getValue().size();
+                } else {
+                    outer += e.getValue().size();
+                }
+            }
+            long n = blocks + outer;
+            long masters = (long) Math.ceil(ratio * n);
+            return new ModelShape(layers, hidden, intermediate, heads, kvHeads, headDim, vocab, qkNorm, gemma,
+                    2 * n + 8 * masters, masters, (long) Math.ceil(ratio * largestTensor), blocks, 2 * outer);
+        }
 
         /**
          * The shape of a decoder with the given parameters.
@@ -148,7 +290,7 @@ public final class MemoryEstimator {
     }
 
     /**
-     * The activations of one pass, in bytes (Eq. M2).
+     * The activations of one pass, in bytes (Eq. M2), and the held weights it widens (Eq. M5).
      *
      * @param m the model
      * @param sequences B
@@ -162,7 +304,9 @@ public final class MemoryEstimator {
         long rest = 3L * m.hidden() + length; // final norm's arrays and the attention mask
         long perToken = checkpointing ? (long) m.layers() * m.hidden() + a + 2L * m.hidden() + rest
                 : m.layers() * a + rest;
-        return FLOAT * tokens * perToken;
+        long widened = (checkpointing ? m.heldBlockScalars() / m.layers() : m.heldBlockScalars())
+                + m.heldOuterScalars(); // Eq. (M5)
+        return FLOAT * (tokens * perToken + widened);
     }
 
     /**
@@ -200,8 +344,9 @@ public final class MemoryEstimator {
     }
 
     /**
-     * The optimiser step's temporaries, in bytes (Eq. M4): float32 copies of the selected scalars, five for sparse
-     * AdamW and three for SGD; seven of every scalar for dense masked AdamW.
+     * The optimiser step's temporaries, in bytes (Eq. M4): float32 copies, five for sparse AdamW and three for SGD,
+     * of the gathered selected scalars when the mask selects part of the model, else of the largest tensor; seven of
+     * the largest tensor for dense masked AdamW.
      *
      * @param m the model
      * @param optimizer the optimiser
@@ -209,10 +354,11 @@ public final class MemoryEstimator {
      * @return bytes
      */
     public static long optimizerStepBytes(ModelShape m, OptimizerKind optimizer, double maskRatio) {
+        long copied = maskRatio < 1 ? selected(m, maskRatio) : m.largestTensor();
         return switch (optimizer) {
-            case SPARSE_ADAMW -> 5 * FLOAT * selected(m, maskRatio);
-            case DENSE_MASKED_ADAMW -> 7 * FLOAT * m.trainableScalars();
-            case MASKED_SGD -> 3 * FLOAT * selected(m, maskRatio);
+            case SPARSE_ADAMW -> 5 * FLOAT * copied;
+            case DENSE_MASKED_ADAMW -> 7 * FLOAT * m.largestTensor();
+            case MASKED_SGD -> 3 * FLOAT * copied;
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.allo.impl.model;
 
+import static dev.allo.impl.NamedTensors.weightBits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -75,21 +76,6 @@ class HalfStorageTest {
                 .toFloatArray(); // left padding in the first row
     }
 
-    private static Map<String, int[]> bits(DecoderModel model) {
-        Map<String, int[]> out = new LinkedHashMap<>();
-        try (NDManager m = NDManager.newBaseManager()) {
-            model.weights(m).forEach((name, w) -> {
-                float[] v = w.toFloatArray();
-                int[] b = new int[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    b[i] = Float.floatToRawIntBits(v[i]);
-                }
-                out.put(name, b);
-            });
-        }
-        return out;
-    }
-
     @Test
     void logitsEqualFloat32StorageExactlyForEverySplitAndFormat() {
         for (DecoderConfig config : List.of(CONFIG, TIED)) {
@@ -106,8 +92,8 @@ class HalfStorageTest {
                             assertThat(half.parameters().keySet()).doesNotContainAnyElementsOf(split)
                                     .hasSize(full.parameters().size() - split.size());
                             assertThat(logits(half, m)).as("%s %s", format, split).isEqualTo(expected);
-                            assertThat(bits(half)).as("%s %s", format, split)
-                                    .containsExactlyEntriesOf(bits(full));
+                            assertThat(weightBits(half)).as("%s %s", format, split)
+                                    .containsExactlyEntriesOf(weightBits(full));
                             try (DecoderModel copy = half.copy()) { // copies keep the 16-bit weights
                                 assertThat(copy.halfWeights()).isEqualTo(half.halfWeights());
                                 assertThat(logits(copy, m)).isEqualTo(expected);
@@ -159,7 +145,7 @@ class HalfStorageTest {
     void trainingStepsLeaveUnselectedWeightsBitIdenticalAndTrainTheSelectedOnesAsFloat32StorageDoes() {
         List<TokenizedPair> pairs = LoraTestSupport.pairs(6);
         try (DecoderModel reference = representable(CONFIG, 9); DecoderModel half = reference.copy()) {
-            Map<String, int[]> before = bits(reference);
+            Map<String, int[]> before = weightBits(reference);
             NeuronMask.Builder stageMask = NeuronMask.builder();
             for (String name : reference.weightNames()) {
                 Shape shape = reference.parameters().get(name).getShape();
@@ -191,8 +177,8 @@ class HalfStorageTest {
             }
             trainDpo(reference, full.build(), pairs);
             trainDpo(half, selected, pairs);
-            Map<String, int[]> afterHalf = bits(half);
-            Map<String, int[]> afterReference = bits(reference);
+            Map<String, int[]> afterHalf = weightBits(half);
+            Map<String, int[]> afterReference = weightBits(reference);
             for (String name : reference.weightNames()) {
                 assertThat(afterHalf.get(name)).as(name).isEqualTo(afterReference.get(name));
                 if (held.contains(name)) {
@@ -203,6 +189,89 @@ class HalfStorageTest {
         }
     }
 
+    /**
+     * The stage mask of the master-weight tests: partial selections in the embedding (tied: also the head), a
+     * projection and the final norm, one weight selected entirely, every other weight not at all.
+     */
+    private static NeuronMask partialMask(DecoderModel model) {
+        NeuronMask.Builder b = NeuronMask.builder();
+        for (String name : model.weightNames()) {
+            Shape shape = model.parameters().get(name).getShape();
+            if (name.equals(DecoderNames.EMBED_TOKENS)) {
+                b.add(name, shape, new int[] {1, 50, 200, 1000});
+            } else if (name.equals(DecoderNames.qProj(0))) {
+                b.add(name, shape, new int[] {0, 17, 255});
+            } else if (name.equals(DecoderNames.FINAL_NORM)) {
+                b.add(name, shape, new int[] {0, 5});
+            } else if (name.equals(DecoderNames.downProj(1))) {
+                b.addAll(name, shape);
+            } else {
+                b.addNone(name, shape);
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * holdInHalf on a model of BF16 values: with unclipped AdamW the trained model is bit-identical to the float32
+     * model trained with the same mask (the forward values are the same, each master's gradient is the dense
+     * gradient's entry, Adam is element-wise), and every unselected scalar keeps its bits.
+     */
+    @Test
+    void holdInHalfTrainsTheSelectedScalarsBitIdenticallyToFloat32Storage() {
+        List<TokenizedPair> pairs = LoraTestSupport.pairs(6);
+        for (DecoderConfig config : List.of(CONFIG, TIED)) {
+            try (DecoderModel reference = representable(config, 11); DecoderModel held = reference.copy()) {
+                Map<String, int[]> before = weightBits(reference);
+                NeuronMask mask = partialMask(reference);
+                long float32Bytes = reference.storedBytes();
+                Set<String> holding = held.holdInHalf(mask, HalfFormat.BF16);
+                assertThat(holding).hasSize(reference.weightNames().size() - 1).doesNotContain(
+                        DecoderNames.downProj(1));
+                assertThat(NeuronMask.shapesOf(held.parameters())).containsExactly(
+                        Map.entry(DecoderNames.EMBED_TOKENS, new Shape(4)),
+                        Map.entry(DecoderNames.qProj(0), new Shape(3)),
+                        Map.entry(DecoderNames.downProj(1), reference.parameters().get(DecoderNames.downProj(1))
+                                .getShape()),
+                        Map.entry(DecoderNames.FINAL_NORM, new Shape(2)));
+                long downScalars = reference.parameters().get(DecoderNames.downProj(1)).size();
+                long scalars = float32Bytes / 4;
+                assertThat(held.storedBytes()).isEqualTo(2 * (scalars - downScalars) + 4 * downScalars
+                        + 8 * (4 + 3 + 2));
+                assertThat(weightBits(held)).as("holding changes no value").containsExactlyEntriesOf(before);
+                trainDpo(reference, mask, pairs);
+                trainDpo(held, held.onParameters(mask), pairs);
+                Map<String, int[]> after = weightBits(held);
+                assertThat(after).containsExactlyEntriesOf(weightBits(reference));
+                for (String name : reference.weightNames()) {
+                    int[] was = before.get(name);
+                    for (int i = 0; i < was.length; i++) {
+                        if (!mask.isSelected(name, i)) {
+                            assertThat(after.get(name)[i]).as("%s[%d] unselected", name, i).isEqualTo(was[i]);
+                        }
+                    }
+                }
+                assertThat(after.get(DecoderNames.qProj(0))[17]).isNotEqualTo(before.get(DecoderNames.qProj(0))[17]);
+            }
+        }
+    }
+
+    @Test
+    void holdInHalfRefusesAMaskThatSelectsEverythingAndMasksBeyondItsMasters() {
+        try (DecoderModel model = representable(CONFIG, 3)) {
+            NeuronMask everything = NeuronMask.all(NeuronMask.shapesOf(model.parameters()));
+            assertThatThrownBy(() -> model.holdInHalf(everything, HalfFormat.BF16))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("every scalar of every one")
+                    .hasMessageContaining("save nothing");
+            NeuronMask mask = partialMask(model);
+            model.holdInHalf(mask, HalfFormat.BF16);
+            assertThatThrownBy(() -> model.onParameters(everything)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(DecoderNames.EMBED_TOKENS).hasMessageContaining("no float32 master");
+            assertThatThrownBy(() -> model.holdInHalf(mask, HalfFormat.BF16)).isInstanceOf(
+                    IllegalStateException.class).hasMessageContaining("already holds");
+        }
+    }
+
     @Test
     void loraDpoOverABf16BaseMatchesAFloat32BaseAndChangesOnlyTheAdapters() {
         List<TokenizedPair> pairs = LoraTestSupport.pairs(6);
@@ -210,14 +279,14 @@ class HalfStorageTest {
         try (DecoderModel floatBase = representable(CONFIG, 4); DecoderModel halfBase = floatBase.copy()) {
             halfBase.storeInHalf(Set.copyOf(halfBase.weightNames()), HalfFormat.BF16);
             assertThat(halfBase.parameters()).isEmpty();
-            Map<String, int[]> before = bits(halfBase);
+            Map<String, int[]> before = weightBits(halfBase);
             try (LoraModel onFloat = LoraModel.create(floatBase, config, 6);
                     LoraModel onHalf = LoraModel.create(halfBase, config, 6)) {
                 Map<String, float[]> adaptersBefore = new LinkedHashMap<>();
                 onHalf.parameters().forEach((k, v) -> adaptersBefore.put(k, v.toFloatArray()));
                 trainDpo(onFloat, NeuronMask.all(NeuronMask.shapesOf(onFloat.parameters())), pairs);
                 trainDpo(onHalf, NeuronMask.all(NeuronMask.shapesOf(onHalf.parameters())), pairs);
-                assertThat(bits(halfBase)).containsExactlyEntriesOf(before);
+                assertThat(weightBits(halfBase)).containsExactlyEntriesOf(before);
                 onHalf.parameters().forEach((k, v) -> {
                     assertThat(v.toFloatArray()).as(k).isEqualTo(onFloat.parameters().get(k).toFloatArray());
                     if (k.contains("lora_B")) {
@@ -226,7 +295,7 @@ class HalfStorageTest {
                 });
                 try (DecoderModel mergedHalf = onHalf.merge(); DecoderModel mergedFloat = onFloat.merge();
                         NDManager m = NDManager.newBaseManager()) {
-                    assertThat(bits(mergedHalf)).containsExactlyEntriesOf(bits(mergedFloat));
+                    assertThat(weightBits(mergedHalf)).containsExactlyEntriesOf(weightBits(mergedFloat));
                     assertThat(mergedHalf.halfWeights().keySet()).containsOnly(DecoderNames.EMBED_TOKENS,
                             DecoderNames.LM_HEAD, DecoderNames.FINAL_NORM, DecoderNames.inputLayerNorm(0),
                             DecoderNames.inputLayerNorm(1), DecoderNames.postAttentionLayerNorm(0),
@@ -243,7 +312,7 @@ class HalfStorageTest {
             half.storeInHalf(Set.of(DecoderNames.LM_HEAD, DecoderNames.vProj(0)), HalfFormat.BF16);
             DecoderCheckpoints.save(half, tmp.resolve("ckpt"), SafetensorsDtype.BF16, Long.MAX_VALUE, Map.of());
             try (DecoderModel loaded = DecoderCheckpoints.load(tmp.resolve("ckpt"), Device.cpu())) {
-                assertThat(bits(loaded)).containsExactlyEntriesOf(bits(full));
+                assertThat(weightBits(loaded)).containsExactlyEntriesOf(weightBits(full));
             }
         }
     }
@@ -262,12 +331,12 @@ class HalfStorageTest {
                 DecoderModel f16After = plain.copy(); NDManager m = NDManager.newBaseManager()) {
             assertThat(bf16.parameters()).isEmpty();
             assertThat(bf16.halfWeights()).hasSize(plain.weightNames().size()).containsValue(HalfFormat.BF16);
-            assertThat(bits(bf16)).containsExactlyEntriesOf(bits(plain)); // BF16 bytes held as read
+            assertThat(weightBits(bf16)).containsExactlyEntriesOf(weightBits(plain)); // BF16 bytes held as read
             assertThat(logits(bf16, m)).isEqualTo(logits(plain, m));
             assertThat(bf16.config()).isEqualTo(plain.config());
             f16After.storeInHalf(Set.of(DecoderNames.LM_HEAD, DecoderNames.oProj(0)), HalfFormat.F16);
             assertThat(f16.halfWeights()).isEqualTo(f16After.halfWeights());
-            assertThat(bits(f16)).containsExactlyEntriesOf(bits(f16After));
+            assertThat(weightBits(f16)).containsExactlyEntriesOf(weightBits(f16After));
         }
         assertThatThrownBy(() -> DecoderCheckpoints.load(dir, Device.cpu(), Set.of("lm_head.bias"), HalfFormat.BF16))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lm_head.bias")

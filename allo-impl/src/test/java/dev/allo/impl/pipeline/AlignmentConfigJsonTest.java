@@ -14,6 +14,7 @@ import dev.allo.pipeline.ReportingConfig;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TokenRewards;
 import dev.allo.pipeline.TrainingConfig;
+import dev.allo.pipeline.WeightStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -119,5 +120,18 @@ class AlignmentConfigJsonTest {
         assertThat(read.locate()).isEqualTo(on.locate());
         assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("\"batchSize\"", "\"batchSise\""),
                 "run.json")).isInstanceOf(AlloException.class).hasMessageContaining("batchSise");
+    }
+
+    @Test
+    void weightStorageRoundTripsAndDefaultsToAutoInOlderFiles() {
+        AlignmentConfig f16 = AlloPresets.questionAnswering().withWeightStorage(WeightStorage.F16);
+        String json = AlignmentConfigJson.toJson(f16);
+        assertThat(json).contains("\"weightStorage\" : \"F16\"");
+        assertThat(AlignmentConfigJson.parse(json, "test")).isEqualTo(f16);
+        String older = json.replace(",\n  \"weightStorage\" : \"F16\"", "");
+        assertThat(older).doesNotContain("weightStorage").contains("reporting");
+        assertThat(AlignmentConfigJson.parse(older, "older.json").weightStorage()).isEqualTo(WeightStorage.AUTO);
+        assertThatThrownBy(() -> AlignmentConfigJson.parse(json.replace("\"F16\"", "\"FP8\""), "run.json"))
+                .isInstanceOf(AlloException.class).hasMessageContaining("run.json").hasMessageContaining("FP8");
     }
 }

@@ -12,6 +12,7 @@ import dev.allo.impl.model.DecoderConfig;
 import dev.allo.impl.model.DecoderModel;
 import dev.allo.impl.train.MemoryEstimator;
 import dev.allo.objective.ObjectiveConfig;
+import dev.allo.pipeline.LoraSettings;
 import dev.allo.pipeline.MemoryPlan;
 import dev.allo.pipeline.StageConfig;
 import dev.allo.pipeline.TrainingConfig;
@@ -119,6 +120,42 @@ class MemoryPlanPipelineTest {
                     .isEqualTo(MemoryPlanner.shape(base).weightBytes() + 4 * adapters + 4 * linear);
         }
         assertThat(Files.exists(out)).isFalse();
+    }
+
+    @Test
+    void aLoraStageIsEstimatedOnItsAdaptersAndItsBaseStorage() {
+        LoraSettings attention = new LoraSettings(4, 8, 0.0, List.of("q_proj", "v_proj"),
+                LoraSettings.BaseStorage.BF16);
+        try (DecoderModel model = tinyModel();
+                LoraModel lora = LoraModel.create(model, LoraStage.config(attention), 1)) {
+            TrainingConfig training = TrainingConfig.defaults().withBatchSize(4, 2);
+            MemoryPlan plan = Allo.builder().model(model).tokenizer(TOKENIZER).data(pairs(8, 5))
+                    .stage(StageConfig.of("dpo", ObjectiveConfig.Dpo.defaults(), training).withLora(attention))
+                    .outputDirectory(dir.resolve("plan")).build().memoryPlan();
+            long adapters = 0;
+            for (var a : lora.parameters().values()) {
+                adapters += a.size();
+            }
+            long all = 0;
+            long adapted = 0;
+            long heldBlocks = 0;
+            for (var e : model.config().parameterShapes().entrySet()) {
+                all += e.getValue().size();
+                if (e.getKey().endsWith("q_proj.weight") || e.getKey().endsWith("v_proj.weight")) {
+                    adapted += e.getValue().size();
+                } else if (e.getKey().startsWith("model.layers.")) {
+                    heldBlocks += e.getValue().size();
+                }
+            }
+            // only the adapters train; the base in BF16 (2 bytes), each adapted matrix's W0 + dW in float32
+            assertThat(plan.stages().get(0).gradients()).isEqualTo(4 * adapters);
+            assertThat(plan.stages().get(0).weights()).isEqualTo(2 * all + 4 * adapters + 4 * adapted);
+            // the held weights outside the adapted matrices are widened where used and kept (Eq. M5, no checkpointing)
+            MemoryEstimator.ModelShape shape = MemoryPlanner.loraStageShape(model, attention);
+            assertThat(shape.heldBlockScalars()).isEqualTo(heldBlocks);
+            assertThat(shape.heldOuterScalars()).isEqualTo(all - adapted - heldBlocks);
+            assertThat(plan.stages().get(0).optimizerState()).isEqualTo(8 * adapters);
+        }
     }
 
     @Test

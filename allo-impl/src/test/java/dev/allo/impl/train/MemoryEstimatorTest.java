@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import dev.allo.impl.model.DecoderConfig;
 import dev.allo.impl.model.DecoderModel;
+import dev.allo.impl.model.HalfFormat;
 import dev.allo.impl.train.MemoryEstimator.ModelShape;
 import dev.allo.impl.train.MemoryEstimator.StageSettings;
+import dev.allo.mask.NeuronMask;
 import dev.allo.pipeline.MemoryPlan;
 import dev.allo.pipeline.MemoryPlan.StageMemory;
 import dev.allo.pipeline.TrainingConfig.OptimizerKind;
@@ -67,26 +69,28 @@ class MemoryEstimatorTest {
         assertThat(MemoryEstimator.optimizerBytes(SMALL, OptimizerKind.DENSE_MASKED_ADAMW, 0.1)).isEqualTo(9_000);
         // SGD: one momentum per selected scalar (+ index when partial): 4 * 100 + 4 * 100
         assertThat(MemoryEstimator.optimizerBytes(SMALL, OptimizerKind.MASKED_SGD, 0.1)).isEqualTo(800);
-        // a step (Eq. M4): sparse AdamW 5 float32 copies of the selected scalars: 20 * 1,000, or 20 * 100 at 10%
-        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.SPARSE_ADAMW, 1.0)).isEqualTo(20_000);
+        // a step (Eq. M4), one tensor at a time: sparse AdamW 5 float32 copies of the largest tensor (80) when
+        // everything is selected, 20 * 80; of the gathered K = 100 at 10%, 20 * 100
+        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.SPARSE_ADAMW, 1.0)).isEqualTo(1_600);
         assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.SPARSE_ADAMW, 0.1)).isEqualTo(2_000);
-        // dense masked AdamW: 7 copies of every scalar, whatever the mask: 28 * 1,000; SGD: 3 of K: 12 * 100
-        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.DENSE_MASKED_ADAMW, 0.1)).isEqualTo(28_000);
+        // dense masked AdamW: 7 copies of the largest tensor, whatever the mask: 28 * 80; SGD: 3 of K: 12 * 100
+        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.DENSE_MASKED_ADAMW, 0.1)).isEqualTo(2_240);
         assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.MASKED_SGD, 0.1)).isEqualTo(1_200);
+        assertThat(MemoryEstimator.optimizerStepBytes(SMALL, OptimizerKind.MASKED_SGD, 1.0)).isEqualTo(960);
     }
 
     @Test
     void stagePeakAddsThePersistentStateToTheLargerTransient() {
         StageMemory m = MemoryEstimator.estimate(SMALL, new StageSettings("dpo", 3, 5, 0, false,
                 OptimizerKind.SPARSE_ADAMW, 1.0, 500));
-        // 4,000 weights + 4,000 gradients + 8,000 moments + max(20,940 + 1,800, 20,000) + 500 reference
+        // 4,000 weights + 4,000 gradients + 8,000 moments + max(20,940 + 1,800, 1,600) + 500 reference
         assertThat(m.peak()).isEqualTo(4_000 + 4_000 + 8_000 + 22_740 + 500);
         StageMemory tiny = MemoryEstimator.estimate(SMALL, new StageSettings("sft", 1, 1, 0, true,
-                OptimizerKind.SPARSE_ADAMW, 1.0, 0));
+                OptimizerKind.DENSE_MASKED_ADAMW, 1.0, 0));
         // one token: activations 4 * (16 + (48 + 32 + 60 + 4) + 16 + 24 + 1) = 4 * 201 = 804, logits 4 * 10 * 3
-        // = 120; their sum 924 < the step's 20,000, which then sets the transient
+        // = 120; their sum 924 < the dense step's 2,240, which then sets the transient
         assertThat(tiny.activations() + tiny.logits()).isEqualTo(924);
-        assertThat(tiny.peak()).isEqualTo(4_000 + 4_000 + 8_000 + 20_000);
+        assertThat(tiny.peak()).isEqualTo(4_000 + 4_000 + 8_000 + 2_240);
     }
 
     @Test
@@ -101,6 +105,56 @@ class MemoryEstimatorTest {
         assertThat(MemoryEstimator.activationBytes(qwen, 1, 512, false)).isEqualTo(4L * 512 * 973_952);
         // checkpointed: 512 * (24 * 896 + 40,448 + 2 * 896 + 3 * 896 + 512) = 512 * 66,944 floats (14.5x less)
         assertThat(MemoryEstimator.activationBytes(qwen, 1, 512, true)).isEqualTo(4L * 512 * 66_944);
+    }
+
+    @Test
+    void heldWeightsFollowEquationM5AndTheHeldShape() {
+        // SMALL with 600 block scalars and 200 outer scalars held in 16 bits
+        ModelShape held = new ModelShape(2, 8, 12, 4, 2, 2, 10, false, false, 4_000, 1_000, 80, 600, 200);
+        // without checkpointing every held weight is widened and kept once: 4 * (600 + 200) on top of Eq. M2
+        assertThat(MemoryEstimator.activationBytes(held, 3, 5, false)).isEqualTo(20_940 + 3_200);
+        // with it one block's (600 / L = 300) and the outer ones: 4 * (300 + 200)
+        assertThat(MemoryEstimator.activationBytes(held, 3, 5, true)).isEqualTo(13_260 + 2_000);
+        DecoderConfig config = DecoderConfig.builder().modelType("qwen2").hiddenSize(16).intermediateSize(24)
+                .numHiddenLayers(3).numAttentionHeads(4).numKeyValueHeads(2).vocabSize(50).tieWordEmbeddings(true)
+                .build();
+        long blocks = 0;
+        long outer = 0;
+        for (var e : config.parameterShapes().entrySet()) {
+            if (e.getKey().startsWith("model.layers.")) {
+                blocks += e.getValue().size();
+            } else {
+                outer += e.getValue().size();
+            }
+        }
+        try (DecoderModel model = DecoderModel.random(config, Device.cpu(), 1)) {
+            ModelShape float32 = ModelShape.of(model);
+            ModelShape predicted = float32.heldInHalf(config, 0.1);
+            long n = blocks + outer;
+            long masters = (long) Math.ceil(0.1 * n);
+            // 2 bytes per scalar, 4 + 4 per master (value and index); the masters are the trainable scalars
+            assertThat(predicted.weightBytes()).isEqualTo(2 * n + 8 * masters);
+            assertThat(predicted.trainableScalars()).isEqualTo(masters);
+            assertThat(predicted.largestTensor()).isEqualTo((long) Math.ceil(0.1 * 50 * 16));
+            assertThat(predicted.heldBlockScalars()).isEqualTo(blocks);
+            assertThat(predicted.heldOuterScalars()).isEqualTo(2 * outer); // with masters: + their dense gradient
+            // a model that holds weights is measured as it is: its stored bytes and its parameters; the final norm
+            // has masters (counted twice), the embedding none
+            NeuronMask.Builder b = NeuronMask.builder();
+            config.parameterShapes().forEach((name, shape) -> {
+                if (name.equals("model.norm.weight")) {
+                    b.add(name, shape, new int[] {0, 3});
+                } else {
+                    b.addNone(name, shape);
+                }
+            });
+            model.holdInHalf(b.build(), HalfFormat.BF16);
+            ModelShape now = ModelShape.of(model);
+            assertThat(now.weightBytes()).isEqualTo(2 * n + 8 * 2);
+            assertThat(now.trainableScalars()).isEqualTo(2);
+            assertThat(now.heldBlockScalars()).isEqualTo(blocks);
+            assertThat(now.heldOuterScalars()).isEqualTo(outer + 16);
+        }
     }
 
     @Test
