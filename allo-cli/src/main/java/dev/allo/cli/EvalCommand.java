@@ -59,18 +59,15 @@ final class EvalCommand implements Callable<Integer> {
             description = "Reference model (same tokenizer) for DPO's implicit rewards; without it, reference-free.")
     Path reference;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8", description = "Pairs per forward pass.")
-    int batchSize;
+    @Mixin
+    BatchSizeOption batch;
 
     /** Used by picocli. */
     EvalCommand() {}
 
     @Override
     public Integer call() {
-        if (batchSize < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got "
-                    + batchSize);
-        }
+        int batchSize = batch.value();
         Settings settings = config.settings();
         ModelFiles.requireModel(model.model, "--model");
         if (reference != null) {

@@ -49,18 +49,15 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "FILE", description = "The JSONL file to write.")
     Path output;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8", description = "Pairs per forward pass.")
-    int batchSize;
+    @Mixin
+    BatchSizeOption batch;
 
     /** Used by picocli. */
     ScoreCommand() {}
 
     @Override
     public Integer call() {
-        if (batchSize < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got "
-                    + batchSize);
-        }
+        int batchSize = batch.value();
         Settings settings = config.settings();
         double u = RunConfigs.rewardThreshold(settings);
         ModelFiles.requireModel(rewriter, "--rewriter");
