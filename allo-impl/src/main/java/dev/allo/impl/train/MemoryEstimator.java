@@ -44,12 +44,16 @@ import java.util.Set;
  * logits: {@code 2 N V} more unchunked, {@code 2 B c V} with chunks of {@code c} positions over {@code B} sequences.
  * A head weight held in 16 bits is widened to float32 by every chunk and the graph keeps each chunk's copy, so
  * {@code ceil(S / c) - 1} more {@code V H} copies than the one Eq. (M5) counts. The recomputing head that gradient
- * checkpointing uses ({@link dev.allo.impl.model.RecomputedHead}) holds one chunk's log-softmax and the two gradients
- * at a time, {@code 3 B c V}, and one widened copy (Eq. M3):
+ * checkpointing uses ({@link dev.allo.impl.model.RecomputedHead}) holds one chunk at a time: its log-softmax and the
+ * gradients of the gathered log-probs and of the logits ({@code 3 B c V}), of which only the logits' gradient is
+ * still alive when the head weight's gradient {@code V H} is computed. A 16-bit head's widened copy and its dense
+ * gradient are Eq. (M5)'s (counted in the activations); a float32 head's gradient is computed whole and then added
+ * into the parameter's (Eq. M3):
  *
  * <pre>
- * logits = 4 (N V + 2 B c V + (ceil(S / c) - 1) V H [head held in 16 bits])     one-pass head
- *        = 4 (3 B c V)                                                           recomputing head
+ * logits = 4 (N V + 2 B c V + (ceil(S / c) - 1) V H [head held in 16 bits])   one-pass head
+ *        = 4 B c V                                                           recomputing head, held in 16 bits
+ *        = 4 max(3 B c V, B c V + V H)                                       recomputing head, float32
  * </pre>
  *
  * <p>This is often the largest term: at Qwen2.5's vocabulary of 151,936, {@code V} floats are 0.58 MiB per token.
@@ -356,12 +360,14 @@ public final class MemoryEstimator {
         long tokens = (long) sequences * length;
         int chunk = logProbChunk == 0 ? length : Math.min(logProbChunk, length);
         long chunkTokens = (long) sequences * chunk;
-        if (recomputed) {
-            return FLOAT * m.vocab() * 3 * chunkTokens;
-        }
         long headScalars = (long) m.vocab() * m.hidden();
+        boolean heldHead = m.heldOuterScalars() >= headScalars;
+        long chunkFloats = m.vocab() * chunkTokens;
+        if (recomputed) {
+            return FLOAT * (heldHead ? chunkFloats : Math.max(3 * chunkFloats, chunkFloats + headScalars));
+        }
         long chunks = (length + chunk - 1) / chunk;
-        long widenedCopies = m.heldOuterScalars() >= headScalars ? (chunks - 1) * headScalars : 0;
+        long widenedCopies = heldHead ? (chunks - 1) * headScalars : 0;
         return FLOAT * (m.vocab() * (tokens + 2 * chunkTokens) + widenedCopies);
     }
 
