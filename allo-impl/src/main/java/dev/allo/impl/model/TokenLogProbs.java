@@ -43,6 +43,8 @@ import dev.allo.model.CausalLm;
  * {@code O(B c V)}. Under gradient recording the autograd graph must keep each chunk's log-softmax output for the
  * backward pass (about one {@code (B, T, V)} float tensor in total, in pieces) but not the logits, which the
  * unchunked path keeps alive as well. The result and its gradients equal the unchunked ones up to float rounding.
+ * {@link RecomputedHead} avoids keeping them: it runs the head without recording and recomputes one chunk at a time
+ * in the backward pass.
  */
 public final class TokenLogProbs {
     private final int chunkSize;
