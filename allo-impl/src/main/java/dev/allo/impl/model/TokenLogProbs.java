@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import dev.allo.model.CausalLm;
 
 /**
@@ -41,6 +43,8 @@ import dev.allo.model.CausalLm;
  * {@code O(B c V)}. Under gradient recording the autograd graph must keep each chunk's log-softmax output for the
  * backward pass (about one {@code (B, T, V)} float tensor in total, in pieces) but not the logits, which the
  * unchunked path keeps alive as well. The result and its gradients equal the unchunked ones up to float rounding.
+ * {@link RecomputedHead} avoids keeping them: it runs the head without recording and recomputes one chunk at a time
+ * in the backward pass.
  */
 public final class TokenLogProbs {
     private final int chunkSize;
@@ -139,6 +143,24 @@ public final class TokenLogProbs {
 
     private NDArray[] fromHidden(CausalLm model, NDArray hidden, NDArray inputIds, NDArray attentionMask,
             NDArray responseMask, boolean meanLogits) {
+        Scored s = score(model, hidden, inputIds, attentionMask, responseMask, meanLogits, false);
+        return meanLogits ? new NDArray[] {s.logProbs(), s.meanLogits()} : new NDArray[] {s.logProbs()};
+    }
+
+    /**
+     * The result of {@link #score}: the masked log-probs {@code (B, T)}, the mean logits {@code (B, T)} or null,
+     * and, for a two-pass head, the scored columns' unmasked log-probs {@code (B, n)} (a leaf requiring gradient,
+     * from which the log-probs are computed with recording) and the first position whose logits they read.
+     */
+    record Scored(NDArray logProbs, NDArray meanLogits, NDArray scoredColumns, long firstPosition) {}
+
+    /**
+     * The masked log-probs from hidden states; with {@code twoPass}, the head runs without gradient recording and
+     * the result is recorded only from a leaf of the scored columns' log-probs ({@link RecomputedHead}'s first pass,
+     * Eq. H1), whose gradient {@link #backwardScored} later carries through the head.
+     */
+    Scored score(CausalLm model, NDArray hidden, NDArray inputIds, NDArray attentionMask, NDArray responseMask,
+            boolean meanLogits, boolean twoPass) {
         Shape ids = inputIds.getShape();
         if (ids.dimension() != 2) {
             throw new IllegalArgumentException("inputIds must be (B, T), got shape " + ids);
@@ -168,14 +190,33 @@ public final class TokenLogProbs {
             columns.add(before);
             means.add(before);
             NDArray labels = ScopedArrays.borrow(inputIds, hidden.getDevice(), DataType.INT64, scope);
-            // logits at positions lo - 1 .. hi - 1 score columns lo .. hi
-            for (long start = range[0] - 1; start < range[1]; start += chunkSize) {
-                long end = Math.min(range[1], start + chunkSize);
-                NDArray[] c = chunk(model, hidden, labels, start, end, scope, meanLogits);
-                columns.add(c[0]);
-                if (meanLogits) {
-                    means.add(c[1]);
+            NDList scored = new NDList();
+            boolean recording = JniUtils.isGradMode();
+            if (twoPass) {
+                JniUtils.setGradMode(false);
+            }
+            try {
+                // logits at positions lo - 1 .. hi - 1 score columns lo .. hi
+                for (long start = range[0] - 1; start < range[1]; start += chunkSize) {
+                    long end = Math.min(range[1], start + chunkSize);
+                    NDArray[] c = chunk(model, hidden, labels, start, end, scope, meanLogits);
+                    scored.add(c[0]);
+                    if (meanLogits) {
+                        means.add(c[1]);
+                    }
                 }
+            } finally {
+                JniUtils.setGradMode(recording);
+            }
+            NDArray leaf = null;
+            if (twoPass) {
+                leaf = scored.isEmpty() ? scope.zeros(new Shape(batch, 0), DataType.FLOAT32) // T = 1: none
+                        : NDArrays.concat(scored, 1); // (B, n) scored columns, no graph
+                leaf.setRequiresGradient(true);
+                leaf.attach(owner);
+                columns.add(leaf);
+            } else {
+                columns.addAll(scored);
             }
             if (range[1] < tokens - 1) {
                 NDArray after = scope.zeros(new Shape(batch, tokens - 1 - range[1]), DataType.FLOAT32);
@@ -184,12 +225,43 @@ public final class TokenLogProbs {
             }
             NDArray out = NDArrays.concat(columns, 1).mul(mask); // (B, T)
             out.attach(owner);
-            if (!meanLogits) {
-                return new NDArray[] {out};
+            NDArray meanOut = null;
+            if (meanLogits) {
+                meanOut = NDArrays.concat(means, 1).mul(mask); // (B, T), no gradient
+                meanOut.attach(owner);
             }
-            NDArray meanOut = NDArrays.concat(means, 1).mul(mask); // (B, T), no gradient
-            meanOut.attach(owner);
-            return new NDArray[] {out, meanOut};
+            return new Scored(out, meanOut, leaf, range[0] - 1);
+        }
+    }
+
+    /**
+     * The second pass of a two-pass head (Eq. H2): for each chunk of the positions {@link #score} read, recomputes
+     * the chunk's logits, log-softmax and gather with recording and back-propagates
+     * {@code sum(l_chunk * g_chunk)}, adding the head weight's gradient and the chunk's share of
+     * {@code dLoss/dhidden} into {@code hidden}'s gradient; only one chunk's {@code (B, c, V)} arrays exist at a
+     * time.
+     *
+     * @param model the causal LM
+     * @param hidden {@code (B, T, H)} the hidden states the first pass read, a leaf requiring gradient
+     * @param labels {@code (B, T)} int64 token ids
+     * @param columnGradient {@code (B, n)} {@code dLoss/dl} of the scored columns
+     * @param firstPosition the first position whose logits the first pass read
+     * @param collector the open gradient collector
+     */
+    void backwardScored(CausalLm model, NDArray hidden, NDArray labels, NDArray columnGradient, long firstPosition,
+            GradientCollector collector) {
+        long positions = columnGradient.getShape().get(1);
+        long last = firstPosition + positions; // exclusive
+        for (long start = firstPosition; start < last; start += chunkSize) {
+            long end = Math.min(last, start + chunkSize);
+            try (NDManager scope = hidden.getManager().newSubManager()) {
+                NDArray picked = chunk(model, hidden, labels, start, end, scope, false)[0]; // (B, c), recorded
+                NDArray g = columnGradient.get(":, " + (start - firstPosition) + ":" + (end - firstPosition));
+                g.attach(scope);
+                NDArray target = picked.mul(g).sum(); // d target / d picked = g
+                target.attach(scope);
+                collector.backward(target);
+            }
         }
     }
 

@@ -178,9 +178,9 @@ final class MemoryPlanner {
     /**
      * The shape of a LoRA stage's policy over the pipeline's decoder ({@link LoraStage}): the base as it will be held
      * ({@link LoraSettings#baseStorage()}: as it is, or every float32 weight in 16 bits), the adapters
-     * {@code r (in + out)} per adapted matrix as the trainable scalars, and the effective {@code W0 + dW} of every
-     * adapted matrix, which each pass materialises in float32 and the autograd graph keeps; a 16-bit base's other
-     * weights are widened where used (Eq. M5).
+     * {@code r (in + out)} per adapted matrix as the trainable scalars, and the float32 copies each pass builds of
+     * every adapted matrix ({@code B A}, {@code dW}, a widened {@code W0}, {@code W0 + dW}: Eq. M6); a 16-bit base's
+     * other weights are widened where used (Eq. M5).
      */
     static ModelShape loraStageShape(DecoderModel model, LoraSettings lora) {
         return ModelShape.of(model).withLora(model.config(), new HashSet<>(LoraModel.targetNames(model,
@@ -190,8 +190,9 @@ final class MemoryPlanner {
 
     /**
      * The decoder's shape, or null for a model of another implementation. For a LoRA model the weights are the
-     * frozen base, the adapters, and the effective matrices {@code W0 + dW} every pass materialises for the adapted
-     * matrices (kept by the autograd graph until the backward pass).
+     * frozen base, the adapters, and the float32 matrices every pass builds for each adapted matrix and keeps until
+     * the step ends ({@code B A}, {@code dW}, the widened {@code W0} of a 16-bit base, {@code W0 + dW}: Eq. M6 of
+     * {@link MemoryEstimator}).
      */
     static ModelShape shape(CausalLm model) {
         if (model instanceof DecoderModel decoder) {
@@ -203,13 +204,14 @@ final class MemoryPlanner {
             for (NDArray a : updated.parameters().values()) {
                 adapters += a.size();
             }
-            long effective = 0;
-            long heldEffective = 0; // 16-bit adapted matrices: widened into W0 + dW, not kept themselves
+            long effective = 0; // B A, dW, [widened W0,] W0 + dW per adapted matrix (Eq. M6)
+            long heldEffective = 0; // 16-bit adapted matrices: widened once per pass, counted in effective
             for (String name : base.weightNames()) {
                 if (updated.parameters().containsKey(LoraNames.loraA(name))) {
                     long n = base.config().parameterShapes().get(name).size();
-                    effective += n;
-                    heldEffective += base.halfWeights().containsKey(name) ? n : 0;
+                    boolean held = base.halfWeights().containsKey(name);
+                    effective += held ? 4 * n : 3 * n;
+                    heldEffective += held ? n : 0;
                 }
             }
             ModelShape b = ModelShape.of(base);

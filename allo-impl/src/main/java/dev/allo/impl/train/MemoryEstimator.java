@@ -39,10 +39,24 @@ import java.util.Set;
  * {@code N (L H + a + 2H + 3H + S)}: every block's input, one block recomputed, the segment's incoming and outgoing
  * gradients (Eq. M2; an upper bound, since the head's backward pass and a block's recomputation do not overlap).
  *
- * <p><b>Logits.</b> The head keeps the log-softmax over the vocabulary {@code V} of every position ({@code N V}
- * floats); its backward pass adds the gradient of the gathered log-probs and of the logits: {@code 2 N V} more
- * unchunked, {@code 2 B c V} with chunks of {@code c} positions over {@code B} sequences (Eq. M3). This is often the
- * largest term: at Qwen2.5's vocabulary of 151,936, {@code V} floats are 0.58 MiB per token.
+ * <p><b>Logits.</b> The one-pass head (without checkpointing) keeps the log-softmax over the vocabulary {@code V} of
+ * every position ({@code N V} floats); its backward pass adds the gradient of the gathered log-probs and of the
+ * logits: {@code 2 N V} more unchunked, {@code 2 B c V} with chunks of {@code c} positions over {@code B} sequences.
+ * A head weight held in 16 bits is widened to float32 by every chunk and the graph keeps each chunk's copy, so
+ * {@code ceil(S / c) - 1} more {@code V H} copies than the one Eq. (M5) counts. The recomputing head that gradient
+ * checkpointing uses ({@link dev.allo.impl.model.RecomputedHead}) holds one chunk at a time: its log-softmax and the
+ * gradients of the gathered log-probs and of the logits ({@code 3 B c V}), of which only the logits' gradient is
+ * still alive when the head weight's gradient {@code V H} is computed. A 16-bit head's widened copy and its dense
+ * gradient are Eq. (M5)'s (counted in the activations); a float32 head's gradient is computed whole and then added
+ * into the parameter's (Eq. M3):
+ *
+ * <pre>
+ * logits = 4 (N V + 2 B c V + (ceil(S / c) - 1) V H [head held in 16 bits])   one-pass head
+ *        = 4 B c V                                                           recomputing head, held in 16 bits
+ *        = 4 max(3 B c V, B c V + V H)                                       recomputing head, float32
+ * </pre>
+ *
+ * <p>This is often the largest term: at Qwen2.5's vocabulary of 151,936, {@code V} floats are 0.58 MiB per token.
  *
  * <p><b>Persistent state.</b> Gradients are dense, one float32 per trainable scalar whatever the mask. AdamW keeps two
  * float32 moments per selected scalar ({@link OptimizerKind#SPARSE_ADAMW}: only the {@code K} selected, plus an
@@ -69,6 +83,14 @@ import java.util.Set;
  * <pre>
  * widened = 4 (h_blocks + h_outer)        without checkpointing
  *         = 4 (h_blocks / L + h_outer)    with checkpointing
+ * </pre>
+ *
+ * <p><b>LoRA</b> ({@link ModelShape#withLora}): every pass builds, for each adapted matrix of {@code n} scalars,
+ * {@code B A}, {@code dW = (alpha / r) B A}, the widened {@code W0} when the base holds it in 16 bits, and
+ * {@code W0 + dW}, all float32 and alive until the step ends, counted with the weights (Eq. M6):
+ *
+ * <pre>
+ * adapted = 4 n (3 + [W0 held in 16 bits])     per adapted matrix
  * </pre>
  */
 public final class MemoryEstimator {
@@ -150,8 +172,10 @@ public final class MemoryEstimator {
          * The shape of a LoRA policy over this decoder: the base as it will be held (every weight in 16 bits when
          * {@code halfBase}, else as it is, {@code alreadyHalf} in 16 bits and the rest float32), the adapters
          * {@code r (in + out)} per adapted matrix as the trainable scalars (the largest {@code r max(in, out)}), and
-         * the effective {@code W0 + dW} of every adapted matrix, which each pass materialises in float32 and the
-         * autograd graph keeps; the base's other 16-bit weights are widened where used (Eq. M5).
+         * the float32 matrices each pass builds for every adapted matrix and keeps until the step ends: {@code B A},
+         * {@code dW = (alpha / r) B A}, the widened {@code W0} when it is held in 16 bits, and {@code W0 + dW} (which
+         * the autograd graph needs), so 3 or 4 copies of every adapted matrix (Eq. M6); the base's other 16-bit
+         * weights are widened where used (Eq. M5).
          *
          * @param config the decoder's configuration
          * @param targets the adapted matrices, {@code (out, in)} weights of the blocks
@@ -178,7 +202,7 @@ public final class MemoryEstimator {
                     long in = e.getValue().get(1);
                     adapters += rank * (in + out);
                     largest = Math.max(largest, rank * Math.max(in, out));
-                    effective += n;
+                    effective += isHalf ? 4 * n : 3 * n; // B A, (alpha / r) B A, [widened W0,] W0 + dW
                 } else if (isHalf && name.startsWith(BLOCK_PREFIX)) {
                     heldBlocks += n;
                 } else if (isHalf) {
@@ -310,7 +334,7 @@ public final class MemoryEstimator {
     }
 
     /**
-     * The head's share of one pass, in bytes (Eq. M3).
+     * The one-pass head's share of one pass, in bytes (Eq. M3).
      *
      * @param m the model
      * @param sequences B
@@ -319,9 +343,32 @@ public final class MemoryEstimator {
      * @return bytes
      */
     public static long logitBytes(ModelShape m, int sequences, int length, int logProbChunk) {
+        return logitBytes(m, sequences, length, logProbChunk, false);
+    }
+
+    /**
+     * The head's share of one pass, in bytes (Eq. M3), for the one-pass or the recomputing head.
+     *
+     * @param m the model
+     * @param sequences B
+     * @param length S
+     * @param logProbChunk c, 0 for unchunked
+     * @param recomputed whether the head is the recomputing one (with gradient checkpointing)
+     * @return bytes
+     */
+    public static long logitBytes(ModelShape m, int sequences, int length, int logProbChunk, boolean recomputed) {
         long tokens = (long) sequences * length;
-        long chunkTokens = logProbChunk == 0 ? tokens : (long) sequences * Math.min(logProbChunk, length);
-        return FLOAT * m.vocab() * (tokens + 2 * chunkTokens);
+        int chunk = logProbChunk == 0 ? length : Math.min(logProbChunk, length);
+        long chunkTokens = (long) sequences * chunk;
+        long headScalars = (long) m.vocab() * m.hidden();
+        boolean heldHead = m.heldOuterScalars() >= headScalars;
+        long chunkFloats = m.vocab() * chunkTokens;
+        if (recomputed) {
+            return FLOAT * (heldHead ? chunkFloats : Math.max(3 * chunkFloats, chunkFloats + headScalars));
+        }
+        long chunks = (length + chunk - 1) / chunk;
+        long widenedCopies = heldHead ? (chunks - 1) * headScalars : 0;
+        return FLOAT * (m.vocab() * (tokens + 2 * chunkTokens) + widenedCopies);
     }
 
     /**
@@ -377,7 +424,7 @@ public final class MemoryEstimator {
         return new StageMemory(s.name(), m.weightBytes(), FLOAT * m.trainableScalars(),
                 optimizerBytes(m, s.optimizer(), s.maskRatio()),
                 activationBytes(m, s.sequencesPerPass(), s.length(), s.checkpointing()),
-                logitBytes(m, s.sequencesPerPass(), s.length(), s.logProbChunk()),
+                logitBytes(m, s.sequencesPerPass(), s.length(), s.logProbChunk(), s.checkpointing()),
                 optimizerStepBytes(m, s.optimizer(), s.maskRatio()), s.referenceBytes(), s.checkpointing(),
                 s.sequencesPerPass(), s.length());
     }

@@ -5,6 +5,7 @@ import dev.allo.AlloException;
 import dev.allo.data.PreferenceBatch;
 import dev.allo.data.SequenceBatch;
 import dev.allo.data.TokenizedPair;
+import dev.allo.impl.model.RecomputedHead;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.model.CausalLm;
 import dev.allo.objective.Normalization;
@@ -26,9 +27,19 @@ final class ObjectiveRunner {
     private final PreferenceObjective objective;
     private final ReferenceLogProbs reference;
     private final TokenLogProbs logProbs;
+    private final RecomputedHead head; // null: the one-pass head
 
     ObjectiveRunner(CausalLm policy, PreferenceObjective objective, ReferenceLogProbs reference,
             TokenLogProbs logProbs) {
+        this(policy, objective, reference, logProbs, null);
+    }
+
+    /**
+     * A runner whose policy log-probs go through {@code head} when it is given (its second pass is the caller's,
+     * after the loss's backward pass).
+     */
+    ObjectiveRunner(CausalLm policy, PreferenceObjective objective, ReferenceLogProbs reference,
+            TokenLogProbs logProbs, RecomputedHead head) {
         if (objective.requiresReference() && reference == null) {
             throw new IllegalArgumentException("objective " + objective.name() + " needs reference log-probs");
         }
@@ -36,6 +47,7 @@ final class ObjectiveRunner {
         this.objective = objective;
         this.reference = objective.requiresReference() ? reference : null;
         this.logProbs = logProbs;
+        this.head = head;
     }
 
     /**
@@ -47,7 +59,8 @@ final class ObjectiveRunner {
     ObjectiveOutput compute(PreferenceBatch batch, List<TokenizedPair> rows, String where) {
         SequenceBatch chosen = objective.requiresChosen() ? batch.chosen() : null;
         SequenceBatch rejected = objective.requiresRejected() ? batch.rejected() : null;
-        NDArray[] policyLogProbs = PolicyForward.logProbs(policy, logProbs, chosen, rejected, true); // (B, T) each
+        NDArray[] policyLogProbs = head == null ? PolicyForward.logProbs(policy, logProbs, chosen, rejected, true)
+                : PolicyForward.logProbs(policy, head, chosen, rejected, true); // (B, T) each
         for (NDArray lp : policyLogProbs) {
             if (lp != null && lp.isNaN().logicalOr(lp.isInfinite()).any().getBoolean()) {
                 throw new AlloException(where + ": the policy's per-token log-probs hold NaN or infinite values (a"

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import dev.allo.data.SequenceBatch;
+import dev.allo.impl.model.RecomputedHead;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.model.CausalLm;
 
@@ -25,25 +26,48 @@ final class PolicyForward {
      */
     static NDArray[] logProbs(CausalLm model, TokenLogProbs logProbs, SequenceBatch chosen, SequenceBatch rejected,
             boolean meanLogits) {
+        return forward((ids, attention, response, means) -> means
+                ? logProbs.computeWithMeanLogits(model, ids, attention, response)
+                : new NDArray[] {logProbs.compute(model, ids, attention, response)}, chosen, rejected, meanLogits);
+    }
+
+    /**
+     * Like {@link #logProbs(CausalLm, TokenLogProbs, SequenceBatch, SequenceBatch, boolean)}, through a recomputing
+     * head (whose second pass the caller runs after the loss's backward pass).
+     *
+     * @param model the model
+     * @param head the recomputing head
+     * @param chosen the chosen side, or null
+     * @param rejected the rejected side, or null
+     * @param meanLogits whether to compute the mean logits too
+     * @return as the other overload
+     */
+    static NDArray[] logProbs(CausalLm model, RecomputedHead head, SequenceBatch chosen, SequenceBatch rejected,
+            boolean meanLogits) {
+        return forward((ids, attention, response, means) -> head.compute(model, ids, attention, response,
+                means), chosen, rejected, meanLogits);
+    }
+
+    /** Per-token log-probs of one {@code (B, T)} batch: {@code {logProbs}} or {@code {logProbs, meanLogits}}. */
+    @FunctionalInterface
+    private interface Scorer {
+        NDArray[] run(NDArray ids, NDArray attention, NDArray response, boolean meanLogits);
+    }
+
+    private static NDArray[] forward(Scorer scorer, SequenceBatch chosen, SequenceBatch rejected,
+            boolean meanLogits) {
         if (chosen != null && rejected != null) {
             long b = chosen.ids().getShape().get(0);
             NDArray ids = NDArrays.concat(new NDList(chosen.ids(), rejected.ids()), 0); // (2B, T)
             NDArray attention = NDArrays.concat(new NDList(chosen.attentionMask(), rejected.attentionMask()), 0);
             NDArray response = NDArrays.concat(new NDList(chosen.responseMask(), rejected.responseMask()), 0);
-            NDArray[] both = run(model, logProbs, ids, attention, response, meanLogits); // (2B, T) each
+            NDArray[] both = scorer.run(ids, attention, response, meanLogits); // (2B, T) each
             return new NDArray[] {both[0].get("0:" + b), both[0].get(b + ":"),
                 meanLogits ? both[1].get("0:" + b) : null, meanLogits ? both[1].get(b + ":") : null};
         }
         SequenceBatch side = chosen != null ? chosen : rejected;
-        NDArray[] out = run(model, logProbs, side.ids(), side.attentionMask(), side.responseMask(),
-                meanLogits); // (B, T) each
+        NDArray[] out = scorer.run(side.ids(), side.attentionMask(), side.responseMask(), meanLogits); // (B, T)
         NDArray mean = meanLogits ? out[1] : null;
         return chosen != null ? new NDArray[] {out[0], null, mean, null} : new NDArray[] {null, out[0], null, mean};
-    }
-
-    private static NDArray[] run(CausalLm model, TokenLogProbs logProbs, NDArray ids, NDArray attention,
-            NDArray response, boolean meanLogits) {
-        return meanLogits ? logProbs.computeWithMeanLogits(model, ids, attention, response)
-                : new NDArray[] {logProbs.compute(model, ids, attention, response)};
     }
 }

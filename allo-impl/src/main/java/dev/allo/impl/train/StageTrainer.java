@@ -13,6 +13,7 @@ import dev.allo.data.TokenizedPair;
 import dev.allo.impl.data.PreferenceCollator;
 import dev.allo.impl.data.PreferenceLoader;
 import dev.allo.impl.model.CheckpointedDecoder;
+import dev.allo.impl.model.RecomputedHead;
 import dev.allo.impl.model.TokenLogProbs;
 import dev.allo.model.CausalLm;
 import dev.allo.objective.Normalization;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * gradients are checked, {@link MaskedOptimizer#step} updates the selected weights (Eq. 1), and the listeners get
  * the step's {@link StepMetrics}. Gradients are zeroed before every step. With
  * {@link Builder#gradientCheckpointing} the forward pass keeps only each decoder block's input and the backward pass
- * recomputes the blocks ({@link CheckpointedDecoder}).
+ * recomputes the blocks ({@link CheckpointedDecoder}) and the output head chunk by chunk ({@link RecomputedHead}).
  *
  * <p>A NaN or infinite loss or gradient stops the stage with an {@link AlloException} naming the step, micro-batch
  * and value, before the optimiser touches the weights.
@@ -100,6 +101,7 @@ public final class StageTrainer {
     private final Path metricsFile;
     private final boolean checkStart;
     private final CheckpointedDecoder checkpointed; // null without gradient checkpointing
+    private final RecomputedHead head; // null without gradient checkpointing
     private ReferenceLogProbs reference;
     private String startFingerprint;
 
@@ -126,6 +128,7 @@ public final class StageTrainer {
         this.metricsFile = b.metricsFile;
         this.checkStart = b.checkStart;
         this.checkpointed = b.gradientCheckpointing ? CheckpointedDecoder.of(policy) : null;
+        this.head = b.gradientCheckpointing ? RecomputedHead.of(logProbs) : null;
         optimizer.mask().checkMatches(policy.parameters());
         if (totalSteps() < 1) {
             // A stage of 0 steps would return the model unchanged and look like a finished stage.
@@ -296,7 +299,7 @@ public final class StageTrainer {
         long started = System.nanoTime();
         ReferenceLogProbs ref = reference();
         ObjectiveRunner runner = new ObjectiveRunner(checkpointed != null ? checkpointed : policy, objective, ref,
-                logProbs);
+                logProbs, head);
         long total = totalSteps();
         StepHistory history = new StepHistory(StepHistory.DEFAULT_CAPACITY);
         try (JsonLinesLog log = metricsFile == null ? null : openMetricsLog(stepsDone)) {
@@ -404,11 +407,13 @@ public final class StageTrainer {
                     }
                     collector.backward(loss);
                     if (checkpointed != null) {
+                        head.backward(collector); // the head chunk by chunk, recomputed
                         checkpointed.backward(collector); // the blocks' segments, recomputed
                     }
                     averager.add(out.metrics(), value, rows);
                 } finally {
                     if (checkpointed != null) {
+                        head.discard(); // the kept hidden states of a micro-batch that failed
                         checkpointed.discard(); // the kept block inputs of a micro-batch that failed
                     }
                 }
@@ -465,10 +470,11 @@ public final class StageTrainer {
         private Builder() {}
 
         /**
-         * Gradient checkpointing per decoder block ({@link CheckpointedDecoder}): the training forward pass keeps
-         * only each block's input and the backward pass recomputes each block, trading one more forward pass of the
-         * blocks for the activations of all but one block. The gradients equal those without it up to float
-         * rounding. Off by default; the policy must then be a {@code DecoderModel}.
+         * Gradient checkpointing per decoder block ({@link CheckpointedDecoder}) and of the output head
+         * ({@link RecomputedHead}): the training forward pass keeps only each block's input and the head's per-token
+         * log-probs, and the backward pass recomputes each block, and the head one chunk of positions at a time,
+         * trading one more forward pass of the blocks and the head for the activations of all but one block and the
+         * log-softmax of all but one chunk. The gradients equal those without it up to float rounding. Off by default; the policy must then be a {@code DecoderModel}.
          *
          * @param value whether to checkpoint
          * @return this builder

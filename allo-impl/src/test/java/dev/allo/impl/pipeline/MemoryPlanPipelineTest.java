@@ -109,7 +109,8 @@ class MemoryPlanPipelineTest {
                 adapters += a.size();
             }
             assertThat(plan.stages().get(0).gradients()).isEqualTo(4 * adapters);
-            // weights: the base, the adapters and the effective W0 + dW of each adapted (every linear) matrix
+            // weights: the base, the adapters and, per adapted (every linear) matrix of the float32 base, the pass's
+            // B A, dW and W0 + dW (Eq. M6)
             long linear = 0;
             for (var e : base.parameters().entrySet()) {
                 if (e.getKey().startsWith("model.layers.") && e.getValue().getShape().dimension() == 2) {
@@ -117,7 +118,7 @@ class MemoryPlanPipelineTest {
                 }
             }
             assertThat(plan.stages().get(0).weights())
-                    .isEqualTo(MemoryPlanner.shape(base).weightBytes() + 4 * adapters + 4 * linear);
+                    .isEqualTo(MemoryPlanner.shape(base).weightBytes() + 4 * adapters + 3 * 4 * linear);
         }
         assertThat(Files.exists(out)).isFalse();
     }
@@ -147,9 +148,10 @@ class MemoryPlanPipelineTest {
                     heldBlocks += e.getValue().size();
                 }
             }
-            // only the adapters train; the base in BF16 (2 bytes), each adapted matrix's W0 + dW in float32
+            // only the adapters train; the base in BF16 (2 bytes), and per adapted matrix the pass's float32 B A, dW,
+            // widened W0 and W0 + dW (Eq. M6)
             assertThat(plan.stages().get(0).gradients()).isEqualTo(4 * adapters);
-            assertThat(plan.stages().get(0).weights()).isEqualTo(2 * all + 4 * adapters + 4 * adapted);
+            assertThat(plan.stages().get(0).weights()).isEqualTo(2 * all + 4 * adapters + 4 * 4 * adapted);
             // the held weights outside the adapted matrices are widened where used and kept (Eq. M5, no checkpointing)
             MemoryEstimator.ModelShape shape = MemoryPlanner.loraStageShape(model, attention);
             assertThat(shape.heldBlockScalars()).isEqualTo(heldBlocks);

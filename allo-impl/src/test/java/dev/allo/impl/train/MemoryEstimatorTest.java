@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The estimator's arithmetic against figures worked out by hand from the formulas of {@link MemoryEstimator}'s class
- * comment (Eqs. M1-M3), each derivation beside its constant.
+ * comment (Eqs. M1-M6), each derivation beside its constant.
  */
 class MemoryEstimatorTest {
     /**
@@ -56,6 +56,24 @@ class MemoryEstimatorTest {
         assertThat(MemoryEstimator.logitBytes(SMALL, 3, 5, 2)).isEqualTo(1_080);
         // A chunk longer than the sequence is the whole sequence: as unchunked.
         assertThat(MemoryEstimator.logitBytes(SMALL, 3, 5, 64)).isEqualTo(1_800);
+        // The recomputing head, float32: one chunk's log-softmax and two gradients, 3 B c V = 3 * 3 * 2 * 10 = 180
+        // floats, more than B c V + V H = 60 + 80 = 140
+        assertThat(MemoryEstimator.logitBytes(SMALL, 3, 5, 2, true)).isEqualTo(720);
+        // chunks of 1: 3 B c V = 90 < B c V + V H = 30 + 80 = 110 floats
+        assertThat(MemoryEstimator.logitBytes(SMALL, 3, 5, 1, true)).isEqualTo(440);
+        // unchunked, the chunk is the sequence: 3 * 15 * 10 = 450 floats
+        assertThat(MemoryEstimator.logitBytes(SMALL, 3, 5, 0, true)).isEqualTo(1_800);
+        // A head held in 16 bits (h_outer = 200 >= V H = 80): the one-pass head keeps one widened copy per chunk,
+        // ceil(5 / 2) - 1 = 2 more than Eq. M5 counts: 270 + 2 * 80 = 430 floats; the recomputing head only the
+        // logits' gradient of one chunk beside Eq. M5's widened head and its gradient, B c V = 60 floats
+        ModelShape held = new ModelShape(2, 8, 12, 4, 2, 2, 10, false, false, 4_000, 1_000, 80, 600, 200);
+        assertThat(MemoryEstimator.logitBytes(held, 3, 5, 2)).isEqualTo(1_720);
+        assertThat(MemoryEstimator.logitBytes(held, 3, 5, 2, true)).isEqualTo(240);
+        // a held head that fits one chunk: no extra copy
+        assertThat(MemoryEstimator.logitBytes(held, 3, 5, 0)).isEqualTo(1_800);
+        // held outer weights smaller than the head (the head itself in float32): no extra copy
+        ModelShape normOnly = new ModelShape(2, 8, 12, 4, 2, 2, 10, false, false, 4_000, 1_000, 80, 600, 16);
+        assertThat(MemoryEstimator.logitBytes(normOnly, 3, 5, 2)).isEqualTo(1_080);
     }
 
     @Test
@@ -87,9 +105,10 @@ class MemoryEstimatorTest {
         assertThat(m.peak()).isEqualTo(4_000 + 4_000 + 8_000 + 22_740 + 500);
         StageMemory tiny = MemoryEstimator.estimate(SMALL, new StageSettings("sft", 1, 1, 0, true,
                 OptimizerKind.DENSE_MASKED_ADAMW, 1.0, 0));
-        // one token: activations 4 * (16 + (48 + 32 + 60 + 4) + 16 + 24 + 1) = 4 * 201 = 804, logits 4 * 10 * 3
-        // = 120; their sum 924 < the dense step's 2,240, which then sets the transient
-        assertThat(tiny.activations() + tiny.logits()).isEqualTo(924);
+        // one token: activations 4 * (16 + (48 + 32 + 60 + 4) + 16 + 24 + 1) = 4 * 201 = 804, logits (the
+        // recomputing float32 head, checkpointed) 4 * max(3 * 1 * 1 * 10, 10 + V H = 90) = 360; their sum 1,164
+        // < the dense step's 2,240, which then sets the transient
+        assertThat(tiny.activations() + tiny.logits()).isEqualTo(1_164);
         assertThat(tiny.peak()).isEqualTo(4_000 + 4_000 + 8_000 + 2_240);
     }
 
