@@ -26,4 +26,14 @@ public interface TrainingListener {
      * @param result what the stage did
      */
     default void onStageEnd(StageResult result) {}
+
+    /**
+     * Called after {@link #onStageEnd} for every warning about the finished stage (for example: it took fewer than
+     * 10 optimiser steps, or its loss did not move), the same text the pipeline logs at WARN level. Lets a program
+     * show the warnings where its logging is silenced (such as under {@code mvn -q exec:java}, where Maven's own
+     * logger, at ERROR level, takes the log).
+     *
+     * @param warning the warning, naming the stage and the likely cause
+     */
+    default void onWarning(String warning) {}
 }

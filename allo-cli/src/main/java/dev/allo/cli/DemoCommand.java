@@ -11,10 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 /**
- * {@code allo demo}: the built-in quick start ({@link QuickStart}): SFT of a tiny model on the arithmetic task,
- * on-policy preference pairs, a rewriter, then DPO and ALLO from the same SFT model, with a table of test accuracy
- * and held-out preference accuracy. Its {@code --key=value} options pass through ({@code --problems=2000
- * --hidden=128}); outputs go to {@code allo-output/quickstart/}.
+ * {@code allo demo}: the built-in quick start ({@link QuickStart}): SFT of a tiny model on the systematic-mistakes
+ * arithmetic task, on-policy preference pairs, a rewriter, then DPO, RPO and ALLO from the same SFT model, with a
+ * table of test accuracy, mistake rate, second-skill accuracy and held-out preference accuracy. Its
+ * {@code --key=value} options pass through ({@code --seed=8}, {@code --task=classic}); outputs go to
+ * {@code allo-output/quickstart/}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the built-in quick start (a few minutes on 2 cores); quick-start options such as"

@@ -4,18 +4,24 @@ import dev.allo.examples.quickstart.EngineThreads;
 import dev.allo.examples.quickstart.QuickStartOptions;
 import dev.allo.examples.quickstart.QuickStartResult;
 import dev.allo.examples.quickstart.QuickStartRun;
+import dev.allo.examples.quickstart.StageWarningPrinter;
 import dev.allo.impl.pipeline.ConsoleProgress;
 import dev.allo.train.TrainingListener;
 import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * The README's main job: on the built-in arithmetic task, train a small model by SFT, build on-policy preference
- * data and a rewriter, run DPO and ALLO from the same SFT model, and print per model test accuracy and held-out
- * preference accuracy with 95% bootstrap intervals and paired comparisons, with the output directory
- * ({@code results.md}, {@code results.json}; see {@link QuickStartRun} and docs/quickstart.md).
- * {@code --task=mistakes} runs the systematic-mistakes task instead: SFT demonstrations of which a fraction carries
- * systematic mistakes, a second skill, and per-class mistake rates and second-skill accuracy in the table.
+ * The README's main job: on the built-in systematic-mistakes arithmetic task (SFT demonstrations of which a
+ * fraction carries systematic mistakes, and a second skill), train a small model by SFT, build on-policy preference
+ * data and a rewriter, run DPO, RPO and ALLO from the same SFT model, and print per model test accuracy, mistake
+ * rate (overall and per class), second-skill accuracy and held-out preference accuracy with 95% bootstrap intervals
+ * and paired comparisons, with the output directory ({@code results.md}, {@code results.json}; see
+ * {@link QuickStartRun} and docs/quickstart.md). {@code --task=classic} runs the original task instead (1-2 step
+ * problems with multiplication, clean demonstrations, DPO and ALLO).
+ *
+ * <p>The pipeline's stage warnings (a stage of fewer than 10 optimiser steps, a loss that did not move) are printed
+ * to the log as {@code WARNING: ...} lines ({@link StageWarningPrinter}), since {@code mvn -q exec:java} drops the
+ * SLF4J log's warnings.
  *
  * <p>PyTorch runs on one thread unless {@code -Dai.djl.pytorch.num_threads} says otherwise ({@link EngineThreads}).
  *
@@ -36,7 +42,8 @@ public final class QuickStart {
     }
 
     /**
-     * Runs the quick start and prints its log, the result table and the output directory.
+     * Runs the quick start and prints its log (with every stage warning), the result table and the output
+     * directory.
      *
      * @param options the options
      * @param out where to print
@@ -45,9 +52,14 @@ public final class QuickStart {
      */
     public static QuickStartResult run(QuickStartOptions options, PrintStream out, TrainingListener progress) {
         long start = System.nanoTime();
-        QuickStartResult result = new QuickStartRun(options, out, progress).run();
+        StageWarningPrinter warnings = new StageWarningPrinter(progress, out);
+        QuickStartResult result = new QuickStartRun(options, out, warnings).run();
         out.println();
         out.print(result.table());
+        if (!warnings.warnings().isEmpty()) {
+            out.printf(Locale.ROOT, "%n%d stage warning(s), printed above as %s... lines.%n",
+                    warnings.warnings().size(), StageWarningPrinter.PREFIX);
+        }
         out.printf(Locale.ROOT, "%nTotal wall time %.0f s. Output directory: %s%n",
                 (System.nanoTime() - start) / 1e9, result.outputDirectory());
         return result;

@@ -39,7 +39,7 @@ class QuickStartSmokeTest {
         QuickStartOptions options = QuickStartOptions.parse(new String[] {"--problems=16", "--validation=8",
             "--test=8", "--max-steps=1", "--hidden=32", "--layers=1", "--sft-epochs=1", "--samples=2",
             "--rewriter-epochs=1", "--dpo-epochs=1", "--batch=4", "--skill-examples=8", "--skill-test=4",
-            "--task=mistakes", "--methods=dpo,allo", "--out=" + out}, new Properties());
+            "--methods=dpo,allo", "--out=" + out}, new Properties()); // the default task: systematic mistakes
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         QuickStartResult result;
         try (PrintStream print = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
@@ -50,6 +50,10 @@ class QuickStartSmokeTest {
         assertThat(printed.lines().filter(l -> l.matches("\\| (SFT|DPO|ALLO) \\| .*")).map(l -> l.split(" ")[1]))
                 .containsExactly("SFT", "DPO", "ALLO");
         assertThat(printed).contains("Output directory: " + out.toAbsolutePath());
+        // SFT, one epoch of 24 examples in batches of 4, is shorter than 10 steps: the pipeline's warning, which
+        // mvn -q would drop from the log, is printed
+        assertThat(printed.lines()).anyMatch(l -> l.startsWith("WARNING: stage 'sft' took only 6 optimiser step(s)"));
+        assertThat(printed).containsPattern("\\d+ stage warning\\(s\\), printed above as WARNING: \\.\\.\\. lines");
         assertThat(result.rows()).extracting(QuickStartResult.Row::method).containsExactly("SFT", "DPO", "ALLO");
         for (QuickStartResult.Row row : result.rows()) {
             for (Interval i : List.of(row.testAccuracy(), row.mistakeRate(), row.skillAccuracy())) {

@@ -184,7 +184,7 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
         TaskSplits splits = ProblemGenerator.splits(problemConfig(options), options.seed(), options.problems(),
                 options.validation(), options.test());
         WrongSolutionGenerator wrong = new WrongSolutionGenerator(options.seed() + 1);
-        int maxNewTokens = longestSolution(splits) + 16;
+        int maxNewTokens = maxNewTokens(splits);
         DecoderConfig config = TinyModels.config(TOKENIZER, options.hidden(), options.layers(),
                 TRUNCATION.maxLength());
         log.printf(Locale.ROOT, "Task: %d train, %d validation, %d test problems (1-%d steps). Model: hidden %d, %d"
@@ -293,6 +293,16 @@ public record PreparedTask(TaskSplits splits, DecoderModel sft, DecoderModel rew
             supervised.add(new SupervisedExample(e.prompt(), e.chosen(), Optional.empty()));
         }
         JsonlPreferenceWriter.writeSupervised(dir.resolve("rewriter-sft.jsonl"), supervised);
+    }
+
+    /**
+     * The generation budget of every answer: the longest reference solution of any split, plus 16 tokens.
+     *
+     * @param splits the task's problems
+     * @return the budget in tokens (bytes)
+     */
+    public static int maxNewTokens(TaskSplits splits) {
+        return longestSolution(splits) + 16;
     }
 
     private static int longestSolution(TaskSplits splits) {

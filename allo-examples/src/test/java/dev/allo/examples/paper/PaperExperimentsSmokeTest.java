@@ -1,9 +1,11 @@
 package dev.allo.examples.paper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allo.mask.NeuronMask;
 import dev.allo.train.TrainingListener;
 import java.io.ByteArrayOutputStream;
@@ -59,5 +61,30 @@ class PaperExperimentsSmokeTest {
                         .isFalse();
             }
         }
+
+        // the saved models re-scored problem by problem: the same test accuracies as recorded, one row each
+        String intervals = PaperIntervals.run(out, options, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+        assertThat(out.resolve("intervals.md")).hasContent(intervals);
+        assertThat(intervals.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| variant")))
+                .extracting(l -> l.split(" \\| ")[0].substring(2))
+                .containsExactly("SFT model", "DPO, top-10% neurons", "DPO, last-10% neurons", "DPO");
+        assertThat(intervals).contains("| SFT model | " + percent(json, "sft") + " [");
+        assertThat(intervals.lines().filter(l -> l.startsWith("| SFT model | "))).singleElement().asString()
+                .contains("| - | - |");
+        // a recorded accuracy the saved model does not give back is refused, naming the model
+        ObjectNode edited = (ObjectNode) json.deepCopy();
+        ((ObjectNode) edited.get("outcomes").get("dpo").get(0)).put("testAccuracy",
+                json.get("outcomes").get("dpo").get(0).get("testAccuracy").asDouble() + 0.5);
+        Files.writeString(out.resolve("results.json"), edited.toString());
+        assertThatThrownBy(() -> PaperIntervals.run(out, options, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(seed.resolve("dpo").resolve("model").toString())
+                .hasMessageContaining("differs from the recorded");
+    }
+
+    private static String percent(JsonNode json, String variant) {
+        return String.format(java.util.Locale.ROOT, "%.1f",
+                100 * json.get("outcomes").get(variant).get(0).get("testAccuracy").asDouble());
     }
 }

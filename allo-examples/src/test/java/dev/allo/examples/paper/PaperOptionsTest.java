@@ -19,13 +19,15 @@ class PaperOptionsTest {
         assertThat(o.base().out()).isEqualTo(PaperOptions.DEFAULT_OUT);
         assertThat(o.base().alloLearningRate()).isEqualTo(QuickStartOptions.defaults().alloLearningRate());
         assertThat(o.progress()).isFalse();
-        assertThat(o.base().task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
+        // the quick start's default task, the systematic-mistakes one; the classic task by name
+        assertThat(o.base().task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
+        assertThat(o.base().maxSteps()).isEqualTo(1);
         assertThat(o.base().alloLearningRate()).isEqualTo(3e-4);
-        PaperOptions mistakes = PaperOptions.parse(new String[] {"--task=mistakes"}, new Properties());
-        assertThat(mistakes.base().task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
-        assertThat(mistakes.base().alloLearningRate()).isEqualTo(QuickStartOptions.mistakesDefaults()
-                .alloLearningRate());
-        assertThat(mistakes.base().maxSteps()).isEqualTo(1);
+        PaperOptions classic = PaperOptions.parse(new String[] {"--task=classic"}, new Properties());
+        assertThat(classic.base().task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
+        assertThat(classic.base().warmUpLearningRate()).isEqualTo(QuickStartOptions.classicDefaults()
+                .warmUpLearningRate());
+        assertThat(classic.base().maxSteps()).isEqualTo(2);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.allo.examples.task.SystematicMistake;
+import dev.allo.pipeline.AlloPresets;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -45,32 +46,41 @@ class QuickStartOptionsTest {
     }
 
     @Test
-    void theClassicTaskIsTheDefaultAndMistakesHasItsOwnDefaults() {
+    void theMistakesTaskIsTheDefaultAndClassicHasItsOwnDefaults() {
         QuickStartOptions d = QuickStartOptions.defaults();
-        assertThat(d.task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
-        assertThat(QuickStartOptions.parse(new String[] {"--task=classic"}, new Properties())).isEqualTo(d);
-        // the values of the quick start before the systematic task existed
-        assertThat(d.problems()).isEqualTo(1000);
-        assertThat(d.hidden()).isEqualTo(96);
+        assertThat(d).isEqualTo(QuickStartOptions.mistakesDefaults());
+        assertThat(d.task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
+        assertThat(QuickStartOptions.parse(new String[] {"--task=Mistakes"}, new Properties())).isEqualTo(d);
+        assertThat(d.problems()).isEqualTo(2000);
+        assertThat(d.mistakeFraction()).isEqualTo(0.3);
+        assertThat(d.maxSteps()).isEqualTo(1);
+        assertThat(d.hidden()).isEqualTo(128);
+        assertThat(d.preferenceProblems()).isEqualTo(200);
+        assertThat(d.validation()).isEqualTo(100);
+        assertThat(d.test()).isEqualTo(300);
+        assertThat(d.skillExamples()).isEqualTo(600);
+        assertThat(d.methods()).containsExactly("dpo", "rpo", "allo");
+        assertThat(d.learningRateGrid()).isEmpty();
+        // the rates validation chose (g = 3e-5: DPO g, ALLO forgetting g and learning 10 g), AlloPresets.smallModel()'s
         assertThat(d.dpoLearningRate()).isEqualTo(3e-5);
-        assertThat(d.alloLearningRate()).isEqualTo(3e-4);
-        assertThat(d.forgetLearningRate()).isEqualTo(3e-5);
-        assertThat(d.warmUpLearningRate()).isEqualTo(5e-4);
-        assertThat(d.mistakeFraction()).isEqualTo(0.0);
-        assertThat(d.skillExamples()).isEqualTo(0);
-        QuickStartOptions mistakes = QuickStartOptions.parse(new String[] {"--task=Mistakes"}, new Properties());
-        assertThat(mistakes).isEqualTo(QuickStartOptions.mistakesDefaults());
-        assertThat(mistakes.task()).isEqualTo(QuickStartOptions.TaskKind.MISTAKES);
-        assertThat(mistakes.problems()).isEqualTo(2000);
-        assertThat(mistakes.mistakeFraction()).isEqualTo(0.3);
-        assertThat(mistakes.maxSteps()).isEqualTo(1);
-        assertThat(mistakes.hidden()).isEqualTo(128);
-        assertThat(mistakes.preferenceProblems()).isEqualTo(200);
-        assertThat(mistakes.dpoLearningRate()).isEqualTo(3e-5);
-        assertThat(mistakes.alloLearningRate()).isEqualTo(3e-4);
-        assertThat(mistakes.forgetLearningRate()).isEqualTo(3e-5);
-        assertThat(mistakes.skillExamples()).isEqualTo(600);
-        assertThat(mistakes.methods()).containsExactly("dpo", "rpo", "allo");
+        assertThat(d.forgetLearningRate()).isEqualTo(AlloPresets.SMALL_FORGET_LR).isEqualTo(3e-5);
+        assertThat(d.alloLearningRate()).isEqualTo(AlloPresets.SMALL_LEARN_LR).isEqualTo(3e-4);
+        assertThat(d.warmUpLearningRate()).isEqualTo(AlloPresets.SMALL_WARM_UP_LR).isEqualTo(1e-3);
+        assertThat(d.batchSize()).isEqualTo(AlloPresets.SMALL_BATCH);
+        QuickStartOptions classic = QuickStartOptions.parse(new String[] {"--task=classic"}, new Properties());
+        assertThat(classic).isEqualTo(QuickStartOptions.classicDefaults());
+        assertThat(classic.task()).isEqualTo(QuickStartOptions.TaskKind.CLASSIC);
+        // the values of the quick start before the systematic task existed
+        assertThat(classic.problems()).isEqualTo(1000);
+        assertThat(classic.maxSteps()).isEqualTo(2);
+        assertThat(classic.hidden()).isEqualTo(96);
+        assertThat(classic.dpoLearningRate()).isEqualTo(3e-5);
+        assertThat(classic.alloLearningRate()).isEqualTo(3e-4);
+        assertThat(classic.forgetLearningRate()).isEqualTo(3e-5);
+        assertThat(classic.warmUpLearningRate()).isEqualTo(5e-4);
+        assertThat(classic.mistakeFraction()).isEqualTo(0.0);
+        assertThat(classic.skillExamples()).isEqualTo(0);
+        assertThat(classic.methods()).containsExactly("dpo", "allo");
         assertThatThrownBy(() -> QuickStartOptions.parse(new String[] {"--task=systematic"}, new Properties()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--task must be classic or mistakes, got 'systematic'");

@@ -493,7 +493,7 @@ public final class AlignmentPipeline {
             } else {
                 result = trainer.run();
             }
-            StageWarnings.log(result, training, weighted.size());
+            StageWarnings.log(result, training, weighted.size()).forEach(userListeners::onWarning);
             LossChart.write(stage.name(), dir.resolve("metrics.jsonl"), dir.resolve("loss.png"));
             if (adapters != null) {
                 saveModel(adapters, dir.resolve("adapter")); // PEFT layout

@@ -32,4 +32,9 @@ final class TrainingListeners implements TrainingListener {
     public void onStageEnd(StageResult result) {
         listeners.forEach(l -> l.onStageEnd(result));
     }
+
+    @Override
+    public void onWarning(String warning) {
+        listeners.forEach(l -> l.onWarning(warning));
+    }
 }

@@ -95,6 +95,10 @@ class AlignmentPipelineTest {
             double firstLoss = learn.get(0).loss();
             double lastLoss = learn.get(learn.size() - 1).loss();
             assertThat(lastLoss).as("learning-stage loss falls").isLessThan(firstLoss);
+            // 16 pairs, batch 4, one epoch: the forgetting stage's 4 steps draw StageWarnings' warning, which the
+            // listener receives as well as the log; the learning stage (24 steps, a falling loss) draws none.
+            assertThat(snapshots.warnings).anyMatch(w -> w.startsWith("stage 'forget' took only 4 optimiser step(s)"))
+                    .noneMatch(w -> w.contains("'learn'"));
             assertThat(learn.get(learn.size() - 1).get("rewards/accuracies")).isGreaterThan(0.5);
 
             Path out = dir.resolve("run");
@@ -274,6 +278,7 @@ class AlignmentPipelineTest {
         final CausalLm model;
         final Map<String, Map<String, float[]>> before = new HashMap<>();
         final Map<String, Map<String, float[]>> after = new HashMap<>();
+        final List<String> warnings = new ArrayList<>();
 
         Snapshots(CausalLm model) {
             this.model = model;
@@ -287,6 +292,12 @@ class AlignmentPipelineTest {
         @Override
         public void onStageEnd(StageResult result) {
             after.put(result.stage(), copy());
+        }
+
+        @Override
+        public void onWarning(String warning) {
+            assertThat(after).as("a warning follows its stage's end").isNotEmpty();
+            warnings.add(warning);
         }
 
         private Map<String, float[]> copy() {
