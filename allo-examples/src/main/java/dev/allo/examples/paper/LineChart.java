@@ -16,8 +16,11 @@ import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** Writes line charts of named (x, y) series and bar charts as PNG (JFreeChart, headless), atomically. */
-final class LineChart {
+/**
+ * Writes line charts of named (x, y) series and bar charts as PNG (JFreeChart, headless), atomically; other charts
+ * can be saved the same way through {@link #save(JFreeChart, Path, int, int)}.
+ */
+public final class LineChart {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 500;
 
@@ -73,10 +76,24 @@ final class LineChart {
     }
 
     private static void save(JFreeChart chart, Path file) {
+        save(chart, file, WIDTH, HEIGHT);
+    }
+
+    /**
+     * Saves a chart as PNG through a temporary sibling and an atomic rename, creating the directory if needed.
+     *
+     * @param chart the chart
+     * @param file the PNG file
+     * @param width the width in pixels
+     * @param height the height in pixels
+     * @throws AlloException naming the file if it cannot be written
+     */
+    public static void save(JFreeChart chart, Path file, int width, int height) {
+        System.setProperty("java.awt.headless", "true");
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
+            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, width, height);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new AlloException("cannot write chart " + file + ": " + e.getMessage(), e);

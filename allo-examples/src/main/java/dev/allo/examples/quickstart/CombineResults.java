@@ -22,7 +22,8 @@ import java.util.Map;
  * java ... dev.allo.examples.quickstart.CombineResults OUT_DIR run-7/results.json run-8/results.json ...
  * </pre>
  *
- * <p>Writes {@code OUT_DIR/results.md} and {@code OUT_DIR/results.json} and prints the tables. Every input must
+ * <p>Writes {@code OUT_DIR/results.md}, {@code OUT_DIR/results.json} and its charts ({@link ResultCharts}) and
+ * prints the tables. Every input must
  * have the same methods in the same order and the same task.
  */
 public final class CombineResults {
@@ -123,6 +124,11 @@ public final class CombineResults {
         ResultsFile.writeJson(result, task == null ? "" : task.toLowerCase(Locale.ROOT), evaluations, ceiling,
                 out.resolve("results.json"));
         log.print(result.table());
+        try {
+            ResultCharts.writeBeside(out.resolve("results.json"), null, List.of(), log);
+        } catch (RuntimeException e) {
+            log.println("Charts not written: " + e.getMessage());
+        }
         return result;
     }
 }

@@ -41,7 +41,8 @@ import java.util.function.Function;
  *
  * <p>Output directory: {@code data/} (the pairs and the rewriter's examples as JSONL), {@code sft/},
  * {@code rewriter/}, {@code dpo/}, {@code allo/} (each a pipeline output directory: configuration, masks, metrics,
- * loss charts, the trained model under {@code model/}) and {@code results.md}.
+ * loss charts, the trained model under {@code model/}), {@code results.md}, {@code results.json} and their charts
+ * ({@link ResultCharts}).
  */
 public final class QuickStartRun {
     private final QuickStartOptions options;
@@ -104,7 +105,28 @@ public final class QuickStartRun {
         ResultsFile.write(result, options, out.resolve("results.md"));
         ResultsFile.writeJson(result, options.task().name().toLowerCase(Locale.ROOT), evaluations, ceiling,
                 out.resolve("results.json"));
+        writeCharts(out);
         return result;
+    }
+
+    /**
+     * Draws the results and the first seed's training curves (of the chosen rate's stages when a rate grid ran)
+     * beside {@code results.json}; a chart that cannot be drawn is reported, never fails the finished run.
+     */
+    private void writeCharts(Path out) {
+        Path firstSeed = options.seeds() == 1 ? out : out.resolve("seed-" + options.seed());
+        List<String> chosenStages = new ArrayList<>();
+        for (String method : options.methods()) {
+            List<Double> rates = chosenRates.get(MethodTrainer.label(method));
+            if (rates != null) {
+                chosenStages.add(method + "-lr-" + String.format(Locale.ROOT, "%.0e", rates.get(0)) + "/");
+            }
+        }
+        try {
+            ResultCharts.writeBeside(out.resolve("results.json"), firstSeed, chosenStages, log);
+        } catch (RuntimeException e) {
+            log.println("Charts not written: " + e.getMessage());
+        }
     }
 
     /** The counts of a seed's prepared data that the summary reports. */
