@@ -91,6 +91,7 @@ public final class ResultCharts {
      * @throws AlloException if a file cannot be read or written
      */
     public static void writeResultCharts(Path resultsJson, Path out, PrintStream log) {
+        System.setProperty("java.awt.headless", "true");
         List<MethodFigures> methods = read(resultsJson);
         ErrorBarRenderer accuracyBars = new ErrorBarRenderer();
         DefaultCategoryDataset accuracy = new DefaultCategoryDataset();
@@ -190,7 +191,6 @@ public final class ResultCharts {
 
     private static JFreeChart chart(String title, String valueLabel, DefaultCategoryDataset data,
             ErrorBarRenderer bars, boolean legend) {
-        System.setProperty("java.awt.headless", "true");
         JFreeChart chart = ChartFactory.createBarChart(title, null, valueLabel, data, PlotOrientation.VERTICAL,
                 legend, false, false);
         CategoryPlot plot = chart.getCategoryPlot();

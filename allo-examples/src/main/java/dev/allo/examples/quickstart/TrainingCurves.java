@@ -55,6 +55,7 @@ public final class TrainingCurves {
      * @throws AlloException if a file cannot be read or written
      */
     public static boolean write(Path runDir, List<String> filters, Path file) {
+        System.setProperty("java.awt.headless", "true");
         Map<String, double[][]> margins = new TreeMap<>();
         Map<String, double[][]> accuracies = new TreeMap<>();
         for (Path metrics : metricsFiles(runDir)) {
@@ -73,7 +74,6 @@ public final class TrainingCurves {
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("optimiser step"));
         plot.add(panel(margins, "reward margin", true), 1);
         plot.add(panel(accuracies, "reward accuracy", false), 1);
-        System.setProperty("java.awt.headless", "true");
         JFreeChart chart = new JFreeChart("Preference stages: " + MARGINS + " and " + ACCURACIES + " per step",
                 JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         LineChart.save(chart, file, WIDTH, HEIGHT);
