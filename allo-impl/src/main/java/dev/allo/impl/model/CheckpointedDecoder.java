@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.allo.model.CausalLm;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -46,7 +44,7 @@ import java.util.Objects;
 public final class CheckpointedDecoder implements CausalLm {
     private final DecoderModel model;
     private final int layers;
-    private final List<Pass> pending = new ArrayList<>();
+    private final PendingPasses pending = new PendingPasses();
 
     private CheckpointedDecoder(DecoderModel model) {
         this.model = model;
@@ -140,22 +138,12 @@ public final class CheckpointedDecoder implements CausalLm {
      */
     public void backward(GradientCollector collector) {
         Objects.requireNonNull(collector, "collector");
-        try {
-            for (int p = pending.size() - 1; p >= 0; p--) {
-                pending.get(p).backward(collector);
-                pending.remove(p).manager.close();
-            }
-        } finally {
-            discard();
-        }
+        pending.backwardAll(collector);
     }
 
     /** Frees the kept inputs of every pass not yet back-propagated (after a failed step). */
     public void discard() {
-        for (Pass pass : pending) {
-            pass.manager.close();
-        }
-        pending.clear();
+        pending.discard();
     }
 
     /**
@@ -209,7 +197,7 @@ public final class CheckpointedDecoder implements CausalLm {
     }
 
     /** One forward pass waiting for its block-by-block backward; every array in it belongs to {@code manager}. */
-    private final class Pass {
+    private final class Pass implements PendingPasses.Pass {
         private final NDManager manager;
         private final DecoderModel.PassInputs in;
         private final NDArray[] inputs;
@@ -222,7 +210,13 @@ public final class CheckpointedDecoder implements CausalLm {
             this.last = last;
         }
 
-        void backward(GradientCollector collector) {
+        @Override
+        public NDManager manager() {
+            return manager;
+        }
+
+        @Override
+        public void backward(GradientCollector collector) {
             NDArray g = last.getGradient(); // (B, T, H) dLoss/dx_L (zeros if the loss did not read this pass)
             for (int l = layers - 1; l >= 0; l--) {
                 try (NDManager segment = manager.newSubManager()) {

@@ -6,8 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.allo.model.CausalLm;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -47,7 +45,7 @@ import java.util.Objects;
  */
 public final class RecomputedHead {
     private final TokenLogProbs logProbs;
-    private final List<Pass> pending = new ArrayList<>();
+    private final PendingPasses pending = new PendingPasses();
 
     private RecomputedHead(TokenLogProbs logProbs) {
         this.logProbs = logProbs;
@@ -117,22 +115,12 @@ public final class RecomputedHead {
      */
     public void backward(GradientCollector collector) {
         Objects.requireNonNull(collector, "collector");
-        try {
-            for (int p = pending.size() - 1; p >= 0; p--) {
-                pending.get(p).backward(collector);
-                pending.remove(p).manager.close();
-            }
-        } finally {
-            discard();
-        }
+        pending.backwardAll(collector);
     }
 
     /** Frees every pass not yet back-propagated (after a failed step). */
     public void discard() {
-        for (Pass pass : pending) {
-            pass.manager.close();
-        }
-        pending.clear();
+        pending.discard();
     }
 
     /**
@@ -145,7 +133,7 @@ public final class RecomputedHead {
     }
 
     /** One pass waiting for its second pass; every array in it belongs to {@code manager}. */
-    private final class Pass {
+    private final class Pass implements PendingPasses.Pass {
         private final NDManager manager;
         private final CausalLm model;
         private final NDArray hidden;
@@ -165,7 +153,13 @@ public final class RecomputedHead {
             this.firstPosition = firstPosition;
         }
 
-        void backward(GradientCollector collector) {
+        @Override
+        public NDManager manager() {
+            return manager;
+        }
+
+        @Override
+        public void backward(GradientCollector collector) {
             NDArray g = scoredColumns.getGradient(); // (B, n) dLoss/dl (zeros if the loss did not read this pass)
             g.attach(manager);
             logProbs.backwardScored(model, leaf, labels, g, firstPosition, collector); // Eq. (H2)
