@@ -142,6 +142,12 @@ public final class QuickStartRun {
             record(evaluations, preference, "SFT", Evaluation.of(task.sft(), test, task.skillTest(),
                     task.maxNewTokens()), Double.NaN);
             clock.phase("evaluation");
+            if (!seedOptions.learningRateGrid().isEmpty() && !seedOptions.methods().isEmpty()) {
+                double accuracy = new SolutionSampler(task.sft(), PreparedTask.TOKENIZER, PreparedTask.STYLE,
+                        task.maxNewTokens()).accuracy(task.splits().validation());
+                log.printf(Locale.ROOT, "      SFT model (the grid's point of comparison): validation accuracy"
+                        + " %.1f%%%n", 100 * accuracy);
+            }
             int step = 1;
             for (String method : seedOptions.methods()) {
                 String label = MethodTrainer.label(method);

@@ -37,12 +37,16 @@ class CombineResultsTest {
     }
 
     private Path run(long seed, Evaluation sft, Evaluation dpo) {
+        return run(seed, sft, dpo, Map.of());
+    }
+
+    private Path run(long seed, Evaluation sft, Evaluation dpo, Map<String, Evaluation> more) {
         Map<String, List<Evaluation>> e = new LinkedHashMap<>();
         e.put("SFT", List.of(sft));
         e.put("DPO", List.of(dpo));
+        more.forEach((name, evaluation) -> e.put(name, List.of(evaluation)));
         Map<String, List<Double>> pref = new LinkedHashMap<>();
-        pref.put("SFT", List.of(Double.NaN));
-        pref.put("DPO", List.of(0.6));
+        e.keySet().forEach(name -> pref.put(name, List.of(name.equals("SFT") ? Double.NaN : 0.6)));
         Path out = dir.resolve("run-" + seed);
         QuickStartResult r = ResultSummary.summarise(e, pref, List.of(), List.of(seed), seed, 10, 5, 20,
                 OnPolicyPairs.Source.ON_POLICY, Map.of(), out);
@@ -82,6 +86,24 @@ class CombineResultsTest {
         JsonNode all = new ObjectMapper().readTree(dir.resolve("all/results.json").toFile());
         assertThat(all.get("outcomes")).hasSize(2);
         assertThat(all.get("methods").get(1).get("test_accuracy").asDouble()).isEqualTo(7.0 / 8);
+    }
+
+    @Test
+    void differentMethodSetsAreRefusedUnlessOnlyTheCommonOnesAreAskedFor() {
+        double[] skill = {1, 0};
+        Path a = run(7, evaluation(new double[] {1, 0, 0, 1}, skill), evaluation(new double[] {1, 1, 0, 1}, skill),
+                Map.of("IPO", evaluation(new double[] {0, 0, 0, 0}, skill)));
+        Path b = run(8, evaluation(new double[] {0, 0, 1, 1}, skill), evaluation(new double[] {1, 1, 1, 1}, skill));
+
+        assertThatThrownBy(() -> CombineResults.combine(dir.resolve("x"), List.of(a, b), System.out))
+                .hasMessageContaining("methods [SFT, DPO] differ from the first file's [SFT, DPO, IPO]");
+
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        QuickStartResult combined = CombineResults.combine(dir.resolve("common"), List.of(a, b),
+                new PrintStream(printed, true, StandardCharsets.UTF_8), true);
+        assertThat(combined.rows()).extracting(QuickStartResult.Row::method).containsExactly("SFT", "DPO");
+        assertThat(combined.rows().get(1).testAccuracy().mean()).isEqualTo(7.0 / 8);
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("left out: [IPO]");
     }
 
     @Test
