@@ -195,6 +195,7 @@ public final class ResultCharts {
                 legend, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setRenderer(bars);
+        plot.getDomainAxis().setMaximumCategoryLabelLines(2); // "RPO (DPO+NLL)" wraps instead of "R..."
         plot.getRangeAxis().setLowerBound(0);
         plot.getRangeAxis().setUpperBound(Math.min(1.0, 1.1 * upper(data, bars)));
         return chart;
