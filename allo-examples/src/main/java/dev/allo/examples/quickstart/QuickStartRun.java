@@ -143,17 +143,15 @@ public final class QuickStartRun {
                     task.maxNewTokens()), Double.NaN);
             clock.phase("evaluation");
             if (!seedOptions.learningRateGrid().isEmpty() && !seedOptions.methods().isEmpty()) {
-                double accuracy = new SolutionSampler(task.sft(), PreparedTask.TOKENIZER, PreparedTask.STYLE,
-                        task.maxNewTokens()).accuracy(task.splits().validation());
                 log.printf(Locale.ROOT, "      SFT model (the grid's point of comparison): validation accuracy"
-                        + " %.1f%%%n", 100 * accuracy);
+                        + " %.1f%%%n", 100 * scorer.accuracy(task.sft(), task.splits().validation()));
             }
             int step = 1;
             for (String method : seedOptions.methods()) {
                 String label = MethodTrainer.label(method);
                 log.printf(Locale.ROOT, "[%d/%d] %s%s%n", step++, seedOptions.methods().size(), label,
                         seedOptions.rounds() > 1 ? ", " + seedOptions.rounds() + " on-policy rounds" : "");
-                try (DecoderModel model = trainSelected(method, seedOptions, task, out, seedRunner)) {
+                try (DecoderModel model = trainSelected(method, seedOptions, task, scorer, out, seedRunner)) {
                     clock.phase(method);
                     record(evaluations, preference, label, Evaluation.of(model, test, task.skillTest(),
                             task.maxNewTokens()), scorer.preferenceAccuracy(model));
@@ -175,8 +173,8 @@ public final class QuickStartRun {
      * {@code g}), keeping the model with the best greedy accuracy on the validation problems (never the test
      * problems); ties go to the smaller rate.
      */
-    private DecoderModel trainSelected(String method, QuickStartOptions seedOptions, PreparedTask task, Path out,
-            StageRunner seedRunner) {
+    private DecoderModel trainSelected(String method, QuickStartOptions seedOptions, PreparedTask task,
+            ModelScorer scorer, Path out, StageRunner seedRunner) {
         if (seedOptions.learningRateGrid().isEmpty()) {
             DecoderModel model = task.sft().copy();
             try {
@@ -196,8 +194,7 @@ public final class QuickStartRun {
             try {
                 new MethodTrainer(at, seedRunner, log).train(method, model, task, out.resolve(method + "-lr-"
                         + String.format(Locale.ROOT, "%.0e", g)));
-                double accuracy = new SolutionSampler(model, PreparedTask.TOKENIZER, PreparedTask.STYLE,
-                        task.maxNewTokens()).accuracy(task.splits().validation());
+                double accuracy = scorer.accuracy(model, task.splits().validation());
                 log.printf(Locale.ROOT, "      %s at rate %.0e: validation accuracy %.1f%%%n", method, g,
                         100 * accuracy);
                 if (accuracy > bestAccuracy) {
